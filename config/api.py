@@ -1,0 +1,68 @@
+"""API conventions set once for every endpoint: pagination and one error body.
+
+Every error answers with the same shape::
+
+    {"status": 400, "code": "invalid", "detail": "Some fields are not valid.",
+     "errors": {"field": ["message", ...], "non_field_errors": [...]}}
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import ConflictError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _django_errors(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {
+            (field if field != "__all__" else "non_field_errors"): [str(m) for e in errs for m in e.messages]
+            for field, errs in exc.error_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def error_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict:
+    body = {"status": status_code, "code": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        conflict = isinstance(exc, ConflictError)
+        status_code = status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST
+        errors = _django_errors(exc)
+        first = next(iter(errors.values()))[0]
+        return Response(
+            error_body(status_code, "conflict" if conflict else "invalid", first, errors), status_code
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        response.data = error_body(response.status_code, "invalid", "Some fields are not valid.", errors)
+    else:
+        detail = data.get("detail", "") if isinstance(data, dict) else str(data)
+        code = getattr(exc, "default_code", "error")
+        if isinstance(exc, exceptions.APIException):
+            codes = exc.get_codes()
+            code = codes if isinstance(codes, str) else code
+        response.data = error_body(response.status_code, code, str(detail))
+    return response

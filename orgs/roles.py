@@ -1,0 +1,25 @@
+"""The five roles, kept as Django groups so admins assign them in the admin like any group."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+    ME_LEADER = "me_leader", _("ME leader")
+    ME_MEMBER = "me_member", _("ME member")
+    FINANCE = "finance", _("Finance")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+def user_roles(user) -> set[str]:
+    """Return the role codes of a user (cached on the user object for the request)."""
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_codes", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        if user.is_superuser:
+            cached.add(Role.PLATFORM_ADMIN)
+        user._role_codes = cached
+    return cached
