@@ -131,8 +131,8 @@ def test_chinese_locale_translates_the_shell(client, user_with_role):
 
 @pytest.mark.django_db
 def test_nightly_pipeline_is_idempotent_for_a_date():
-    nightly_pipeline.delay("2026-01-02").get(timeout=30)
-    nightly_pipeline.delay("2026-01-02").get(timeout=30)
+    nightly_pipeline.apply(args=["2026-01-02"]).get()
+    nightly_pipeline.apply(args=["2026-01-02"]).get()
     run = NightlyRun.objects.get()
     assert run.run_date.isoformat() == "2026-01-02"
     assert run.runs == 2 and run.status == NightlyRun.Status.DONE
