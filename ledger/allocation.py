@@ -1,0 +1,215 @@
+"""Exact splits of user-paid value: pure functions, no database.
+
+Sign convention: a leg is signed, debit > 0 and credit < 0; every split sums to zero.
+
+A payment of A minor units under contract terms posts:
+
+    Dr clearing(cur)           +A        rule user_payment
+    Cr platform-fee(cur)       -fee      rule platform_fee   fee  = floor(A * fee_pct / 100)
+    Cr partner(p, cur)         -s_p      rule partner_share  s_p  = floor(A * share_p / 100),
+                                                             each partner that took part
+       remainder R = A - fee - Σ s_p     (the rounding residue of fee and partner shares stays in R)
+    Cr emc-holdback(emc, cur)  -H        rule holdback       H    = floor(R * holdback_pct / 100)
+    Cr me(m, cur)              -d_m      rule node_share     D    = R - H apportioned over the
+                                                             contract's node MEs by share_pct with
+                                                             the largest-remainder method
+
+Largest remainder (Hamilton): every part first gets the floor of its exact quota; the units
+left over go one each to the parts with the largest fractional remainders; ties go to the
+lower key (ME id, account id). So parts always sum to the whole, to the minor unit.
+
+A refund of r against a payment posts Dr→Cr mirrored: the clearing leg is exactly -r and r is
+apportioned by largest remainder over what each credited party still holds of that payment
+(its original share minus earlier refunds). No party is ever refunded more than it received,
+and refunding the rest zeroes every party exactly. A reversal is the exact negation.
+
+Zero-amount legs are omitted. Every part carries `basis`, the numbers that produced it.
+"""
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+
+HUNDRED = Decimal(100)
+
+
+class Rule:
+    USER_PAYMENT = "user_payment"
+    PLATFORM_FEE = "platform_fee"
+    PARTNER_SHARE = "partner_share"
+    HOLDBACK = "holdback"
+    NODE_SHARE = "node_share"
+    REFUND = "refund"
+    REVERSAL = "reversal"
+
+
+# who a part goes to: ("clearing", None), ("platform", None), ("partner", partner_id),
+# ("emc_holdback", emc_id), ("me", me_id); the posting engine maps these to accounts.
+Target = tuple[str, int | None]
+
+
+@dataclass(frozen=True)
+class Part:
+    target: Hashable
+    amount_minor: int
+    rule: str
+    basis: dict = field(default_factory=dict, compare=False)
+
+
+def _pct(value) -> str:
+    return f"{Decimal(value):.4f}"
+
+
+def floor_pct(amount_minor: int, pct: Decimal) -> int:
+    """floor(amount * pct / 100), exact (Decimal arithmetic on integers)."""
+    return int((Decimal(amount_minor) * Decimal(pct) / HUNDRED).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def largest_remainder(total: int, weights: Sequence[tuple[Hashable, int | Decimal]]) -> dict:
+    """Apportion `total` (≥ 0) over `weights` (key, weight ≥ 0) exactly.
+
+    Returns {key: (amount, bonus_unit)} where bonus_unit is 1 when the key got one of the
+    left-over units. Keys must be orderable (ties go to the lower key).
+    """
+    if total < 0:
+        raise ValueError("total must not be negative")
+    weight_sum = sum(Decimal(w) for _, w in weights)
+    if total == 0 or not weights:
+        return {key: (0, 0) for key, _ in weights}
+    if weight_sum <= 0:
+        raise ValueError("weights must sum to more than zero")
+    # exact rationals: quota = total * w / weight_sum; scale Decimals to integers first
+    scale = 10 ** max((-Decimal(w).as_tuple().exponent for _, w in weights), default=0)
+    int_weights = [(key, int(Decimal(w) * scale)) for key, w in weights]
+    int_sum = sum(w for _, w in int_weights)
+    floors = {}
+    remainders = []
+    for key, w in int_weights:
+        q, r = divmod(total * w, int_sum)
+        floors[key] = q
+        remainders.append((-r, key))
+    left = total - sum(floors.values())
+    remainders.sort(key=lambda item: (item[0], item[1]))
+    bonus = {key for _, key in remainders[:left]}
+    return {
+        key: (floors[key] + (1 if key in bonus else 0), 1 if key in bonus else 0) for key, _ in int_weights
+    }
+
+
+def split_payment(
+    *,
+    amount_minor: int,
+    fee_pct: Decimal,
+    partner_pcts: Sequence[tuple[int, Decimal]],
+    holdback_pct: Decimal,
+    node_pcts: Sequence[tuple[int, Decimal]],
+    emc_id: int,
+) -> list[Part]:
+    """Split a payment by the contract terms; see the module docstring for the rule."""
+    if amount_minor <= 0:
+        raise ValueError("a payment is positive")
+    total_pct = Decimal(fee_pct) + sum((Decimal(p) for _, p in partner_pcts), Decimal(0))
+    if total_pct > HUNDRED:
+        raise ValueError("fee and partner shares exceed 100%")
+    if node_pcts and sum(Decimal(p) for _, p in node_pcts) != HUNDRED:
+        raise ValueError("node shares must sum to 100%")
+    parts = [
+        Part(("clearing", None), amount_minor, Rule.USER_PAYMENT, {"amount_minor": amount_minor}),
+    ]
+    fee = floor_pct(amount_minor, fee_pct)
+    if fee:
+        parts.append(
+            Part(
+                ("platform", None),
+                -fee,
+                Rule.PLATFORM_FEE,
+                {"rate_pct": _pct(fee_pct), "base_minor": amount_minor},
+            )
+        )
+    remainder = amount_minor - fee
+    for partner_id, pct in sorted(partner_pcts):
+        share = floor_pct(amount_minor, pct)
+        remainder -= share
+        if share:
+            parts.append(
+                Part(
+                    ("partner", partner_id),
+                    -share,
+                    Rule.PARTNER_SHARE,
+                    {"rate_pct": _pct(pct), "base_minor": amount_minor},
+                )
+            )
+    holdback = floor_pct(remainder, holdback_pct)
+    if holdback:
+        parts.append(
+            Part(
+                ("emc_holdback", emc_id),
+                -holdback,
+                Rule.HOLDBACK,
+                {"rate_pct": _pct(holdback_pct), "base_minor": remainder},
+            )
+        )
+    distributable = remainder - holdback
+    if distributable and not node_pcts:
+        raise ValueError("no node shares to distribute the remainder to")
+    shares = largest_remainder(distributable, list(node_pcts))
+    for me_id, pct in sorted(node_pcts):
+        amount, bonus = shares[me_id]
+        if amount:
+            parts.append(
+                Part(
+                    ("me", me_id),
+                    -amount,
+                    Rule.NODE_SHARE,
+                    {"rate_pct": _pct(pct), "base_minor": distributable, "remainder_units": bonus},
+                )
+            )
+    return parts
+
+
+def split_refund(
+    *, refund_minor: int, debit_target: Hashable, remaining: Sequence[tuple[Hashable, int, str]]
+) -> list[Part]:
+    """Refund `refund_minor` of a payment: debit side -r, credits apportioned over what remains.
+
+    `remaining` lists (target, amount still held ≥ 0, original rule) for every credited party.
+    """
+    held = sum(amount for _, amount, _ in remaining)
+    if refund_minor <= 0:
+        raise ValueError("a refund is positive")
+    if refund_minor > held:
+        raise ValueError("refund larger than what remains of the payment")
+    rules = {target: rule for target, _, rule in remaining}
+    holdings = {target: amount for target, amount, _ in remaining}
+    shares = largest_remainder(refund_minor, [(t, a) for t, a, _ in remaining])
+    parts = [
+        Part(
+            debit_target,
+            -refund_minor,
+            Rule.REFUND,
+            {"original_rule": Rule.USER_PAYMENT, "refund_minor": refund_minor, "remaining_minor": held},
+        )
+    ]
+    for target in sorted(shares):
+        amount, bonus = shares[target]
+        if amount:
+            parts.append(
+                Part(
+                    target,
+                    amount,
+                    Rule.REFUND,
+                    {
+                        "original_rule": rules[target],
+                        "refund_minor": refund_minor,
+                        "held_minor": holdings[target],
+                        "remaining_minor": held,
+                        "remainder_units": bonus,
+                    },
+                )
+            )
+    return parts
+
+
+def negate(parts: Sequence[tuple[Hashable, int]]) -> list[tuple[Hashable, int]]:
+    """The exact negation of a set of legs (a reversal)."""
+    return [(target, -amount) for target, amount in parts]

@@ -1,0 +1,120 @@
+"""PostgreSQL refuses unbalanced, altered or late-extended ledger rows, whatever the caller."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from ledger.models import Account, Leg, Transaction
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+DAY = dt.date(2025, 1, 15)
+
+
+@pytest.fixture
+def accounts():
+    clearing = Account.objects.create(code="clearing:CNY", kind="clearing", currency="CNY", name="Clearing")
+    fee = Account.objects.create(code="platform-fee:CNY", kind="platform", currency="CNY", name="Fee")
+    return clearing, fee
+
+
+def _insert_transaction(cursor) -> int:
+    cursor.execute(
+        "INSERT INTO ledger_transaction (kind, effective_on, recorded_at, memo) "
+        "VALUES ('adjustment', %s, now(), '') RETURNING id",
+        [DAY],
+    )
+    return cursor.fetchone()[0]
+
+
+def _insert_leg(cursor, txn_id, account, amount):
+    cursor.execute(
+        "INSERT INTO ledger_leg (transaction_id, account_id, currency, amount_minor, effective_on, rule, basis) "
+        "VALUES (%s, %s, 'CNY', %s, %s, 'test', '{}')",
+        [txn_id, account.pk, amount, DAY],
+    )
+
+
+def test_an_unbalanced_transaction_is_refused_at_commit(accounts):
+    clearing, fee = accounts
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        txn_id = _insert_transaction(cursor)
+        _insert_leg(cursor, txn_id, clearing, 100)
+        _insert_leg(cursor, txn_id, fee, -99)
+    assert Transaction.objects.count() == 0 and Leg.objects.count() == 0
+
+
+def test_a_transaction_with_one_leg_is_refused(accounts):
+    with (
+        pytest.raises(DatabaseError, match="at least 2"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_transaction(cursor)
+    assert Transaction.objects.count() == 0
+
+
+def test_a_balanced_transaction_commits_and_then_cannot_be_changed(accounts):
+    clearing, fee = accounts
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn_id = _insert_transaction(cursor)
+        _insert_leg(cursor, txn_id, clearing, 100)
+        _insert_leg(cursor, txn_id, fee, -100)
+    assert Leg.objects.filter(transaction_id=txn_id).count() == 2
+
+    # when anyone tries to edit or delete a posted row, the database refuses at once
+    for sql in (
+        "UPDATE ledger_leg SET amount_minor = 5 WHERE transaction_id = %s",
+        "DELETE FROM ledger_leg WHERE transaction_id = %s",
+        "UPDATE ledger_transaction SET memo = 'x' WHERE id = %s",
+        "DELETE FROM ledger_transaction WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql, [txn_id])
+
+    # and a balanced pair of legs cannot be slipped into the committed transaction later
+    with (
+        pytest.raises(DatabaseError, match="already committed"),
+        transaction.atomic(),
+        connection.cursor() as c,
+    ):
+        _insert_leg(c, txn_id, clearing, 7)
+        _insert_leg(c, txn_id, fee, -7)
+    assert sorted(Leg.objects.filter(transaction_id=txn_id).values_list("amount_minor", flat=True)) == [
+        -100,
+        100,
+    ]
+
+
+def test_the_orm_cannot_change_a_leg_either(accounts):
+    clearing, fee = accounts
+    with transaction.atomic():
+        txn = Transaction.objects.create(kind="adjustment", effective_on=DAY)
+        Leg.objects.bulk_create(
+            [
+                Leg(
+                    transaction=txn,
+                    account=clearing,
+                    currency="CNY",
+                    amount_minor=5,
+                    effective_on=DAY,
+                    rule="t",
+                ),
+                Leg(
+                    transaction=txn, account=fee, currency="CNY", amount_minor=-5, effective_on=DAY, rule="t"
+                ),
+            ]
+        )
+    with pytest.raises(DatabaseError):
+        Leg.objects.filter(transaction=txn).update(amount_minor=6)
+    with pytest.raises(DatabaseError):
+        txn.delete()
