@@ -92,3 +92,49 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         if create:
             self.roles.add(*(extracted or org.PartnerRole.objects.filter(code="product-service")))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = org.Membership
+
+    me = factory.SubFactory(MicroenterpriseFactory)
+    user = factory.SubFactory(UserFactory)
+    weight = 100
+    joined_on = dt.date(2024, 1, 1)
+
+
+class EMCNodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = org.EMCNode
+
+    emc = factory.SubFactory(EMCFactory)
+    me = factory.SubFactory(MicroenterpriseFactory)
+    share_weight = 100
+    joined_on = dt.date(2024, 1, 1)
+
+
+class EMCParticipationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = org.EMCParticipation
+
+    emc = factory.SubFactory(EMCFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    started_on = dt.date(2024, 1, 1)
+
+
+class PartnerProposalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = org.PartnerProposal
+
+    partner = factory.SubFactory(PartnerFactory)
+    to_state = org.Partner.State.ON_WATCH
+    reason = "Ratings under expectation for 30 days"
+    evidence = factory.LazyFunction(lambda: {"rating_share_above_expectation": 0.41})
+
+
+def me_with_members(*weights, **kwargs):
+    """An ME whose open members hold `weights` (e.g. 60, 40); returns (me, [users])."""
+    me = MicroenterpriseFactory(**kwargs)
+    users = [MembershipFactory(me=me, weight=w).user for w in weights]
+    return me, users

@@ -1,0 +1,84 @@
+"""Checks shared by the organization's services."""
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orgs.models import WEIGHT_TOTAL
+
+WEIGHT_QUANTUM = Decimal("0.0001")  # the weight fields keep four decimals
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def require_reason(reason: str | None, *, field: str = "reason") -> str:
+    """Return the stripped reason or refuse a blank one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: _("A reason is required.")})
+    return reason
+
+
+def as_weight(value, *, field: str) -> Decimal:
+    try:
+        weight = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: _("“%(value)s” is not a number.") % {"value": value}}) from None
+    if not weight.is_finite():
+        raise ValidationError({field: _("“%(value)s” is not a number.") % {"value": value}})
+    if weight < 0:
+        raise ValidationError({field: _("Weights cannot be negative (got %(value)s).") % {"value": weight}})
+    if weight != weight.quantize(WEIGHT_QUANTUM):
+        raise ValidationError(
+            {field: _("Weights have at most four decimals (got %(value)s).") % {"value": weight}}
+        )
+    return weight
+
+
+def check_weight_total(weights: Iterable[Decimal], *, field: str) -> None:
+    """Refuse a non-empty set of weights that does not sum to exactly WEIGHT_TOTAL (100)."""
+    weights = list(weights)
+    if not weights:
+        return
+    total = sum(weights, Decimal(0))
+    if total != WEIGHT_TOTAL:
+        raise ValidationError(
+            {
+                field: _("The weights sum to %(total)s; they must sum to exactly %(required)s.")
+                % {"total": format(total.normalize(), "f"), "required": format(WEIGHT_TOTAL.normalize(), "f")}
+            }
+        )
+
+
+def check_date_order(*, start: dt.date, end: dt.date, field: str, what: str) -> None:
+    if end < start:
+        raise ValidationError(
+            {
+                field: _("%(what)s cannot end (%(end)s) before it began (%(start)s).")
+                % {"what": what, "end": end, "start": start}
+            }
+        )
+
+
+def normalise(weights: dict, total: Decimal = WEIGHT_TOTAL) -> dict:
+    """Scale {key: weight} to sum exactly to `total`; the rounding remainder goes to the largest
+    weight (ties: the first key in sorted order), so the result is deterministic."""
+    current = sum(weights.values(), Decimal(0))
+    if not weights:
+        return {}
+    if current == 0:
+        share = (total / len(weights)).quantize(WEIGHT_QUANTUM)
+        scaled = dict.fromkeys(weights, share)
+    else:
+        scaled = {k: (w * total / current).quantize(WEIGHT_QUANTUM) for k, w in weights.items()}
+    remainder = total - sum(scaled.values(), Decimal(0))
+    if remainder:
+        top = min(scaled, key=lambda k: (-scaled[k], str(k)))
+        scaled[top] += remainder
+    return scaled
