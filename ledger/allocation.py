@@ -199,7 +199,7 @@ def split_refund(
                     amount,
                     Rule.REFUND,
                     {
-                        "original_rule": rules[target],
+                        **({"original_rule": rules[target]} if rules[target] else {}),
                         "refund_minor": refund_minor,
                         "held_minor": holdings[target],
                         "remaining_minor": held,

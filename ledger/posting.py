@@ -1,0 +1,576 @@
+"""The posting engine: ONE code path for a single logged event and a 100,000-row import.
+
+`value_events_post` validates a whole batch set-based (a fixed number of queries whatever its
+size), then writes transactions, events, partner links and legs with bulk inserts and updates
+the daily rollups (AccountDay) with one upsert, all in the caller's DB transaction.
+Validation collects every error by spec index and field, so a batch is all-or-nothing.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger import allocation
+from ledger.allocation import Part
+from ledger.context import OrgContext, local_date, occurred_at_error, org_context_load, user_ref_error
+from ledger.models import Account, AccountDay, Leg, Source, Transaction, ValueEvent, ValueEventPartner
+from ledger.money import currency_is_known
+from ledger.terms import Terms, terms_in_force, terms_load
+from orgs.models import Microenterprise
+
+BULK_BATCH = 2000  # rows per INSERT: ~2k keeps SQLite under its variable limit and PG statements small
+UPSERT_BATCH = 1000
+
+
+@dataclass(slots=True)
+class ValueEventSpec:
+    """One event to post. Refunds give `original_id` (stored event) or `original_index` (an
+    earlier payment in the same batch); their ME/EMC/scenario/partners come from the original."""
+
+    kind: str = ValueEvent.Kind.PAYMENT
+    me_id: int | None = None
+    emc_id: int | None = None
+    scenario_id: int | None = None
+    solution_id: int | None = None
+    category_id: int | None = None
+    user_ref: str = ""
+    amount_minor: int = 0
+    currency: str = ""
+    occurred_at: dt.datetime | None = None
+    customized: bool = False
+    partner_ids: tuple[int, ...] = ()
+    original_id: int | None = None
+    original_index: int | None = None
+    note: str = ""
+    idempotency_key: str | None = None
+    import_batch_id: int | None = None
+
+
+@dataclass(slots=True)
+class _Plan:
+    spec: ValueEventSpec
+    occurred_on: dt.date
+    contract_id: int | None
+    parts: list[Part]
+    partner_ids: tuple[int, ...]
+    event_fields: dict = field(default_factory=dict)
+
+
+class BatchValidationError(ValidationError):
+    """Errors of a batch: `row_errors` maps spec index -> {field: [messages]}."""
+
+    def __init__(self, row_errors: dict[int, dict[str, list[str]]]):
+        self.row_errors = row_errors
+        flat = {
+            f"{index}.{name}": msgs for index, fields in row_errors.items() for name, msgs in fields.items()
+        }
+        super().__init__(flat)
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def account_code(target, currency: str, ctx_codes: dict) -> tuple[str, dict]:
+    """Account code and create-fields for an allocation target."""
+    kind, owner = target
+    if kind == "clearing":
+        return f"clearing:{currency}", {
+            "kind": Account.Kind.CLEARING,
+            "name": f"User-payments clearing {currency}",
+        }
+    if kind == "platform":
+        return f"platform-fee:{currency}", {
+            "kind": Account.Kind.PLATFORM,
+            "name": f"Platform service fee {currency}",
+        }
+    if kind == "payable":
+        return f"payable:{currency}", {"kind": Account.Kind.PAYABLE, "name": f"Payouts payable {currency}"}
+    code = ctx_codes[(kind, owner)]
+    if kind == "me":
+        return f"me:{code}:{currency}", {
+            "kind": Account.Kind.ME,
+            "me_id": owner,
+            "name": f"ME {code} {currency}",
+        }
+    if kind == "partner":
+        return f"partner:{code}:{currency}", {
+            "kind": Account.Kind.PARTNER,
+            "partner_id": owner,
+            "name": f"Partner {code} {currency}",
+        }
+    if kind == "emc_holdback":
+        return f"emc-holdback:{code}:{currency}", {
+            "kind": Account.Kind.EMC_HOLDBACK,
+            "emc_id": owner,
+            "name": f"EMC {code} holdback {currency}",
+        }
+    raise ValueError(f"unknown account target {target!r}")
+
+
+def accounts_get_or_create(*, wanted: dict[str, dict]) -> dict[str, int]:
+    """Map account codes to ids, creating missing accounts in bulk (`wanted`: code -> fields)."""
+    found = dict(Account.objects.filter(code__in=list(wanted)).values_list("code", "id"))
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        Account.objects.bulk_create(
+            [Account(code=code, **wanted[code]) for code in missing],
+            ignore_conflicts=True,
+            batch_size=BULK_BATCH,
+        )
+        found.update(Account.objects.filter(code__in=missing).values_list("code", "id"))
+    return found
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _refund_holdings(original_ids: set[int]) -> dict[int, dict]:
+    """What each credited account still holds of each original payment (after refunds and
+    reversals of refunds), and the clearing amount not yet refunded."""
+    legs = (
+        Leg.objects.filter(
+            Q(transaction__value_event__id__in=original_ids)
+            | Q(transaction__value_event__original_id__in=original_ids)
+            | Q(transaction__reverses__value_event__original_id__in=original_ids)
+        )
+        .annotate(
+            orig=Coalesce(
+                F("transaction__value_event__original_id"),
+                F("transaction__reverses__value_event__original_id"),
+                F("transaction__value_event__id"),
+            )
+        )
+        .values("orig", "account_id")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    holdings: dict[int, dict] = defaultdict(dict)
+    for row in legs:
+        holdings[row["orig"]][row["account_id"]] = row["total"]
+    return holdings
+
+
+def _validate(specs: list[ValueEventSpec], actor, ctx_now) -> tuple[list[_Plan | None], dict, dict]:
+    errors: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+
+    def err(i, name, message):
+        errors[i][name].append(str(message))
+
+    # originals first: a refund inherits the ME, EMC, scenario, partners and contract
+    original_ids = {s.original_id for s in specs if s.original_id}
+    originals = {}
+    original_partners = defaultdict(list)
+    holdings = {}
+    if original_ids:
+        # lock the payments: concurrent refunds of one payment serialize here (no over-refund)
+        originals = {
+            e.pk: e
+            for e in ValueEvent.objects.select_for_update(of=("self",))
+            .filter(pk__in=original_ids)
+            .select_related("transaction__reversed_by")
+        }
+        for event_id, partner_id in ValueEventPartner.objects.filter(event_id__in=original_ids).values_list(
+            "event_id", "partner_id"
+        ):
+            original_partners[event_id].append(partner_id)
+        holdings = _refund_holdings(set(originals))
+
+    for i, s in enumerate(specs):
+        if s.kind != ValueEvent.Kind.REFUND:
+            continue
+        source = None
+        if s.original_id:
+            source = originals.get(s.original_id)
+            if source is None:
+                err(i, "original", _("No such value event."))
+                continue
+            if source.kind != ValueEvent.Kind.PAYMENT:
+                err(i, "original", _("Only a payment can be refunded."))
+                continue
+            if hasattr(source.transaction, "reversed_by"):
+                err(i, "original", _("This payment was reversed; it cannot be refunded."))
+                continue
+            fields = {
+                "me_id": source.me_id,
+                "emc_id": source.emc_id,
+                "scenario_id": source.scenario_id,
+                "solution_id": source.solution_id,
+                "category_id": source.category_id,
+                "currency": source.currency,
+                "customized": source.customized,
+            }
+            partners = tuple(original_partners.get(source.pk, ()))
+        elif s.original_index is not None and 0 <= s.original_index < i:
+            src = specs[s.original_index]
+            if src.kind != ValueEvent.Kind.PAYMENT:
+                err(i, "original", _("Only a payment can be refunded."))
+                continue
+            fields = {
+                "me_id": src.me_id,
+                "emc_id": src.emc_id,
+                "scenario_id": src.scenario_id,
+                "solution_id": src.solution_id,
+                "category_id": src.category_id,
+                "currency": src.currency,
+                "customized": src.customized,
+            }
+            partners = tuple(src.partner_ids)
+        else:
+            err(i, "original", _("A refund must reference the payment it refunds."))
+            continue
+        for name in ("me_id", "emc_id"):
+            given = getattr(s, name)
+            if given and given != fields[name]:
+                label = "me" if name == "me_id" else "emc"
+                err(
+                    i,
+                    label,
+                    _("The refund's %(f)s differs from the original payment's.") % {"f": label.upper()},
+                )
+        for name, value in fields.items():
+            setattr(s, name, value)
+        s.partner_ids = partners
+        if s.currency and s.currency != fields["currency"]:
+            err(i, "currency", _("A refund is in the currency of its payment."))
+
+    ctx: OrgContext = org_context_load(
+        me_ids={s.me_id for s in specs},
+        emc_ids={s.emc_id for s in specs},
+        scenario_ids={s.scenario_id for s in specs},
+        solution_ids={s.solution_id for s in specs},
+        category_ids={s.category_id for s in specs},
+        partner_ids={p for s in specs for p in s.partner_ids},
+    )
+    dates = [local_date(s.occurred_at) for s in specs if isinstance(s.occurred_at, dt.datetime)]
+    all_terms = terms_load(emc_ids=set(ctx.emcs), until=max(dates)) if dates and ctx.emcs else {}
+
+    plans: list[_Plan | None] = [None] * len(specs)
+    refunded_in_batch: dict[tuple, dict] = {}  # original key -> remaining holdings (mutated)
+    for i, s in enumerate(specs):
+        if i in errors:
+            continue
+        if s.kind not in ValueEvent.Kind.values:
+            err(i, "kind", _("Use payment or refund."))
+            continue
+        if not isinstance(s.amount_minor, int) or s.amount_minor <= 0:
+            err(i, "amount", _("The amount must be more than zero."))
+        if not currency_is_known(s.currency):
+            err(i, "currency", _("Unknown currency “%(code)s”.") % {"code": s.currency})
+        message = user_ref_error(s.user_ref)
+        if message:
+            err(i, "user_ref", message)
+        message = occurred_at_error(s.occurred_at, now=ctx_now)
+        if message:
+            err(i, "occurred_at", message)
+            continue
+        on = local_date(s.occurred_at)
+        me = ctx.mes.get(s.me_id)
+        if me is None:
+            err(i, "me", _("Choose a microenterprise."))
+            continue
+        if not ctx.may_log(actor, s.me_id):
+            err(i, "me", _("You may log value only for microenterprises you lead."))
+            continue
+        if s.emc_id not in ctx.emcs:
+            err(i, "emc", _("Choose an EMC."))
+            continue
+        if not ctx.emc_open_on(s.emc_id, on):
+            err(i, "emc", _("The EMC was not active on %(day)s.") % {"day": on})
+        elif not ctx.me_in_emc(s.emc_id, s.me_id, on):
+            err(i, "emc", _("%(me)s was not a node of this EMC on %(day)s.") % {"me": me.code, "day": on})
+        if s.kind == ValueEvent.Kind.PAYMENT:
+            if (s.emc_id, s.scenario_id) not in ctx.emc_scenarios:
+                err(i, "scenario", _("This EMC does not serve that scenario."))
+            if s.solution_id and ctx.solutions.get(s.solution_id) != s.scenario_id:
+                err(i, "solution", _("This solution does not belong to the scenario."))
+            if s.category_id not in ctx.categories:
+                err(i, "category", _("Choose a category."))
+            if len(set(s.partner_ids)) != len(s.partner_ids):
+                err(i, "partners", _("A partner is listed twice."))
+        if i in errors:
+            continue
+
+        if s.kind == ValueEvent.Kind.PAYMENT:
+            terms: Terms | None = terms_in_force(all_terms.get(s.emc_id), on)
+            if terms is None:
+                err(i, "emc", _("No approved contract of this EMC is in force on %(day)s.") % {"day": on})
+                continue
+            if terms.currency != s.currency:
+                err(
+                    i,
+                    "currency",
+                    _("The contract in force is in %(contract)s, not %(given)s (no conversion).")
+                    % {"contract": terms.currency, "given": s.currency},
+                )
+            for partner_id in s.partner_ids:
+                name = ctx.partners.get(partner_id, {}).get("name", partner_id)
+                if not ctx.partner_creditable(s.emc_id, partner_id, on):
+                    err(
+                        i,
+                        "partners",
+                        _("%(p)s was not active in this EMC on %(day)s.") % {"p": name, "day": on},
+                    )
+                elif partner_id not in terms.partner_pcts:
+                    err(i, "partners", _("%(p)s has no share in the contract in force.") % {"p": name})
+            if i in errors:
+                continue
+            parts = allocation.split_payment(
+                amount_minor=s.amount_minor,
+                fee_pct=terms.fee_pct,
+                partner_pcts=[(p, terms.partner_pcts[p]) for p in s.partner_ids],
+                holdback_pct=terms.holdback_pct,
+                node_pcts=terms.node_pcts,
+                emc_id=s.emc_id,
+            )
+            plans[i] = _Plan(s, on, terms.contract_id, parts, tuple(sorted(s.partner_ids)))
+        else:
+            if s.original_id:
+                key = ("db", s.original_id)
+                source = originals[s.original_id]
+                if key not in refunded_in_batch:
+                    refunded_in_batch[key] = dict(holdings.get(source.pk, {}))
+                contract_id = source.transaction.contract_id
+                original_on = source.occurred_at
+            else:
+                key = ("batch", s.original_index)
+                src_plan = plans[s.original_index]
+                if src_plan is None:
+                    err(i, "original", _("The refunded payment in this batch is not valid."))
+                    continue
+                if key not in refunded_in_batch:
+                    refunded_in_batch[key] = {p.target: p.amount_minor for p in src_plan.parts}
+                contract_id = src_plan.contract_id
+                original_on = src_plan.spec.occurred_at
+            if s.occurred_at < original_on:
+                err(i, "occurred_at", _("A refund cannot come before its payment."))
+                continue
+            held = refunded_in_batch[key]
+            debit = [t for t, amount in held.items() if amount > 0]
+            credits = [(t, -amount, "") for t, amount in held.items() if amount < 0]
+            clearing_left = sum(held[t] for t in debit)
+            if s.amount_minor > clearing_left:
+                err(
+                    i,
+                    "amount",
+                    _("The refund exceeds what remains of the payment (%(left)s minor units).")
+                    % {"left": clearing_left},
+                )
+                continue
+            parts = allocation.split_refund(
+                refund_minor=s.amount_minor, debit_target=debit[0], remaining=sorted(credits)
+            )
+            for part in parts:
+                held[part.target] += part.amount_minor
+            plans[i] = _Plan(s, on, contract_id, parts, tuple(sorted(s.partner_ids)))
+    return plans, {i: dict(f) for i, f in errors.items()}, ctx
+
+
+def value_events_validate(*, specs: list[ValueEventSpec], actor) -> dict[int, dict[str, list[str]]]:
+    """Validate a batch without writing; returns {index: {field: [messages]}} (empty if valid)."""
+    with transaction.atomic():
+        _plans, errors, _ctx = _validate(specs, actor, timezone.now())
+    return errors
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _target_codes(plans: list[_Plan], ctx: OrgContext) -> dict:
+    codes = {("me", pk): me.code for pk, me in ctx.mes.items()}
+    codes.update({("emc_holdback", pk): e["code"] for pk, e in ctx.emcs.items()})
+    codes.update({("partner", pk): p["code"] for pk, p in ctx.partners.items()})
+    # node MEs of the contract need not be the MEs that logged: load the missing codes at once
+    missing = {
+        p.target[1]
+        for plan in plans
+        for p in plan.parts
+        if isinstance(p.target, tuple) and p.target[0] == "me"
+    }
+    missing -= set(ctx.mes)
+    if missing:
+        codes.update(
+            {
+                ("me", pk): code
+                for pk, code in Microenterprise.objects.filter(pk__in=missing).values_list("id", "code")
+            }
+        )
+    return codes
+
+
+def accountday_upsert(rows: dict[tuple[int, dt.date], list[int]]) -> None:
+    """Add pre-aggregated (account, day) -> [net, debit, credit, legs] to the daily rollup."""
+    table = AccountDay._meta.db_table
+    items = sorted(rows.items())  # one lock order for every posting: no deadlocks between them
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), UPSERT_BATCH):
+            chunk = items[start : start + UPSERT_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params = [v for (account_id, day), agg in chunk for v in (account_id, day, *agg)]
+            cursor.execute(
+                f"INSERT INTO {table} (account_id, day, net_minor, debit_minor, credit_minor, legs) "
+                f"VALUES {values} ON CONFLICT (account_id, day) DO UPDATE SET "
+                f"net_minor = {table}.net_minor + excluded.net_minor, "
+                f"debit_minor = {table}.debit_minor + excluded.debit_minor, "
+                f"credit_minor = {table}.credit_minor + excluded.credit_minor, "
+                f"legs = {table}.legs + excluded.legs",
+                params,
+            )
+
+
+def legs_write(legs: list[Leg]) -> None:
+    """Insert legs and add them to the daily rollups (the one way legs are written)."""
+    Leg.objects.bulk_create(legs, batch_size=BULK_BATCH)
+    rollup: dict[tuple[int, dt.date], list[int]] = {}
+    for leg in legs:
+        agg = rollup.setdefault((leg.account_id, leg.effective_on), [0, 0, 0, 0])
+        agg[0] += leg.amount_minor
+        if leg.amount_minor > 0:
+            agg[1] += leg.amount_minor
+        else:
+            agg[2] += -leg.amount_minor
+        agg[3] += 1
+    accountday_upsert(rollup)
+
+
+def check_balanced(legs_by_txn: dict) -> None:
+    """The Python twin of the database trigger: >= 2 nonzero legs summing to zero per currency."""
+    for key, legs in legs_by_txn.items():
+        sums = defaultdict(int)
+        for leg in legs:
+            if leg.amount_minor == 0:
+                raise ValidationError(_("Transaction %(t)s has a zero leg.") % {"t": key})
+            sums[leg.currency] += leg.amount_minor
+        if len(legs) < 2 or any(sums.values()):
+            raise ValidationError(_("Transaction %(t)s does not balance.") % {"t": key})
+
+
+def _write(plans: list[_Plan], ctx: OrgContext, *, actor, source: str, now) -> list[ValueEvent]:
+    codes = _target_codes(plans, ctx)
+    wanted: dict[str, dict] = {}
+    target_code: dict[tuple, str] = {}
+    for plan in plans:
+        for part in plan.parts:
+            if isinstance(part.target, int):  # refunds address stored accounts directly
+                continue
+            key = (part.target, plan.spec.currency)
+            if key not in target_code:
+                code, fields = account_code(part.target, plan.spec.currency, codes)
+                target_code[key] = code
+                wanted[code] = {**fields, "currency": plan.spec.currency}
+    account_ids = accounts_get_or_create(wanted=wanted) if wanted else {}
+
+    def account_for(target, currency):
+        return target if isinstance(target, int) else account_ids[target_code[(target, currency)]]
+
+    recorded_by = actor if actor is not None and actor.is_authenticated else None
+    txns = Transaction.objects.bulk_create(
+        [
+            Transaction(
+                kind=plan.spec.kind,
+                effective_on=plan.occurred_on,
+                recorded_at=now,
+                recorded_by=recorded_by,
+                memo=plan.spec.note[:255],
+                contract_id=plan.contract_id,
+            )
+            for plan in plans
+        ],
+        batch_size=BULK_BATCH,
+    )
+    legs = []
+    legs_by_txn = {}
+    for plan, txn in zip(plans, txns, strict=True):
+        txn_legs = [
+            Leg(
+                transaction_id=txn.pk,
+                account_id=account_for(part.target, plan.spec.currency),
+                currency=plan.spec.currency,
+                amount_minor=part.amount_minor,
+                effective_on=plan.occurred_on,
+                rule=part.rule,
+                contract_id=plan.contract_id,
+                basis=part.basis,
+            )
+            for part in plan.parts
+        ]
+        legs_by_txn[txn.pk] = txn_legs
+        legs.extend(txn_legs)
+    check_balanced(legs_by_txn)
+
+    def event_for(plan, txn, original_id):
+        s = plan.spec
+        return ValueEvent(
+            kind=s.kind,
+            me_id=s.me_id,
+            emc_id=s.emc_id,
+            scenario_id=s.scenario_id,
+            solution_id=s.solution_id,
+            category_id=s.category_id,
+            user_ref=s.user_ref,
+            amount_minor=s.amount_minor,
+            currency=s.currency,
+            occurred_at=s.occurred_at,
+            occurred_on=plan.occurred_on,
+            customized=s.customized,
+            original_id=original_id,
+            transaction_id=txn.pk,
+            note=s.note[:255],
+            logged_by=recorded_by,
+            logged_at=now,
+            source=source,
+            import_batch_id=s.import_batch_id,
+            idempotency_key=s.idempotency_key,
+        )
+
+    # payments and refunds of stored payments first; refunds of payments in this batch after
+    events: list[ValueEvent | None] = [None] * len(plans)
+    first = [i for i, p in enumerate(plans) if p.spec.original_index is None]
+    created = ValueEvent.objects.bulk_create(
+        [event_for(plans[i], txns[i], plans[i].spec.original_id) for i in first], batch_size=BULK_BATCH
+    )
+    for i, event in zip(first, created, strict=True):
+        events[i] = event
+    second = [i for i, p in enumerate(plans) if p.spec.original_index is not None]
+    if second:
+        created = ValueEvent.objects.bulk_create(
+            [event_for(plans[i], txns[i], events[plans[i].spec.original_index].pk) for i in second],
+            batch_size=BULK_BATCH,
+        )
+        for i, event in zip(second, created, strict=True):
+            events[i] = event
+    links = [
+        ValueEventPartner(event_id=event.pk, partner_id=partner_id)
+        for plan, event in zip(plans, events, strict=True)
+        for partner_id in plan.partner_ids
+    ]
+    if links:
+        ValueEventPartner.objects.bulk_create(links, batch_size=BULK_BATCH)
+    legs_write(legs)
+    for event, txn in zip(events, txns, strict=True):
+        event.transaction = txn
+    return events
+
+
+def value_events_post(
+    *, specs: list[ValueEventSpec], actor, source: str = Source.API, now: dt.datetime | None = None
+) -> list[ValueEvent]:
+    """Validate the whole batch and post it, or raise and write nothing.
+
+    A single spec raises a field-level ValidationError ({"amount": [...]}); a batch raises
+    BatchValidationError whose `row_errors` maps each bad spec's index to its field errors.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        plans, errors, ctx = _validate(specs, actor, now)
+        if errors:
+            if len(specs) == 1:
+                raise ValidationError(errors[0])
+            raise BatchValidationError(errors)
+        return _write(plans, ctx, actor=actor, source=source, now=now)

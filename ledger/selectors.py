@@ -1,0 +1,305 @@
+"""Reads of the ledger: balances from daily rollups, contracts in force, the ME ledger,
+progress to target. Each selector owns its filters and related-object loading."""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from ledger.models import (
+    Account,
+    AccountDay,
+    Contract,
+    ImportBatch,
+    Leg,
+    Transaction,
+    UserSignal,
+    ValueEvent,
+)
+from orgs.models import EMC, Category, EMCNode, EMCParticipation, Microenterprise, Partner, Scenario, Solution
+
+# --- balances ------------------------------------------------------------------------------
+
+
+def account_balance(*, account: Account | int, as_of: dt.date | None = None) -> int:
+    """Net of the account's legs effective on or before `as_of` (debit > 0), from the rollup:
+    the cost grows with the number of days that had postings, not with the number of legs."""
+    account_id = account.pk if isinstance(account, Account) else account
+    rows = AccountDay.objects.filter(account_id=account_id)
+    if as_of is not None:
+        rows = rows.filter(day__lte=as_of)
+    return rows.aggregate(total=Sum("net_minor"))["total"] or 0
+
+
+def balances(*, account_ids, as_of: dt.date | None = None) -> dict[int, int]:
+    """Balances of many accounts in one query: {account_id: net minor units}."""
+    ids = list(account_ids)
+    rows = AccountDay.objects.filter(account_id__in=ids)
+    if as_of is not None:
+        rows = rows.filter(day__lte=as_of)
+    found = dict(
+        rows.values("account_id")
+        .annotate(total=Sum("net_minor"))
+        .values_list("account_id", "total")
+        .order_by()
+    )
+    return {pk: found.get(pk, 0) for pk in ids}
+
+
+def ledger_check_rollups() -> list[dict]:
+    """Recompute the daily rollups from the legs; return every (account, day) that differs."""
+    from_legs = {
+        (r["account_id"], r["effective_on"]): (r["net"], r["n"])
+        for r in Leg.objects.values("account_id", "effective_on")
+        .annotate(net=Sum("amount_minor"), n=Count("id"))
+        .order_by()
+    }
+    from_days = {(r.account_id, r.day): (r.net_minor, r.legs) for r in AccountDay.objects.all().iterator()}
+    diffs = []
+    for key in sorted(set(from_legs) | set(from_days)):
+        legs = from_legs.get(key, (0, 0))
+        day = from_days.get(key, (0, 0))
+        if legs != day:
+            diffs.append({"account_id": key[0], "day": key[1], "legs": legs, "rollup": day})
+    return diffs
+
+
+def ledger_totals_by_currency() -> dict[str, int]:
+    """Sum of every leg per currency: zero everywhere when the ledger is balanced."""
+    return dict(Leg.objects.values_list("currency").annotate(total=Sum("amount_minor")).order_by())
+
+
+# --- visibility ----------------------------------------------------------------------------
+
+
+def visible_me_ids(*, user) -> set[int] | None:
+    """MEs whose ledger the user may read; None means all (finance, auditors, admins)."""
+    if user.has_perm("ledger.view_all"):
+        return None
+    led = set(Microenterprise.objects.filter(leader=user).values_list("id", flat=True))
+    member = set(user.memberships.filter(left_on__isnull=True).values_list("me_id", flat=True))
+    return led | member
+
+
+def accounts_visible(*, user) -> QuerySet[Account]:
+    qs = Account.objects.select_related("me", "emc", "partner")
+    me_ids = visible_me_ids(user=user)
+    return qs if me_ids is None else qs.filter(me_id__in=me_ids)
+
+
+def value_events_visible(*, user) -> QuerySet[ValueEvent]:
+    qs = ValueEvent.objects.select_related(
+        "me", "emc", "scenario", "solution", "category", "transaction"
+    ).prefetch_related("partners")
+    me_ids = visible_me_ids(user=user)
+    return qs if me_ids is None else qs.filter(me_id__in=me_ids)
+
+
+def user_signals_visible(*, user) -> QuerySet[UserSignal]:
+    qs = UserSignal.objects.select_related("me", "emc", "scenario", "solution")
+    me_ids = visible_me_ids(user=user)
+    return qs if me_ids is None else qs.filter(me_id__in=me_ids)
+
+
+def transactions_visible(*, user) -> QuerySet[Transaction]:
+    """Transactions with their legs (two queries for any page); ME users see those touching
+    their MEs' accounts."""
+    qs = Transaction.objects.select_related("recorded_by", "contract", "reverses").prefetch_related(
+        Prefetch("legs", queryset=Leg.objects.select_related("account").order_by("id"))
+    )
+    me_ids = visible_me_ids(user=user)
+    if me_ids is None:
+        return qs
+    return qs.filter(legs__account__me_id__in=me_ids).distinct()
+
+
+def import_batches_visible(*, user) -> QuerySet[ImportBatch]:
+    qs = ImportBatch.objects.select_related("created_by")
+    return qs if user.has_perm("ledger.view_all") else qs.filter(created_by=user)
+
+
+# --- contracts -----------------------------------------------------------------------------
+
+
+def contract_list() -> QuerySet[Contract]:
+    return Contract.objects.select_related("emc", "created_by", "approved_by").prefetch_related(
+        "tiers", "partner_shares__partner", "node_shares__me", "goals"
+    )
+
+
+def contract_in_force(*, emc: EMC | int, on: dt.date) -> Contract | None:
+    """The approved contract with the greatest (effective_from, version) effective on `on`."""
+    emc_id = emc.pk if isinstance(emc, EMC) else emc
+    return (
+        contract_list()
+        .filter(emc_id=emc_id, status=Contract.Status.APPROVED, effective_from__lte=on)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+
+
+def period_bounds(period: str, on: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the contract period (month, quarter, year) containing `on`."""
+    if period == Contract.Period.YEAR:
+        return dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
+    months = 3 if period == Contract.Period.QUARTER else 1
+    first_month = (on.month - 1) // months * months + 1
+    start = dt.date(on.year, first_month, 1)
+    end_month = first_month + months
+    end = (dt.date(on.year + 1, 1, 1) if end_month > 12 else dt.date(on.year, end_month, 1)) - dt.timedelta(
+        days=1
+    )
+    return start, end
+
+
+def user_paid_value(
+    *, emc_ids=None, me_ids=None, start: dt.date, end: dt.date, currency: str | None = None
+) -> int:
+    """Payments minus refunds between two days (inclusive), ignoring reversed transactions."""
+    qs = ValueEvent.objects.filter(
+        occurred_on__gte=start, occurred_on__lte=end, transaction__reversed_by__isnull=True
+    )
+    if emc_ids is not None:
+        qs = qs.filter(emc_id__in=emc_ids)
+    if me_ids is not None:
+        qs = qs.filter(me_id__in=me_ids)
+    if currency:
+        qs = qs.filter(currency=currency)
+    return _signed_total(qs)
+
+
+def _signed_total(qs) -> int:
+    totals = dict(qs.values_list("kind").annotate(t=Sum("amount_minor")).order_by())
+    return (totals.get(ValueEvent.Kind.PAYMENT) or 0) - (totals.get(ValueEvent.Kind.REFUND) or 0)
+
+
+def progress_to_target(*, emc: EMC, on: dt.date | None = None) -> dict | None:
+    """The contract in force and the period's user-paid value against its target, with the
+    cumulative daily series for a chart and the tier inflection points."""
+    on = on or timezone.localdate()
+    contract = contract_in_force(emc=emc, on=on)
+    if contract is None:
+        return None
+    start, end = period_bounds(contract.period, on)
+    daily = defaultdict(int)
+    rows = (
+        ValueEvent.objects.filter(
+            emc=emc,
+            currency=contract.currency,
+            occurred_on__gte=start,
+            occurred_on__lte=end,
+            transaction__reversed_by__isnull=True,
+        )
+        .values_list("occurred_on", "kind")
+        .annotate(t=Sum("amount_minor"))
+        .order_by()
+    )
+    for day, kind, total in rows:
+        daily[day] += total if kind == ValueEvent.Kind.PAYMENT else -total
+    series, running = [], 0
+    day = start
+    last = min(end, on)
+    while day <= last:
+        running += daily.get(day, 0)
+        series.append({"day": day.isoformat(), "value_minor": running})
+        day += dt.timedelta(days=1)
+    value = sum(daily.values())
+    pct = (
+        (Decimal(value) * 100 / contract.target_minor).quantize(Decimal("0.1"))
+        if contract.target_minor
+        else None
+    )
+    tiers = [
+        {
+            "threshold_pct": t.threshold_pct,
+            "rate_pct": t.rate_pct,
+            "at_minor": int(contract.target_minor * t.threshold_pct / 100),
+        }
+        for t in contract.tiers.all()
+    ]
+    return {
+        "contract": contract,
+        "period_start": start,
+        "period_end": end,
+        "currency": contract.currency,
+        "target_minor": contract.target_minor,
+        "floor_minor": contract.floor_minor,
+        "value_minor": value,
+        "progress_pct": pct,
+        "tiers": tiers,
+        "series": series,
+    }
+
+
+# --- the ME ledger -------------------------------------------------------------------------
+
+
+def me_ledger_rows(*, me: Microenterprise, date_from: dt.date | None = None, date_to: dt.date | None = None):
+    """The ME's value events, newest first, each with its transaction's legs (the split), the
+    partners and the contract: a constant number of queries for any page of rows."""
+    qs = (
+        ValueEvent.objects.filter(me=me)
+        .select_related("emc", "scenario", "solution", "category", "transaction__contract", "original")
+        .prefetch_related(
+            Prefetch("transaction__legs", queryset=Leg.objects.select_related("account").order_by("id")),
+            "partners",
+        )
+        .order_by("-occurred_at", "-id")
+    )
+    if date_from:
+        qs = qs.filter(occurred_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(occurred_on__lte=date_to)
+    return qs
+
+
+def me_balances(*, me: Microenterprise, as_of: dt.date | None = None) -> list[dict]:
+    """The ME's accounts with what it is owed (credit balance shown positive), two queries."""
+    accounts = list(Account.objects.filter(me=me).order_by("currency"))
+    nets = balances(account_ids=[a.pk for a in accounts], as_of=as_of)
+    return [{"account": a, "net_minor": nets[a.pk], "owed_minor": -nets[a.pk]} for a in accounts]
+
+
+def me_emcs(*, me: Microenterprise, on: dt.date | None = None) -> QuerySet[EMC]:
+    """EMCs the ME leads or holds an open node seat in on `on` (default today)."""
+    on = on or timezone.localdate()
+    seats = EMCNode.objects.filter(me=me, joined_on__lte=on).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=on)
+    )
+    return EMC.objects.filter(Q(lead_me=me) | Q(pk__in=seats.values("emc_id"))).distinct().order_by("code")
+
+
+def log_value_choices(*, me: Microenterprise, on: dt.date | None = None) -> dict:
+    """What the "log user value" form offers for one ME: its EMCs, their scenarios and
+    solutions, all categories, and the partners creditable in those EMCs (five queries)."""
+    on = on or timezone.localdate()
+    emcs = list(me_emcs(me=me, on=on))
+    emc_ids = [e.pk for e in emcs]
+    scenarios = list(Scenario.objects.filter(emcs__in=emc_ids).distinct().order_by("name"))
+    solutions = list(Solution.objects.filter(scenario__in=scenarios).order_by("name"))
+    covering = EMCParticipation.objects.filter(emc_id__in=emc_ids, started_on__lte=on).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=on)
+    )
+    partners = list(
+        Partner.objects.filter(
+            pk__in=covering.values("partner_id"), state__in=Partner.CREDITABLE_STATES
+        ).order_by("name")
+    )
+    return {
+        "emcs": emcs,
+        "scenarios": scenarios,
+        "solutions": solutions,
+        "categories": list(Category.objects.order_by("name")),
+        "partners": partners,
+    }
+
+
+def value_event_by_key(*, user, key: str) -> ValueEvent | None:
+    """The event this user already logged with this one-time form token, if any."""
+    if not key or not user.is_authenticated:
+        return None
+    return (
+        ValueEvent.objects.filter(logged_by=user, idempotency_key=key).select_related("transaction").first()
+    )
