@@ -76,9 +76,13 @@ def unassigned_people() -> QuerySet:
 
 
 def me_list() -> QuerySet[Microenterprise]:
-    return Microenterprise.objects.select_related("kind", "leader").annotate(
-        member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True), distinct=True),
-        emc_count=Count("emc_nodes", filter=Q(emc_nodes__left_on__isnull=True), distinct=True),
+    return (
+        Microenterprise.objects.select_related("kind", "leader")
+        .annotate(
+            member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True), distinct=True),
+            emc_count=Count("emc_nodes", filter=Q(emc_nodes__left_on__isnull=True), distinct=True),
+        )
+        .order_by("code")
     )
 
 
@@ -127,6 +131,7 @@ def emc_list() -> QuerySet[EMC]:
                 distinct=True,
             ),
         )
+        .order_by("code")
     )
 
 

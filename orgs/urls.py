@@ -2,10 +2,31 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from orgs import views
+from orgs.views import audit, emcs, mes, network, partners
 
 app_name = "orgs"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mes/", mes.me_list, name="me-list"),
+    path("mes/<slug:code>/", mes.me_detail, name="me-detail"),
+    path("mes/<slug:code>/members/", mes.me_members, name="me-members"),
+    path("mes/<slug:code>/split/", mes.me_split, name="me-split"),
+    path("mes/<slug:code>/action/", mes.me_action, name="me-action"),
+    path("emcs/", emcs.emc_list, name="emc-list"),
+    path("emcs/<slug:code>/", emcs.emc_detail, name="emc-detail"),
+    path("emcs/<slug:code>/nodes/", emcs.emc_nodes, name="emc-nodes"),
+    path("emcs/<slug:code>/partner-join/", emcs.emc_partner_join, name="emc-partner-join"),
+    path("emcs/<slug:code>/partner-leave/", emcs.emc_partner_leave, name="emc-partner-leave"),
+    path("emcs/<slug:code>/disband/", emcs.emc_disband, name="emc-disband"),
+    path("partners/", partners.partner_list, name="partner-list"),
+    path("partners/export.csv", partners.partner_export, name="partner-export"),
+    path("partners/<slug:code>/", partners.partner_detail, name="partner-detail"),
+    path("partners/<slug:code>/transition/", partners.partner_transition, name="partner-transition"),
+    path("partners/<slug:code>/tier/", partners.partner_tier, name="partner-tier"),
+    path("proposals/<int:pk>/decide/", partners.proposal_decide, name="proposal-decide"),
+    path("network/", network.network, name="network"),
+    path("network/data/", network.network_data, name="network-data"),
+    path("audit/", audit.audit_list, name="audit-list"),
 ]

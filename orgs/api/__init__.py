@@ -1,0 +1,5 @@
+"""REST API for the organization (routes in orgs/api_urls.py)."""
+
+from orgs.api.whoami import WhoAmIView
+
+__all__ = ["WhoAmIView"]

@@ -1,0 +1,264 @@
+"""The REST API: actions, one error body for bad input, permissions, constant query counts."""
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from orgs.models import AuditEntry, EMCParticipation, Membership, Partner, PartnerProposal
+from tests.factories import (
+    EMCFactory,
+    EMCNodeFactory,
+    EMCParticipationFactory,
+    MicroenterpriseFactory,
+    PartnerFactory,
+    PartnerProposalFactory,
+    SolutionFactory,
+    UserFactory,
+    me_with_members,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    def make(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_api(api, admin):
+    return api(admin)
+
+
+def test_phase_out_action_ends_participation_and_shows_in_the_timeline(admin_api):
+    partner = PartnerFactory(state="active")
+    EMCParticipationFactory(partner=partner)
+    response = admin_api.post(
+        f"/api/partners/{partner.pk}/phase-out/",
+        {"reason": "users wanted better solutions", "effective_on": "2025-02-01"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["state"] == "phased_out" and body["allowed_actions"] == ["reapply"]
+    assert body["transitions"][0]["reason"] == "users wanted better solutions"
+    assert body["participations"][0]["ended_on"] == "2025-02-01"
+
+
+def test_missing_reason_is_a_400_naming_the_field_and_writes_nothing(admin_api):
+    partner = PartnerFactory(state="active")
+    response = admin_api.post(f"/api/partners/{partner.pk}/watch/", {"reason": ""}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == 400 and body["code"] == "invalid" and "reason" in body["errors"]
+    assert Partner.objects.get(pk=partner.pk).state == "active"
+    assert not AuditEntry.objects.exists()
+
+
+def test_illegal_transition_is_a_409_naming_the_states(admin_api):
+    partner = PartnerFactory(state="applied")
+    response = admin_api.post(f"/api/partners/{partner.pk}/watch/", {"reason": "x"}, format="json")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "conflict"
+    assert "Applied" in body["detail"] and "On watch" in body["detail"]
+
+
+def test_change_tier_and_proposal_accept_dismiss(admin_api):
+    partner = PartnerFactory(state="active")
+    response = admin_api.post(
+        f"/api/partners/{partner.pk}/change-tier/", {"tier": "gold", "reason": "top brand"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["tier"] == "gold"
+    created = admin_api.post(
+        "/api/proposals/",
+        {"partner": partner.pk, "to_state": "on_watch", "reason": "ratings", "evidence": {"rating": 2.5}},
+        format="json",
+    )
+    again = admin_api.post(
+        "/api/proposals/", {"partner": partner.pk, "to_state": "on_watch", "reason": "ratings"}, format="json"
+    )
+    assert (created.status_code, again.status_code) == (201, 200)
+    assert created.json()["id"] == again.json()["id"]
+    accepted = admin_api.post(f"/api/proposals/{created.json()['id']}/accept/", {}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert Partner.objects.get(pk=partner.pk).state == "on_watch"
+    other = PartnerProposalFactory(partner=partner, to_state="phased_out")
+    refused = admin_api.post(f"/api/proposals/{other.pk}/dismiss/", {"reason": ""}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["errors"]
+    assert (
+        admin_api.post(f"/api/proposals/{other.pk}/dismiss/", {"reason": "noise"}, format="json").status_code
+        == 200
+    )
+
+
+def test_duplicate_codes_are_409(admin_api):
+    MicroenterpriseFactory(code="taken")
+    response = admin_api.post("/api/mes/", {"code": "taken", "name": "X", "kind": "node"}, format="json")
+    assert response.status_code == 409 and "code" in response.json()["errors"]
+
+
+def test_weights_not_summing_to_100_are_400(admin_api):
+    me, (a, b) = me_with_members(50, 50)
+    response = admin_api.put(
+        f"/api/mes/{me.pk}/members/",
+        {"members": [{"user": a.username, "weight": "70"}, {"user": b.username, "weight": "-10"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "negative" in response.json()["errors"]["members"][0]
+    assert Membership.objects.filter(me=me, left_on__isnull=True).count() == 2
+
+
+def test_split_leaving_members_unassigned_is_400_naming_them(admin_api):
+    me, (a, b) = me_with_members(50, 50)
+    response = admin_api.post(
+        f"/api/mes/{me.pk}/split/",
+        {
+            "reason": "segment",
+            "children": [{"code": "one", "members": [{"user": a.username, "weight": 100}]}, {"code": "two"}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert b.username in response.json()["errors"]["members"][0]
+
+
+def test_emc_lifecycle_over_the_api(admin_api):
+    lead, other = MicroenterpriseFactory(), MicroenterpriseFactory()
+    partner = PartnerFactory(state="active")
+    created = admin_api.post(
+        "/api/emcs/",
+        {"code": "balcony", "name": "Smart balcony", "kind": "experience", "lead_me": lead.code},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    emc_id = created.json()["id"]
+    nodes = admin_api.put(
+        f"/api/emcs/{emc_id}/nodes/",
+        {
+            "nodes": [
+                {"me": lead.code, "share_weight": 60},
+                {"me": other.code, "share_weight": 40, "obligations": "install"},
+            ]
+        },
+        format="json",
+    )
+    assert nodes.status_code == 200 and len(nodes.json()["nodes"]) == 2
+    joined = admin_api.post(f"/api/emcs/{emc_id}/partner-join/", {"partner": partner.code}, format="json")
+    assert joined.status_code == 201
+    assert (
+        admin_api.post(
+            f"/api/emcs/{emc_id}/partner-join/", {"partner": partner.code}, format="json"
+        ).status_code
+        == 409
+    )
+    disband = admin_api.post(f"/api/emcs/{emc_id}/disband/", {"reason": "done"}, format="json")
+    assert disband.status_code == 200 and disband.json()["status"] == "disbanded"
+    assert EMCParticipation.objects.get().ended_on is not None
+
+
+def test_readers_cannot_write_and_leaders_manage_only_their_own_me(api):
+    auditor = UserFactory(roles=["auditor"])
+    partner = PartnerFactory(state="active")
+    assert api(auditor).get(f"/api/partners/{partner.pk}/").status_code == 200
+    assert (
+        api(auditor).post(f"/api/partners/{partner.pk}/watch/", {"reason": "x"}, format="json").status_code
+        == 403
+    )
+    leader = UserFactory(roles=["me_leader"])
+    own, (a,) = me_with_members(100, leader=leader)
+    other, (b,) = me_with_members(100)
+    body = {"members": [{"user": a.username, "weight": 60}, {"user": leader.username, "weight": 40}]}
+    assert api(leader).put(f"/api/mes/{own.pk}/members/", body, format="json").status_code == 200
+    assert (
+        api(leader)
+        .put(
+            f"/api/mes/{other.pk}/members/", {"members": [{"user": b.username, "weight": 100}]}, format="json"
+        )
+        .status_code
+        == 403
+    )
+    assert api(leader).post(f"/api/mes/{own.pk}/dissolve/", {"reason": "x"}, format="json").status_code == 403
+    assert api(UserFactory()).get("/api/partners/").status_code == 403  # no role, no read
+    assert api(UserFactory(roles=["me_member"])).get("/api/audit/").status_code == 403
+
+
+def _grow(n):
+    """Add n rows to every list: partners with roles, EMCs with nodes and partners, MEs with
+    members, proposals, solutions with versions, and the audit rows the services write."""
+    from orgs import services
+    from orgs.models import Category, PartnerTier
+
+    gold = PartnerTier.objects.get(code="gold")
+    for i in range(n):
+        partner = PartnerFactory()
+        emc = EMCFactory()
+        EMCNodeFactory(emc=emc, me=emc.lead_me)
+        EMCParticipationFactory(emc=emc, partner=partner)
+        PartnerProposalFactory(partner=partner)
+        me_with_members(50, 50)
+        services.partner_tier_change(partner=partner, tier=gold, actor=None, reason="grow")
+        category = Category.objects.create(code=f"grow-{n}-{i}", name="c")
+        solution = SolutionFactory()
+        solution.categories.add(category)
+        solution.provider_partners.add(partner)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/partners/", "/api/mes/", "/api/emcs/", "/api/audit/", "/api/proposals/", "/api/solutions/"]
+)
+def test_list_endpoints_keep_a_constant_query_count(api, admin, url, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    User = get_user_model()
+
+    _grow(3)
+    with CaptureQueriesContext(connection) as small:
+        response = api(User.objects.get(pk=admin.pk)).get(url)
+    assert response.status_code == 200 and response.json()["count"] >= 3
+    _grow(27)
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = api(User.objects.get(pk=admin.pk)).get(url)
+    assert response.json()["count"] >= 30
+
+
+def test_network_json_is_limited_and_filterable(admin_api):
+    emcs = [EMCFactory() for _ in range(3)]
+    for emc in emcs:
+        EMCNodeFactory(emc=emc, me=emc.lead_me)
+        EMCParticipationFactory(emc=emc)
+    body = admin_api.get("/api/network/", {"emc": emcs[0].code}).json()
+    assert body["emc_shown"] == 1
+    types = sorted(n["data"]["type"] for n in body["nodes"])
+    assert types == ["emc", "me", "partner"] and len(body["edges"]) == 2
+    assert admin_api.get("/api/network/", {"limit": 2}).json()["emc_shown"] == 2
+
+
+def test_partner_directory_filters(admin_api):
+    from orgs.models import Industry, PartnerRole
+
+    dryer = PartnerFactory(name="Dryer King", state="active", roles=[PartnerRole.objects.get(code="design")])
+    dryer.industries.add(Industry.objects.get(code="2750"))
+    PartnerFactory(name="Logi", state="on_watch")
+    emc = EMCFactory(code="balcony")
+    EMCParticipationFactory(emc=emc, partner=dryer)
+    for query, expected in [
+        ({"industry": "C"}, ["Dryer King"]),
+        ({"industry": "27"}, ["Dryer King"]),
+        ({"state": "on_watch"}, ["Logi"]),
+        ({"role": "design"}, ["Dryer King"]),
+        ({"emc": "balcony"}, ["Dryer King"]),
+        ({"q": "logi"}, ["Logi"]),
+    ]:
+        names = [p["name"] for p in admin_api.get("/api/partners/", query).json()["results"]]
+        assert names == expected, query
+    _ = dt, PartnerProposal
