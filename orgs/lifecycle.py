@@ -39,3 +39,18 @@ def allowed_actions(state: str) -> dict[str, str]:
 
 def is_allowed(from_state: str, to_state: str) -> bool:
     return to_state in TRANSITIONS.get(from_state, {})
+
+
+def action_labels() -> dict[str, str]:
+    """Human labels of the actions, for buttons (translated at call time)."""
+    from django.utils.translation import gettext as _
+
+    return {
+        "admit": _("Admit to probation"),
+        "reject": _("Reject"),
+        "activate": _("Activate"),
+        "watch": _("Put on watch"),
+        "reinstate": _("Reinstate"),
+        "phase_out": _("Phase out"),
+        "reapply": _("Re-admit (new application)"),
+    }

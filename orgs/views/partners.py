@@ -101,7 +101,7 @@ def _detail_context(request, partner, *, transition_form=None, tier_form=None, p
         "timeline": selectors.partner_timeline(partner=partner),
         "participations": selectors.partner_participations(partner=partner),
         "proposals": partner.proposals.select_related("decided_by").order_by("-created_at"),
-        "actions": [(a, Partner.State(t).label) for a, t in actions.items()],
+        "actions": [(a, lifecycle.action_labels()[a], Partner.State(t).label) for a, t in actions.items()],
         "can_manage": request.user.has_perm("orgs.manage_partners", partner),
         "transition_form": transition_form,
         "tier_form": tier_form or TierChangeForm(initial={"tier": partner.tier.code}),

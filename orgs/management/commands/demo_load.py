@@ -28,6 +28,6 @@ class Command(BaseCommand):
             summary = getattr(module, func)(users=users, progress=self.stdout.write)
             self.stdout.write(self.style.SUCCESS(f"{module_path}: {summary}"))
         self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING("Demo logins (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for username, role, full_name in DEMO_USERS:
             self.stdout.write(f"  {username:<10} {role.label:<22} {full_name}")
