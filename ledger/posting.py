@@ -157,7 +157,30 @@ def _refund_holdings(original_ids: set[int]) -> dict[int, dict]:
     return holdings
 
 
-def _validate(specs: list[ValueEventSpec], actor, ctx_now) -> tuple[list[_Plan | None], dict, dict]:
+def _validate(
+    specs: list[ValueEventSpec],
+    actor,
+    ctx_now,
+    *,
+    offset: int = 0,
+    prior: dict[int, "_Plan"] | None = None,
+    batch_refunds: dict | None = None,
+) -> tuple[list[_Plan | None], dict, dict]:
+    """Validate specs[0..n] (global indexes offset..offset+n). `prior` holds valid payments of
+    earlier chunks that later refunds reference by `original_index`; `batch_refunds` carries
+    what in-file refunds already took across chunks."""
+    prior = prior if prior is not None else {}
+
+    def batch_source(i: int, s: ValueEventSpec):
+        """The in-file payment a refund at local index i references, as (spec, plan-or-None)."""
+        index = s.original_index
+        if index is None or index >= offset + i:
+            return None, None
+        if index >= offset:
+            return specs[index - offset], "local"
+        plan = prior.get(index)
+        return (plan.spec, plan) if plan is not None else (None, None)
+
     errors: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
 
     def err(i, name, message):
@@ -207,8 +230,8 @@ def _validate(specs: list[ValueEventSpec], actor, ctx_now) -> tuple[list[_Plan |
                 "customized": source.customized,
             }
             partners = tuple(original_partners.get(source.pk, ()))
-        elif s.original_index is not None and 0 <= s.original_index < i:
-            src = specs[s.original_index]
+        elif batch_source(i, s)[0] is not None:
+            src = batch_source(i, s)[0]
             if src.kind != ValueEvent.Kind.PAYMENT:
                 err(i, "original", _("Only a payment can be refunded."))
                 continue
@@ -252,7 +275,8 @@ def _validate(specs: list[ValueEventSpec], actor, ctx_now) -> tuple[list[_Plan |
     all_terms = terms_load(emc_ids=set(ctx.emcs), until=max(dates)) if dates and ctx.emcs else {}
 
     plans: list[_Plan | None] = [None] * len(specs)
-    refunded_in_batch: dict[tuple, dict] = {}  # original key -> remaining holdings (mutated)
+    # original key -> remaining holdings (mutated as refunds are planned)
+    refunded_in_batch: dict[tuple, dict] = batch_refunds if batch_refunds is not None else {}
     for i, s in enumerate(specs):
         if i in errors:
             continue
@@ -340,7 +364,8 @@ def _validate(specs: list[ValueEventSpec], actor, ctx_now) -> tuple[list[_Plan |
                 original_on = source.occurred_at
             else:
                 key = ("batch", s.original_index)
-                src_plan = plans[s.original_index]
+                _src, where = batch_source(i, s)
+                src_plan = plans[s.original_index - offset] if where == "local" else where
                 if src_plan is None:
                     err(i, "original", _("The refunded payment in this batch is not valid."))
                     continue
@@ -370,6 +395,21 @@ def _validate(specs: list[ValueEventSpec], actor, ctx_now) -> tuple[list[_Plan |
                 held[part.target] += part.amount_minor
             plans[i] = _Plan(s, on, contract_id, parts, tuple(sorted(s.partner_ids)))
     return plans, {i: dict(f) for i, f in errors.items()}, ctx
+
+
+def validate_chunk(specs, actor, now, *, offset=0, prior=None, batch_refunds=None, keep_db=False):
+    """Validate one chunk of a larger batch (the CSV import): see `_validate`. Refund state of
+    stored payments is carried across chunks only when nothing is written (`keep_db`); when
+    earlier chunks were written, the database already holds it."""
+    if batch_refunds is not None and not keep_db:
+        for key in [k for k in batch_refunds if k[0] == "db"]:
+            del batch_refunds[key]
+    return _validate(specs, actor, now, offset=offset, prior=prior, batch_refunds=batch_refunds)
+
+
+def write_chunk(plans, ctx, *, actor, source, now, offset=0, posted=None) -> list[ValueEvent]:
+    """Write one validated chunk (see `_write`)."""
+    return _write(plans, ctx, actor=actor, source=source, now=now, offset=offset, posted=posted)
 
 
 def value_events_validate(*, specs: list[ValueEventSpec], actor) -> dict[int, dict[str, list[str]]]:
@@ -451,7 +491,18 @@ def check_balanced(legs_by_txn: dict) -> None:
             raise ValidationError(_("Transaction %(t)s does not balance.") % {"t": key})
 
 
-def _write(plans: list[_Plan], ctx: OrgContext, *, actor, source: str, now) -> list[ValueEvent]:
+def _write(
+    plans: list[_Plan],
+    ctx: OrgContext,
+    *,
+    actor,
+    source: str,
+    now,
+    offset: int = 0,
+    posted: dict | None = None,
+) -> list[ValueEvent]:
+    """Write valid plans; `posted` maps global indexes of earlier chunks' events to their ids."""
+    posted = posted or {}
     codes = _target_codes(plans, ctx)
     wanted: dict[str, dict] = {}
     target_code: dict[tuple, str] = {}
@@ -531,6 +582,10 @@ def _write(plans: list[_Plan], ctx: OrgContext, *, actor, source: str, now) -> l
 
     # payments and refunds of stored payments first; refunds of payments in this batch after
     events: list[ValueEvent | None] = [None] * len(plans)
+
+    def _original_pk(index: int) -> int:
+        return events[index - offset].pk if index >= offset else posted[index]
+
     first = [i for i, p in enumerate(plans) if p.spec.original_index is None]
     created = ValueEvent.objects.bulk_create(
         [event_for(plans[i], txns[i], plans[i].spec.original_id) for i in first], batch_size=BULK_BATCH
@@ -540,7 +595,7 @@ def _write(plans: list[_Plan], ctx: OrgContext, *, actor, source: str, now) -> l
     second = [i for i, p in enumerate(plans) if p.spec.original_index is not None]
     if second:
         created = ValueEvent.objects.bulk_create(
-            [event_for(plans[i], txns[i], events[plans[i].spec.original_index].pk) for i in second],
+            [event_for(plans[i], txns[i], _original_pk(plans[i].spec.original_index)) for i in second],
             batch_size=BULK_BATCH,
         )
         for i, event in zip(second, created, strict=True):

@@ -106,9 +106,9 @@ def user_signals_visible(*, user) -> QuerySet[UserSignal]:
 def transactions_visible(*, user) -> QuerySet[Transaction]:
     """Transactions with their legs (two queries for any page); ME users see those touching
     their MEs' accounts."""
-    qs = Transaction.objects.select_related("recorded_by", "contract", "reverses").prefetch_related(
-        Prefetch("legs", queryset=Leg.objects.select_related("account").order_by("id"))
-    )
+    qs = Transaction.objects.select_related(
+        "recorded_by", "contract", "reverses", "reversed_by"
+    ).prefetch_related(Prefetch("legs", queryset=Leg.objects.select_related("account").order_by("id")))
     me_ids = visible_me_ids(user=user)
     if me_ids is None:
         return qs
@@ -303,3 +303,10 @@ def value_event_by_key(*, user, key: str) -> ValueEvent | None:
     return (
         ValueEvent.objects.filter(logged_by=user, idempotency_key=key).select_related("transaction").first()
     )
+
+
+def value_events_visible_all() -> QuerySet[ValueEvent]:
+    """Every event with what its rendering needs (for responses to a write just made)."""
+    return ValueEvent.objects.select_related(
+        "me", "emc", "scenario", "solution", "category", "transaction"
+    ).prefetch_related("partners")

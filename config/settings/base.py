@@ -148,6 +148,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # choice sets that share a field name get explicit component names
+    "ENUM_NAME_OVERRIDES": {
+        "LedgerAccountKindEnum": "ledger.models.Account.Kind",
+        "LedgerTransactionKindEnum": "ledger.models.Transaction.Kind",
+        "ValueEventKindEnum": "ledger.models.ValueEvent.Kind",
+        "UserSignalKindEnum": "ledger.models.UserSignal.Kind",
+        "ImportBatchKindEnum": "ledger.models.ImportBatch.Kind",
+        "ImportBatchStatusEnum": "ledger.models.ImportBatch.Status",
+        "ContractStatusEnum": "ledger.models.Contract.Status",
+        "EMCKindEnum": "orgs.models.EMC.Kind",
+        "EMCStatusEnum": "orgs.models.EMC.Status",
+        "MEStatusEnum": "orgs.models.Microenterprise.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

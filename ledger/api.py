@@ -1,0 +1,360 @@
+"""REST API of the ledger: value events, refunds, signals, contracts, accounts, balances,
+transactions, reversals and CSV imports. Every write takes an Idempotency-Key header."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.permissions import HasRulePermission
+from ledger import importing, selectors, serializers, services
+from ledger.idempotency import HEADER, idempotent
+from ledger.models import Account, Contract, ImportBatch, Source, Transaction, UserSignal, ValueEvent
+from ledger.money import format_minor
+
+IDEMPOTENCY_PARAM = OpenApiParameter(
+    HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Unique per write; replays return the first response.",
+)
+AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Balance as of this day (inclusive).")
+
+
+def _as_of(request) -> dt.date | None:
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({"as_of": "Use a date like 2025-01-31."}) from None
+
+
+class ValueEventFilter(filters.FilterSet):
+    me = filters.CharFilter(field_name="me__code")
+    emc = filters.CharFilter(field_name="emc__code")
+    occurred_from = filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_to = filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+
+    class Meta:
+        model = ValueEvent
+        fields = ["kind", "me", "emc", "customized", "source"]
+
+
+class ValueEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """User payments and refunds. POST logs a payment and returns it with its split."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.log_value_any"
+    filterset_class = ValueEventFilter
+    ordering_fields = ["occurred_at", "amount_minor"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return ValueEvent.objects.none()
+        return selectors.value_events_visible(user=self.request.user)
+
+    def get_serializer_class(self):
+        return (
+            serializers.ValueEventWithSplitSerializer
+            if self.action == "retrieve"
+            else serializers.ValueEventSerializer
+        )
+
+    @extend_schema(
+        request=serializers.ValueEventInSerializer,
+        responses={201: serializers.ValueEventWithSplitSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def create(self, request):
+        data = _valid(serializers.ValueEventInSerializer, request)
+        event = services.value_event_log(actor=request.user, source=Source.API, **data)
+        return Response(_event_with_split(event), status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _event_with_split(event: ValueEvent) -> dict:
+    event = (
+        selectors.value_events_visible_all().prefetch_related("transaction__legs__account").get(pk=event.pk)
+    )
+    return serializers.ValueEventWithSplitSerializer(event).data
+
+
+class RefundView(APIView):
+    """Refund part or all of a payment; each share is reversed proportionally."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.log_value_any"
+
+    @extend_schema(
+        request=serializers.RefundInSerializer,
+        responses={201: serializers.ValueEventWithSplitSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def post(self, request):
+        data = _valid(serializers.RefundInSerializer, request)
+        event = services.value_event_refund(actor=request.user, source=Source.API, **data)
+        return Response(_event_with_split(event), status=status.HTTP_201_CREATED)
+
+
+class UserSignalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Experience ratings (with prior expectation), co-creation, stories, ownership."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.log_value_any"
+    serializer_class = serializers.UserSignalSerializer
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return UserSignal.objects.none()
+        return selectors.user_signals_visible(user=self.request.user)
+
+    @extend_schema(
+        request=serializers.UserSignalInSerializer,
+        responses={201: serializers.UserSignalSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def create(self, request):
+        data = _valid(serializers.UserSignalInSerializer, request)
+        signal = services.user_signal_log(actor=request.user, source=Source.API, **data)
+        return Response(serializers.UserSignalSerializer(signal).data, status=status.HTTP_201_CREATED)
+
+
+class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """EMC contracts: versioned, effective-dated, approved by a platform admin before they apply."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.manage_contracts"
+    serializer_class = serializers.ContractSerializer
+    filterset_fields = ["status", "emc__code"]
+
+    def get_queryset(self):
+        return selectors.contract_list()
+
+    @extend_schema(
+        request=serializers.ContractInSerializer,
+        responses={201: serializers.ContractSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def create(self, request):
+        data = _valid(serializers.ContractInSerializer, request)
+        contract = services.contract_draft_create(actor=request.user, **_plain(data))
+        return Response(self._render(contract), status=status.HTTP_201_CREATED)
+
+    def _render(self, contract):
+        return serializers.ContractSerializer(selectors.contract_list().get(pk=contract.pk)).data
+
+    @extend_schema(
+        request=None, responses={200: serializers.ContractSerializer}, parameters=[IDEMPOTENCY_PARAM]
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def approve(self, request, pk=None):
+        contract = services.contract_approve(actor=request.user, contract=self._contract(pk))
+        return Response(self._render(contract))
+
+    @extend_schema(
+        request=serializers.ReasonSerializer,
+        responses={200: serializers.ContractSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def withdraw(self, request, pk=None):
+        data = _valid(serializers.ReasonSerializer, request)
+        contract = services.contract_withdraw(
+            actor=request.user, contract=self._contract(pk), reason=data["reason"]
+        )
+        return Response(self._render(contract))
+
+    def _contract(self, pk) -> Contract:
+        return get_object_or_404(Contract, pk=pk)
+
+
+def _plain(data: dict) -> dict:
+    """Nested serializer output (OrderedDicts) to plain dicts for the service."""
+    out = dict(data)
+    for key in ("tiers", "partner_shares", "node_shares", "goals"):
+        out[key] = [dict(row) for row in data.get(key, [])]
+    return out
+
+
+class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Accounts; with ?as_of=YYYY-MM-DD (or ?with_balance=1) each carries its balance."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    serializer_class = serializers.AccountSerializer
+    filterset_fields = ["kind", "currency"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Account.objects.none()
+        return selectors.accounts_visible(user=self.request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["as_of"] = _as_of(self.request)
+        return context
+
+    @extend_schema(parameters=[AS_OF_PARAM])
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        if context["as_of"] or request.query_params.get("with_balance"):
+            context["balances"] = selectors.balances(account_ids=[a.pk for a in page], as_of=context["as_of"])
+        return self.get_paginated_response(
+            serializers.AccountSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(parameters=[AS_OF_PARAM])
+    def retrieve(self, request, *args, **kwargs):
+        account = self.get_object()
+        context = self.get_serializer_context()
+        context["balances"] = selectors.balances(account_ids=[account.pk], as_of=context["as_of"])
+        return Response(serializers.AccountSerializer(account, context=context).data)
+
+
+class BalanceView(APIView):
+    """The balance of one account as of a day: GET /api/balances/?account=<code>&as_of=<date>."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("account", OpenApiTypes.STR, required=True, description="Account code or id."),
+            AS_OF_PARAM,
+        ],
+        responses=serializers.BalanceSerializer,
+    )
+    def get(self, request):
+        ref = request.query_params.get("account", "")
+        if not ref:
+            raise ValidationError({"account": "Give an account code or id."})
+        visible = selectors.accounts_visible(user=request.user)
+        account = (
+            get_object_or_404(visible, pk=int(ref)) if ref.isdigit() else get_object_or_404(visible, code=ref)
+        )
+        as_of = _as_of(request)
+        net = selectors.account_balance(account=account, as_of=as_of)
+        return Response(
+            {
+                "account": account.code,
+                "currency": account.currency,
+                "as_of": as_of,
+                "balance": format_minor(net, account.currency),
+                "balance_minor": net,
+                "owed": format_minor(net * account.normal_sign, account.currency),
+            }
+        )
+
+
+class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Posted transactions with their legs; POST {id}/reverse/ posts the exact negation."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.reverse"
+    serializer_class = serializers.TransactionSerializer
+    filterset_fields = ["kind", "effective_on"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Transaction.objects.none()
+        return selectors.transactions_visible(user=self.request.user)
+
+    @extend_schema(
+        request=serializers.ReasonSerializer,
+        responses={201: serializers.TransactionSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def reverse(self, request, pk=None):
+        data = _valid(serializers.ReasonSerializer, request)
+        txn = get_object_or_404(Transaction, pk=pk)
+        reversal = services.transaction_reverse(actor=request.user, txn=txn, reason=data["reason"])
+        reversal = (
+            selectors.transactions_visible(user=request.user).filter(pk=reversal.pk).first() or reversal
+        )
+        return Response(serializers.TransactionSerializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """CSV imports of value events or signals: validated whole, then all rows post or none."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.log_value_any"
+    serializer_class = serializers.ImportBatchSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return ImportBatch.objects.none()
+        return selectors.import_batches_visible(user=self.request.user)
+
+    @extend_schema(
+        request=serializers.ImportInSerializer,
+        responses={201: serializers.ImportBatchSerializer, 400: serializers.ImportBatchSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def create(self, request):
+        data = _valid(serializers.ImportInSerializer, request)
+        upload = data["file"]
+        batch = importing.import_batch_create(
+            actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
+        )
+        body = serializers.ImportBatchSerializer(batch).data
+        if batch.status == batch.Status.FAILED:
+            body["error_report_url"] = request.build_absolute_uri(f"{request.path}{batch.pk}/errors/")
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None, responses={200: serializers.ImportBatchSerializer}, parameters=[IDEMPOTENCY_PARAM]
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def post(self, request, pk=None):
+        batch = importing.import_batch_post(actor=request.user, batch=self.get_object())
+        code = status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK
+        return Response(serializers.ImportBatchSerializer(batch).data, status=code)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"])
+    def errors(self, request, pk=None):
+        batch = self.get_object()
+        response = HttpResponse(
+            batch.error_report or "row,column,message\n", content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+        return response

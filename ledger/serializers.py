@@ -1,0 +1,331 @@
+"""API shapes. Money goes out as a decimal string plus its currency, never a float.
+
+Serializers parse and render only; every rule lives in ledger.services / ledger.posting.
+"""
+
+from rest_framework import serializers
+
+from ledger.models import (
+    Account,
+    Contract,
+    ContractGoal,
+    ImportBatch,
+    Leg,
+    Transaction,
+    UserSignal,
+    ValueEvent,
+)
+from ledger.money import format_minor
+from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
+
+
+def code_field(model, **kwargs):
+    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+
+
+class MoneyMixin:
+    @staticmethod
+    def money(amount_minor: int, currency: str) -> str:
+        return format_minor(amount_minor, currency)
+
+
+# --- value events --------------------------------------------------------------------------
+
+
+class ValueEventInSerializer(serializers.Serializer):
+    me = code_field(Microenterprise)
+    emc = code_field(EMC)
+    scenario = code_field(Scenario)
+    solution = code_field(Solution, required=False, allow_null=True)
+    category = code_field(Category)
+    user_ref = serializers.CharField(
+        max_length=64, help_text="Pseudonymous reference; never a name or contact."
+    )
+    amount = serializers.CharField(max_length=40, help_text='Decimal string in major units, e.g. "199.00".')
+    currency = serializers.CharField(min_length=3, max_length=3)
+    occurred_at = serializers.DateTimeField()
+    customized = serializers.BooleanField(default=False)
+    partners = serializers.ListField(child=code_field(Partner), required=False, default=list)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class RefundInSerializer(serializers.Serializer):
+    original = serializers.PrimaryKeyRelatedField(queryset=ValueEvent.objects.all())
+    amount = serializers.CharField(max_length=40)
+    occurred_at = serializers.DateTimeField()
+    user_ref = serializers.CharField(max_length=64, required=False)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class LegSerializer(serializers.ModelSerializer, MoneyMixin):
+    account = serializers.CharField(source="account.code")
+    amount = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Leg
+        fields = [
+            "id",
+            "account",
+            "amount",
+            "currency",
+            "amount_minor",
+            "effective_on",
+            "rule",
+            "contract",
+            "basis",
+        ]
+
+    def get_amount(self, leg) -> str:
+        return self.money(leg.amount_minor, leg.currency)
+
+
+class ValueEventSerializer(serializers.ModelSerializer, MoneyMixin):
+    me = serializers.CharField(source="me.code")
+    emc = serializers.CharField(source="emc.code")
+    scenario = serializers.CharField(source="scenario.code")
+    solution = serializers.CharField(source="solution.code", allow_null=True, default=None)
+    category = serializers.CharField(source="category.code")
+    partners = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    amount = serializers.SerializerMethodField()
+    contract = serializers.IntegerField(source="transaction.contract_id", allow_null=True)
+
+    class Meta:
+        model = ValueEvent
+        fields = [
+            "id",
+            "kind",
+            "me",
+            "emc",
+            "scenario",
+            "solution",
+            "category",
+            "user_ref",
+            "amount",
+            "currency",
+            "amount_minor",
+            "occurred_at",
+            "occurred_on",
+            "customized",
+            "partners",
+            "original",
+            "transaction",
+            "contract",
+            "note",
+            "source",
+            "logged_at",
+        ]
+
+    def get_amount(self, event) -> str:
+        return self.money(event.amount_minor, event.currency)
+
+
+class ValueEventWithSplitSerializer(ValueEventSerializer):
+    legs = LegSerializer(source="transaction.legs", many=True, read_only=True)
+
+    class Meta(ValueEventSerializer.Meta):
+        fields = [*ValueEventSerializer.Meta.fields, "legs"]
+
+
+# --- signals -------------------------------------------------------------------------------
+
+
+class UserSignalInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=UserSignal.Kind.choices)
+    me = code_field(Microenterprise)
+    emc = code_field(EMC)
+    scenario = code_field(Scenario, required=False, allow_null=True)
+    solution = code_field(Solution, required=False, allow_null=True)
+    user_ref = serializers.CharField(max_length=64)
+    occurred_at = serializers.DateTimeField()
+    rating = serializers.IntegerField(required=False, allow_null=True)
+    expectation = serializers.IntegerField(required=False, allow_null=True)
+    co_creation_kind = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    products_owned = serializers.IntegerField(required=False, allow_null=True)
+    related_purchase = serializers.BooleanField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class UserSignalSerializer(serializers.ModelSerializer):
+    me = serializers.CharField(source="me.code")
+    emc = serializers.CharField(source="emc.code")
+    scenario = serializers.CharField(source="scenario.code", allow_null=True, default=None)
+    solution = serializers.CharField(source="solution.code", allow_null=True, default=None)
+
+    class Meta:
+        model = UserSignal
+        fields = [
+            "id",
+            "kind",
+            "me",
+            "emc",
+            "scenario",
+            "solution",
+            "user_ref",
+            "occurred_at",
+            "occurred_on",
+            "rating",
+            "expectation",
+            "co_creation_kind",
+            "products_owned",
+            "related_purchase",
+            "note",
+            "source",
+            "logged_at",
+        ]
+
+
+# --- contracts -----------------------------------------------------------------------------
+
+
+class TierSerializer(serializers.Serializer):
+    threshold_pct = serializers.DecimalField(max_digits=7, decimal_places=2)
+    rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class PartnerShareSerializer(serializers.Serializer):
+    partner = code_field(Partner)
+    share_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class NodeShareSerializer(serializers.Serializer):
+    me = code_field(Microenterprise)
+    share_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class GoalSerializer(serializers.Serializer):
+    axis = serializers.ChoiceField(choices=ContractGoal.Axis.choices)
+    metric = serializers.ChoiceField(choices=ContractGoal.Metric.choices)
+    target = serializers.DecimalField(max_digits=20, decimal_places=4)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class ContractInSerializer(serializers.Serializer):
+    emc = code_field(EMC)
+    effective_from = serializers.DateField()
+    currency = serializers.CharField(min_length=3, max_length=3)
+    period = serializers.ChoiceField(choices=Contract.Period.choices)
+    platform_fee_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+    target_minor = serializers.IntegerField()
+    base_rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+    floor_minor = serializers.IntegerField(default=0)
+    cap_minor = serializers.IntegerField(required=False, allow_null=True, default=None)
+    holdback_pct = serializers.DecimalField(max_digits=7, decimal_places=4, default=0)
+    holdback_days = serializers.IntegerField(default=0)
+    tiers = TierSerializer(many=True, required=False, default=list)
+    partner_shares = PartnerShareSerializer(many=True, required=False, default=list)
+    node_shares = NodeShareSerializer(many=True)
+    goals = GoalSerializer(many=True, required=False, default=list)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    emc = serializers.CharField(source="emc.code")
+    tiers = TierSerializer(many=True, read_only=True)
+    partner_shares = serializers.SerializerMethodField()
+    node_shares = serializers.SerializerMethodField()
+    goals = GoalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "emc",
+            "version",
+            "status",
+            "effective_from",
+            "currency",
+            "period",
+            "platform_fee_pct",
+            "target_minor",
+            "base_rate_pct",
+            "floor_minor",
+            "cap_minor",
+            "holdback_pct",
+            "holdback_days",
+            "tiers",
+            "partner_shares",
+            "node_shares",
+            "goals",
+            "notes",
+            "created_at",
+            "approved_at",
+        ]
+
+    def get_partner_shares(self, contract) -> list[dict]:
+        return [
+            {"partner": s.partner.code, "share_pct": str(s.share_pct)} for s in contract.partner_shares.all()
+        ]
+
+    def get_node_shares(self, contract) -> list[dict]:
+        return [{"me": s.me.code, "share_pct": str(s.share_pct)} for s in contract.node_shares.all()]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+# --- accounts, balances, transactions ------------------------------------------------------
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    balance = serializers.SerializerMethodField()
+    balance_minor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = ["id", "code", "kind", "name", "currency", "balance", "balance_minor", "created_at"]
+
+    def get_balance_minor(self, account) -> int | None:
+        balances = self.context.get("balances")
+        return None if balances is None else balances.get(account.pk, 0)
+
+    def get_balance(self, account) -> str | None:
+        value = self.get_balance_minor(account)
+        return None if value is None else format_minor(value, account.currency)
+
+
+class BalanceSerializer(serializers.Serializer):
+    account = serializers.CharField()
+    currency = serializers.CharField()
+    as_of = serializers.DateField(allow_null=True)
+    balance = serializers.CharField(help_text="Net of the legs (debit > 0) as a decimal string.")
+    balance_minor = serializers.IntegerField()
+    owed = serializers.CharField(help_text="The balance from the owner's side (credit balances positive).")
+
+
+class TransactionSerializer(serializers.ModelSerializer):
+    legs = LegSerializer(many=True, read_only=True)
+    reversed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "kind",
+            "effective_on",
+            "recorded_at",
+            "memo",
+            "contract",
+            "reverses",
+            "reversed_by",
+            "legs",
+        ]
+
+    def get_reversed_by(self, txn) -> int | None:
+        reversal = getattr(txn, "reversed_by", None)
+        return reversal.pk if reversal is not None else None
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+class ImportInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportBatch.Kind.choices)
+    file = serializers.FileField()
+    commit = serializers.BooleanField(default=True, help_text="False: validate only (status validated).")
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "kind", "filename", "rows", "status", "errors", "created_at", "posted_at"]

@@ -1,0 +1,239 @@
+"""The ledger REST API: writes take an Idempotency-Key; money is a decimal string + currency."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from ledger import services
+from ledger.models import IdempotencyRecord, Transaction, ValueEvent
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(world):
+    client = APIClient()
+    client.force_authenticate(world.leader)
+    return client
+
+
+def payload(world, now, **overrides):
+    body = {
+        "me": world.lead_me.code,
+        "emc": world.emc.code,
+        "scenario": world.scenario.code,
+        "solution": world.solution.code,
+        "category": world.category.code,
+        "user_ref": "u-0042",
+        "amount": "199.00",
+        "currency": "CNY",
+        "occurred_at": (now - dt.timedelta(hours=2)).isoformat(),
+        "partners": [world.partner.code],
+    }
+    body.update(overrides)
+    return body
+
+
+def post(api, url, body, key=None):
+    return api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()))
+
+
+def test_logging_a_payment_returns_it_with_its_split(api, world, now):
+    response = post(api, "/api/value-events/", payload(world, now))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["amount"] == "199.00" and body["currency"] == "CNY"
+    legs = {leg["rule"]: leg["amount"] for leg in body["legs"] if leg["rule"] != "node_share"}
+    assert legs == {
+        "user_payment": "199.00",
+        "platform_fee": "-9.95",
+        "partner_share": "-14.92",
+        "holdback": "-17.41",
+    }
+
+
+def test_a_write_without_idempotency_key_is_refused(api, world, now):
+    response = api.post("/api/value-events/", payload(world, now), format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "idempotency_key_required"
+    assert ValueEvent.objects.count() == 0
+
+
+def test_a_replay_returns_the_first_response_and_writes_nothing(api, world, now):
+    body = payload(world, now)
+    first = post(api, "/api/value-events/", body, key="k-1")
+    second = post(api, "/api/value-events/", body, key="k-1")
+    assert second.status_code == 201 and second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert ValueEvent.objects.count() == 1
+
+
+def test_the_same_key_with_another_body_is_422(api, world, now):
+    post(api, "/api/value-events/", payload(world, now), key="k-2")
+    response = post(api, "/api/value-events/", payload(world, now, amount="5.00"), key="k-2")
+    assert response.status_code == 422
+    assert ValueEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"amount": "0.00"}, "amount"),
+        ({"amount": "-3"}, "amount"),
+        ({"currency": "QQQ"}, "currency"),
+        ({"me": "no-such-me"}, "me"),
+        ({"user_ref": "someone@example.org"}, "user_ref"),
+    ],
+)
+def test_bad_input_is_a_json_field_error_and_nothing_is_written(api, world, now, overrides, field):
+    response = post(api, "/api/value-events/", payload(world, now, **overrides))
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+    assert ValueEvent.objects.count() == 0 and Transaction.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0  # a failed write can be retried with its key
+
+
+def test_an_me_the_user_does_not_lead_is_refused(world, now):
+    other = UserFactory(roles=["me_leader"])
+    client = APIClient()
+    client.force_authenticate(other)
+    response = post(client, "/api/value-events/", payload(world, now))
+    assert response.status_code == 400 and "me" in response.json()["errors"]
+
+
+def test_refund_then_over_refund(api, world, now):
+    event_id = post(api, "/api/value-events/", payload(world, now)).json()["id"]
+    refund = post(
+        api, "/api/refunds/", {"original": event_id, "amount": "99.00", "occurred_at": now.isoformat()}
+    )
+    assert refund.status_code == 201 and refund.json()["kind"] == "refund"
+    again = post(
+        api, "/api/refunds/", {"original": event_id, "amount": "100.01", "occurred_at": now.isoformat()}
+    )
+    assert again.status_code == 400 and "amount" in again.json()["errors"]
+
+
+def test_reversal_via_the_api(world, now, log):
+    event = log()
+    finance = UserFactory(roles=["finance"])
+    client = APIClient()
+    client.force_authenticate(finance)
+    url = f"/api/transactions/{event.transaction_id}/reverse/"
+    response = post(client, url, {"reason": "duplicate"})
+    assert response.status_code == 201
+    assert response.json()["reverses"] == event.transaction_id
+    assert post(client, url, {"reason": "again"}).status_code == 409
+    leader = APIClient()
+    leader.force_authenticate(world.leader)
+    assert post(leader, url, {"reason": "x"}).status_code == 403
+
+
+def test_balances_as_of(api, world, now, log):
+    log(occurred_at=now - dt.timedelta(days=3), amount="10.00")
+    log(occurred_at=now - dt.timedelta(hours=1), amount="5.00")
+    code = f"me:{world.lead_me.code}:CNY"
+    day = (now - dt.timedelta(days=2)).date().isoformat()
+    body = api.get("/api/balances/", {"account": code, "as_of": day}).json()
+    # 10.00 - fee 0.50 - partner 0.75 = 8.75; holdback 0.87; 7.88 * 60% = 4.728 -> 4.73
+    assert body["balance"] == "-4.73" and body["owed"] == "4.73"
+    listing = api.get("/api/accounts/", {"as_of": day}).json()
+    assert {a["code"]: a["balance"] for a in listing["results"]} == {code: "-4.73"}
+
+
+def test_contracts_create_and_approve(world):
+    admin = APIClient()
+    admin.force_authenticate(world.admin)
+    body = {
+        "emc": world.emc.code,
+        "effective_from": "2025-01-01",
+        "currency": "CNY",
+        "period": "quarter",
+        "platform_fee_pct": "4.5",
+        "target_minor": 500000,
+        "base_rate_pct": "10",
+        "holdback_pct": "10",
+        "holdback_days": 30,
+        "tiers": [{"threshold_pct": "100", "rate_pct": "12"}],
+        "partner_shares": [{"partner": world.partner.code, "share_pct": "6"}],
+        "node_shares": [{"me": world.lead_me.code, "share_pct": "100"}],
+        "goals": [{"axis": "vertical", "metric": "ecosystem_revenue", "target": "1000000", "unit": "CNY"}],
+    }
+    created = post(admin, "/api/contracts/", body)
+    assert created.status_code == 201, created.json()
+    assert created.json()["status"] == "draft" and created.json()["version"] == 2
+    approved = post(admin, f"/api/contracts/{created.json()['id']}/approve/", {})
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    bad = post(
+        admin, "/api/contracts/", {**body, "node_shares": [{"me": world.lead_me.code, "share_pct": "90"}]}
+    )
+    assert bad.status_code == 400 and "node_shares" in bad.json()["errors"]
+
+
+LIST_URLS = ("/api/value-events/", "/api/transactions/", "/api/accounts/?with_balance=1", "/api/contracts/")
+
+
+def test_list_endpoints_have_a_constant_query_count(api, world, log):
+    def measure(n):
+        for _ in range(n):
+            log(amount="1.00")
+        counts = {}
+        for url in LIST_URLS:
+            api.get(url)  # warm the per-user role cache
+            with CaptureQueriesContext(connection) as ctx:
+                assert api.get(url).status_code == 200
+            counts[url] = len(ctx.captured_queries)
+        return counts
+
+    small = measure(3)
+    assert small == measure(27)
+    assert max(small.values()) <= 8
+
+
+def test_signals_api(api, world, now):
+    body = {
+        "kind": "rating",
+        "me": world.lead_me.code,
+        "emc": world.emc.code,
+        "user_ref": "u-0042",
+        "occurred_at": now.isoformat(),
+        "rating": 5,
+        "expectation": 3,
+    }
+    assert post(api, "/api/signals/", body).status_code == 201
+    bad = post(api, "/api/signals/", {**body, "expectation": None})
+    assert bad.status_code == 400 and "expectation" in bad.json()["errors"]
+    assert api.get("/api/signals/").json()["count"] == 1
+
+
+def test_a_leader_sees_only_their_mes_events(world, log):
+    log()
+    other = UserFactory(roles=["me_leader"])
+    client = APIClient()
+    client.force_authenticate(other)
+    assert client.get("/api/value-events/").json()["count"] == 0
+    auditor = APIClient()
+    auditor.force_authenticate(UserFactory(roles=["auditor"]))
+    assert auditor.get("/api/value-events/").json()["count"] == 1
+    assert post(auditor, "/api/value-events/", {}).status_code == 403
+
+
+def test_approving_needs_a_platform_admin(world):
+    draft = services.contract_draft_create(
+        actor=world.admin,
+        emc=world.emc,
+        effective_from=dt.date(2025, 1, 1),
+        currency="CNY",
+        period="month",
+        platform_fee_pct=5,
+        target_minor=100,
+        base_rate_pct=10,
+        node_shares=[{"me": world.lead_me, "share_pct": 100}],
+    )
+    finance = APIClient()
+    finance.force_authenticate(UserFactory(roles=["finance"]))
+    assert post(finance, f"/api/contracts/{draft.pk}/approve/", {}).status_code == 403
