@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from config.errors import ConflictError
 from ledger.models import ImportBatch, Source, UserSignal, ValueEvent
 from ledger.money import currency_is_known, to_minor
-from ledger.posting import ValueEventSpec, validate_chunk, write_chunk
+from ledger.posting import EVENT_KINDS, ValueEventSpec, validate_chunk, write_chunk
 from ledger.user_signals import UserSignalSpec, user_signals_post, user_signals_validate
 from orgs.audit import audit_record
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
@@ -240,7 +240,7 @@ def _event_spec(
 ) -> ValueEventSpec | None:
     errors_before = len(report.rows)
     kind = (row.get("kind") or "payment").strip().lower()
-    if kind not in ValueEvent.Kind.values:
+    if kind not in EVENT_KINDS:
         report.add(line, "kind", _("Use payment or refund."))
     for column in EVENT_REQUIRED:
         if not (row.get(column) or "").strip():
@@ -393,7 +393,8 @@ def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
     """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction)."""
     report = _Report()
     rows = _open_rows(batch)
-    _, header = next(rows)
+    _line, header = next(rows)
+    rows.close()  # pass 1 reopens the file below
     columns = EVENT_COLUMNS if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_COLUMNS
     required = EVENT_REQUIRED if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_REQUIRED
     unknown = [c for c in header if c not in columns]
@@ -409,7 +410,7 @@ def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
     res = _Resolver(batch.kind, actor)
     n_rows = 0
     try:
-        for line, row in rows:
+        for line, row in _skip_header(_open_rows(batch)):
             if None in row:  # more fields than header columns
                 report.add(line, "", _("This row has more fields than the header."))
             res.collect(line, row)

@@ -7,6 +7,7 @@ Validation collects every error by spec index and field, so a batch is all-or-no
 """
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger import allocation
+from ledger import allocation, bulk
 from ledger.allocation import Part
 from ledger.context import OrgContext, local_date, occurred_at_error, org_context_load, user_ref_error
 from ledger.models import Account, AccountDay, Leg, Source, Transaction, ValueEvent, ValueEventPartner
@@ -25,6 +26,7 @@ from ledger.money import currency_is_known
 from ledger.terms import Terms, terms_in_force, terms_load
 from orgs.models import Microenterprise
 
+EVENT_KINDS = frozenset(ValueEvent.Kind.values)
 BULK_BATCH = 2000  # rows per INSERT: ~2k keeps SQLite under its variable limit and PG statements small
 UPSERT_BATCH = 1000
 
@@ -271,7 +273,10 @@ def _validate(
         category_ids={s.category_id for s in specs},
         partner_ids={p for s in specs for p in s.partner_ids},
     )
-    dates = [local_date(s.occurred_at) for s in specs if isinstance(s.occurred_at, dt.datetime)]
+    days = {
+        i: local_date(s.occurred_at) for i, s in enumerate(specs) if isinstance(s.occurred_at, dt.datetime)
+    }
+    dates = list(days.values())
     all_terms = terms_load(emc_ids=set(ctx.emcs), until=max(dates)) if dates and ctx.emcs else {}
 
     plans: list[_Plan | None] = [None] * len(specs)
@@ -280,7 +285,7 @@ def _validate(
     for i, s in enumerate(specs):
         if i in errors:
             continue
-        if s.kind not in ValueEvent.Kind.values:
+        if s.kind not in EVENT_KINDS:
             err(i, "kind", _("Use payment or refund."))
             continue
         if not isinstance(s.amount_minor, int) or s.amount_minor <= 0:
@@ -294,7 +299,7 @@ def _validate(
         if message:
             err(i, "occurred_at", message)
             continue
-        on = local_date(s.occurred_at)
+        on = days[i]
         me = ctx.mes.get(s.me_id)
         if me is None:
             err(i, "me", _("Choose a microenterprise."))
@@ -464,9 +469,51 @@ def accountday_upsert(rows: dict[tuple[int, dt.date], list[int]]) -> None:
             )
 
 
-def legs_write(legs: list[Leg]) -> None:
+LEG_COLUMNS = [
+    "transaction_id",
+    "account_id",
+    "currency",
+    "amount_minor",
+    "effective_on",
+    "rule",
+    "contract_id",
+    "basis",
+]
+
+
+@dataclass(slots=True)
+class LegRow:
+    """A leg to insert (plain data: no ORM instance per leg)."""
+
+    transaction_id: int
+    account_id: int
+    currency: str
+    amount_minor: int
+    effective_on: dt.date
+    rule: str
+    contract_id: int | None
+    basis: dict
+
+
+def legs_write(legs: list[LegRow]) -> None:
     """Insert legs and add them to the daily rollups (the one way legs are written)."""
-    Leg.objects.bulk_create(legs, batch_size=BULK_BATCH)
+    bulk.insert_rows(
+        Leg._meta.db_table,
+        LEG_COLUMNS,
+        [
+            (
+                leg.transaction_id,
+                leg.account_id,
+                leg.currency,
+                leg.amount_minor,
+                leg.effective_on,
+                leg.rule,
+                leg.contract_id,
+                json.dumps(leg.basis, separators=(",", ":")),
+            )
+            for leg in legs
+        ],
+    )
     rollup: dict[tuple[int, dt.date], list[int]] = {}
     for leg in legs:
         agg = rollup.setdefault((leg.account_id, leg.effective_on), [0, 0, 0, 0])
@@ -489,6 +536,45 @@ def check_balanced(legs_by_txn: dict) -> None:
             sums[leg.currency] += leg.amount_minor
         if len(legs) < 2 or any(sums.values()):
             raise ValidationError(_("Transaction %(t)s does not balance.") % {"t": key})
+
+
+TXN_FIELDS = ["kind", "effective_on", "recorded_at", "recorded_by_id", "memo", "contract_id", "reverses_id"]
+EVENT_FIELDS = [
+    "kind",
+    "me_id",
+    "emc_id",
+    "scenario_id",
+    "solution_id",
+    "category_id",
+    "user_ref",
+    "amount_minor",
+    "currency",
+    "occurred_at",
+    "occurred_on",
+    "customized",
+    "original_id",
+    "transaction_id",
+    "note",
+    "logged_by_id",
+    "logged_at",
+    "source",
+    "import_batch_id",
+    "idempotency_key",
+]
+
+
+def _insert_models(model, objs: list, fields: list[str]) -> list:
+    """Insert unsaved instances: ids reserved + COPY on PostgreSQL, bulk_create elsewhere."""
+    if not objs:
+        return objs
+    if not bulk.is_postgres():
+        return model.objects.bulk_create(objs, batch_size=BULK_BATCH)
+    for obj, pk in zip(objs, bulk.reserve_ids(model._meta.db_table, len(objs)), strict=True):
+        obj.pk = pk
+    bulk.insert_rows(model._meta.db_table, ["id", *fields], bulk.model_rows(objs, ["id", *fields]))
+    for obj in objs:
+        obj._state.adding = False
+    return objs
 
 
 def _write(
@@ -521,25 +607,23 @@ def _write(
         return target if isinstance(target, int) else account_ids[target_code[(target, currency)]]
 
     recorded_by = actor if actor is not None and actor.is_authenticated else None
-    txns = Transaction.objects.bulk_create(
-        [
-            Transaction(
-                kind=plan.spec.kind,
-                effective_on=plan.occurred_on,
-                recorded_at=now,
-                recorded_by=recorded_by,
-                memo=plan.spec.note[:255],
-                contract_id=plan.contract_id,
-            )
-            for plan in plans
-        ],
-        batch_size=BULK_BATCH,
-    )
+    txns = [
+        Transaction(
+            kind=plan.spec.kind,
+            effective_on=plan.occurred_on,
+            recorded_at=now,
+            recorded_by=recorded_by,
+            memo=plan.spec.note[:255],
+            contract_id=plan.contract_id,
+        )
+        for plan in plans
+    ]
+    _insert_models(Transaction, txns, TXN_FIELDS)
     legs = []
     legs_by_txn = {}
     for plan, txn in zip(plans, txns, strict=True):
         txn_legs = [
-            Leg(
+            LegRow(
                 transaction_id=txn.pk,
                 account_id=account_for(part.target, plan.spec.currency),
                 currency=plan.spec.currency,
@@ -587,26 +671,27 @@ def _write(
         return events[index - offset].pk if index >= offset else posted[index]
 
     first = [i for i, p in enumerate(plans) if p.spec.original_index is None]
-    created = ValueEvent.objects.bulk_create(
-        [event_for(plans[i], txns[i], plans[i].spec.original_id) for i in first], batch_size=BULK_BATCH
+    created = _insert_models(
+        ValueEvent, [event_for(plans[i], txns[i], plans[i].spec.original_id) for i in first], EVENT_FIELDS
     )
     for i, event in zip(first, created, strict=True):
         events[i] = event
     second = [i for i, p in enumerate(plans) if p.spec.original_index is not None]
     if second:
-        created = ValueEvent.objects.bulk_create(
+        created = _insert_models(
+            ValueEvent,
             [event_for(plans[i], txns[i], _original_pk(plans[i].spec.original_index)) for i in second],
-            batch_size=BULK_BATCH,
+            EVENT_FIELDS,
         )
         for i, event in zip(second, created, strict=True):
             events[i] = event
     links = [
-        ValueEventPartner(event_id=event.pk, partner_id=partner_id)
+        (event.pk, partner_id)
         for plan, event in zip(plans, events, strict=True)
         for partner_id in plan.partner_ids
     ]
     if links:
-        ValueEventPartner.objects.bulk_create(links, batch_size=BULK_BATCH)
+        bulk.insert_rows(ValueEventPartner._meta.db_table, ["event_id", "partner_id"], links)
     legs_write(legs)
     for event, txn in zip(events, txns, strict=True):
         event.transaction = txn

@@ -28,7 +28,7 @@ from ledger.models import (
     ValueEvent,
 )
 from ledger.money import currency_check, to_minor
-from ledger.posting import ValueEventSpec, check_balanced, legs_write, value_events_post
+from ledger.posting import LegRow, ValueEventSpec, check_balanced, legs_write, value_events_post
 from ledger.user_signals import UserSignalSpec, user_signals_post
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCNode, Microenterprise, Partner
@@ -392,8 +392,8 @@ def transaction_reverse(
         reverses=locked,
     )
     legs = [
-        Leg(
-            transaction=reversal,
+        LegRow(
+            transaction_id=reversal.pk,
             account_id=leg.account_id,
             currency=leg.currency,
             amount_minor=-leg.amount_minor,

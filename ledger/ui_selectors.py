@@ -1,0 +1,447 @@
+"""Reads for the ledger's web pages (the UI's own selectors; the core ones live in selectors.py).
+
+Every function here loads what one page needs in a fixed number of queries, whatever the number
+of events, legs or accounts: pages pin that in tests.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ledger import selectors
+from ledger.allocation import Rule
+from ledger.models import Account, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
+from ledger.money import currency_is_known, from_minor, to_minor
+from orgs.models import EMC, Category, EMCParticipation, Microenterprise, Partner, Scenario, Solution
+
+# --- money and explanations ----------------------------------------------------------------
+
+
+def money_text(amount_minor: int | None, currency: str) -> str:
+    """Format minor units for people, in the active language: 19900, CNY -> 'CN¥199.00'."""
+    if amount_minor is None:
+        return "—"
+    if not currency_is_known(currency):
+        return f"{amount_minor} {currency}"
+    from moneyed import Money
+    from moneyed.l10n import format_money
+
+    locale = translation.to_locale(translation.get_language() or "en")
+    try:
+        return format_money(Money(from_minor(amount_minor, currency), currency), locale=locale)
+    except Exception:  # an unknown babel locale: fall back to the plain form
+        return f"{from_minor(amount_minor, currency)} {currency}"
+
+
+def _pct_text(value) -> str:
+    try:
+        return f"{Decimal(str(value)).normalize():f}%"
+    except (InvalidOperation, ValueError):
+        return f"{value}%"
+
+
+RULE_LABELS = {
+    Rule.USER_PAYMENT: gettext_lazy("user payment"),
+    Rule.PLATFORM_FEE: gettext_lazy("platform fee"),
+    Rule.PARTNER_SHARE: gettext_lazy("partner share"),
+    Rule.HOLDBACK: gettext_lazy("holdback"),
+    Rule.NODE_SHARE: gettext_lazy("node share"),
+    Rule.REFUND: gettext_lazy("refund"),
+    Rule.REVERSAL: gettext_lazy("reversal"),
+}
+
+
+def rule_label(rule: str) -> str:
+    label = RULE_LABELS.get(rule)
+    return str(label) if label else rule
+
+
+def leg_explanation(leg: Leg) -> str:
+    """The leg's basis in words, e.g. '5% platform fee of CN¥199.00'."""
+    b, cur = leg.basis or {}, leg.currency
+    if leg.rule == Rule.USER_PAYMENT:
+        return _("The user paid %(amount)s") % {"amount": money_text(b.get("amount_minor"), cur)}
+    if leg.rule in (Rule.PLATFORM_FEE, Rule.PARTNER_SHARE):
+        return _("%(rate)s %(rule)s of %(base)s (rounded down)") % {
+            "rate": _pct_text(b.get("rate_pct")),
+            "rule": rule_label(leg.rule),
+            "base": money_text(b.get("base_minor"), cur),
+        }
+    if leg.rule == Rule.HOLDBACK:
+        return _("%(rate)s holdback of the remainder %(base)s (rounded down)") % {
+            "rate": _pct_text(b.get("rate_pct")),
+            "base": money_text(b.get("base_minor"), cur),
+        }
+    if leg.rule == Rule.NODE_SHARE:
+        text = _("%(rate)s node share of the distributable %(base)s") % {
+            "rate": _pct_text(b.get("rate_pct")),
+            "base": money_text(b.get("base_minor"), cur),
+        }
+        if b.get("remainder_units"):
+            text += " " + _("(+1 unit by largest remainder)")
+        return text
+    if leg.rule == Rule.REFUND:
+        if "held_minor" in b:
+            text = _(
+                "Refund of %(refund)s, in proportion to the %(held)s this party still held of %(left)s"
+            ) % {
+                "refund": money_text(b.get("refund_minor"), cur),
+                "held": money_text(b.get("held_minor"), cur),
+                "left": money_text(b.get("remaining_minor"), cur),
+            }
+            if b.get("original_rule"):
+                text += f" ({rule_label(b['original_rule'])})"
+            return text
+        return _("Refund of %(refund)s to the user, out of %(left)s not yet refunded") % {
+            "refund": money_text(b.get("refund_minor"), cur),
+            "left": money_text(b.get("remaining_minor"), cur),
+        }
+    if leg.rule == Rule.REVERSAL:
+        return _("Reverses leg #%(leg)s (%(rule)s)") % {
+            "leg": b.get("reverses_leg", "?"),
+            "rule": rule_label(b.get("original_rule", "")),
+        }
+    return ""
+
+
+def party_label(account: Account) -> str:
+    """Who an account belongs to, for people: 'ME me-0001', 'Partner DryCo', 'Platform fee'."""
+    if account.kind == Account.Kind.ME and account.me_id:
+        return _("ME %(code)s") % {
+            "code": account.code.split(":")[1] if ":" in account.code else account.me_id
+        }
+    if account.kind == Account.Kind.PARTNER:
+        return _("Partner %(code)s") % {"code": account.code.split(":")[1]}
+    if account.kind == Account.Kind.EMC_HOLDBACK:
+        return _("EMC %(code)s holdback") % {"code": account.code.split(":")[1]}
+    return str(account.get_kind_display())
+
+
+def legs_annotate(legs) -> list[Leg]:
+    """Attach `.explanation` and `.party` to legs (no query: accounts are select_related)."""
+    out = []
+    for leg in legs:
+        leg.explanation = leg_explanation(leg)
+        leg.party = party_label(leg.account)
+        leg.rule_text = rule_label(leg.rule)
+        out.append(leg)
+    return out
+
+
+# --- the landing page ----------------------------------------------------------------------
+
+
+def my_mes(*, user) -> list[Microenterprise]:
+    """The MEs a user leads or belongs to (open memberships), led ones first."""
+    member_ids = user.memberships.filter(left_on__isnull=True).values("me_id")
+    mes = Microenterprise.objects.filter(Q(leader=user) | Q(pk__in=member_ids)).order_by("code")
+    return sorted(mes, key=lambda m: (m.leader_id != user.pk, m.code))
+
+
+def me_cards(*, user, as_of: dt.date | None) -> list[dict]:
+    """Each of the user's MEs with its accounts' balances (three queries in all)."""
+    mes = my_mes(user=user)
+    accounts = list(Account.objects.filter(me__in=mes).order_by("currency"))
+    nets = selectors.balances(account_ids=[a.pk for a in accounts], as_of=as_of)
+    by_me = defaultdict(list)
+    for account in accounts:
+        by_me[account.me_id].append({"account": account, "owed_minor": -nets[account.pk]})
+    return [{"me": me, "balances": by_me.get(me.pk, []), "leads": me.leader_id == user.pk} for me in mes]
+
+
+def accounts_list(*, kind: str = "", currency: str = "", q: str = "") -> QuerySet[Account]:
+    qs = Account.objects.select_related("me", "emc", "partner").order_by("kind", "code")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if currency:
+        qs = qs.filter(currency=currency.upper())
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+    return qs
+
+
+def with_balances(accounts, *, as_of: dt.date | None) -> list[dict]:
+    """Rows for a page of accounts: balance as debit-positive net and as the owner sees it."""
+    accounts = list(accounts)
+    nets = selectors.balances(account_ids=[a.pk for a in accounts], as_of=as_of)
+    return [
+        {"account": a, "net_minor": nets[a.pk], "balance_minor": nets[a.pk] * a.normal_sign} for a in accounts
+    ]
+
+
+def recent_transactions(*, user, limit: int = 15) -> list[Transaction]:
+    """The latest transactions the user may see, with legs (two or three queries)."""
+    txns = list(selectors.transactions_visible(user=user).select_related("value_event")[:limit])
+    for txn in txns:
+        txn.total_minor = sum(leg.amount_minor for leg in txn.legs.all() if leg.amount_minor > 0)
+        txn.currency = next((leg.currency for leg in txn.legs.all()), "")
+    return txns
+
+
+# --- the ME ledger -------------------------------------------------------------------------
+
+
+def me_ledger_events(
+    *,
+    me: Microenterprise,
+    emc_id: int | None = None,
+    kind: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[ValueEvent]:
+    """The ME's events filtered, newest first, with legs, partners, contract and reversal."""
+    qs = selectors.me_ledger_rows(me=me, date_from=date_from, date_to=date_to).select_related(
+        "transaction__reversed_by", "logged_by"
+    )
+    if emc_id:
+        qs = qs.filter(emc_id=emc_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def events_annotate(events) -> list[ValueEvent]:
+    """Attach the annotated legs (`.split`) to each event of a page (no query)."""
+    events = list(events)
+    for event in events:
+        event.split = legs_annotate(event.transaction.legs.all())
+        event.is_reversed = hasattr(event.transaction, "reversed_by")
+    return events
+
+
+def refunded_minor(*, event_ids) -> dict[int, int]:
+    """What was refunded of each payment (refunds not reversed), one query."""
+    rows = (
+        ValueEvent.objects.filter(original_id__in=list(event_ids), transaction__reversed_by__isnull=True)
+        .values("original_id")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("original_id", "total")
+        .order_by()
+    )
+    return dict(rows)
+
+
+def refundable_minor(*, event: ValueEvent) -> int:
+    """What may still be refunded of a payment (0 for refunds and reversed payments)."""
+    if (
+        event.kind != ValueEvent.Kind.PAYMENT
+        or Transaction.objects.filter(reverses_id=event.transaction_id).exists()
+    ):
+        return 0
+    return event.amount_minor - refunded_minor(event_ids=[event.pk]).get(event.pk, 0)
+
+
+def contracts_in_force(*, emc_ids, on: dt.date) -> dict[int, Contract]:
+    """The contract in force on `on` for each EMC, with its terms (five queries for any EMCs)."""
+    candidates = (
+        selectors.contract_list()
+        .filter(emc_id__in=list(emc_ids), status=Contract.Status.APPROVED, effective_from__lte=on)
+        .order_by("emc_id", "-effective_from", "-version")
+    )
+    found: dict[int, Contract] = {}
+    for contract in candidates:
+        found.setdefault(contract.emc_id, contract)
+    return found
+
+
+def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
+    series, running, day = [], 0, start
+    while day <= min(end, on):
+        running += daily.get(day, 0)
+        series.append({"day": day.isoformat(), "value": str(from_minor(running, contract.currency))})
+        day += dt.timedelta(days=1)
+    return series
+
+
+def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None) -> list[dict]:
+    """For each EMC of the ME: the contract in force, and the current period's user-paid value
+    (the EMC's, and this ME's part of it) against the target, with a chart's data series."""
+    on = on or timezone.localdate()
+    emcs = list(selectors.me_emcs(me=me, on=on))
+    contracts = contracts_in_force(emc_ids=[e.pk for e in emcs], on=on)
+    bounds = {emc_id: selectors.period_bounds(contract.period, on) for emc_id, contract in contracts.items()}
+    emc_daily: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    me_daily: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    if bounds:
+        earliest = min(start for start, _end in bounds.values())
+        rows = (
+            ValueEvent.objects.filter(
+                emc_id__in=list(bounds),
+                occurred_on__gte=earliest,
+                occurred_on__lte=on,
+                transaction__reversed_by__isnull=True,
+            )
+            .values_list("emc_id", "me_id", "currency", "occurred_on", "kind")
+            .annotate(total=Sum("amount_minor"))
+            .order_by()
+        )
+        for emc_id, me_id, currency, day, kind, total in rows:
+            start, _end = bounds[emc_id]
+            if day < start or currency != contracts[emc_id].currency:
+                continue
+            signed = total if kind == ValueEvent.Kind.PAYMENT else -total
+            emc_daily[emc_id][day] += signed
+            if me_id == me.pk:
+                me_daily[emc_id][day] += signed
+    out = []
+    for emc in emcs:
+        contract = contracts.get(emc.pk)
+        item = {"emc": emc, "contract": contract}
+        if contract is not None:
+            start, end = bounds[emc.pk]
+            value = sum(emc_daily[emc.pk].values())
+            cur = contract.currency
+            tiers = [
+                {
+                    "threshold_pct": t.threshold_pct,
+                    "rate_pct": t.rate_pct,
+                    "at_minor": int(contract.target_minor * t.threshold_pct / 100),
+                }
+                for t in contract.tiers.all()
+            ]
+            item.update(
+                {
+                    "period_start": start,
+                    "period_end": end,
+                    "value_minor": value,
+                    "me_value_minor": sum(me_daily[emc.pk].values()),
+                    "progress_pct": (Decimal(value) * 100 / contract.target_minor).quantize(Decimal("0.1")),
+                    "bar_pct": max(0, min(100, int(value * 100 / contract.target_minor))),
+                    "tiers": tiers,
+                    "chart": {
+                        "id": f"progress-{emc.code}",
+                        "currency": cur,
+                        "emc": emc.code,
+                        "series": progress_series(
+                            contract=contract, daily=emc_daily[emc.pk], on=on, start=start, end=end
+                        ),
+                        "me_series": progress_series(
+                            contract=contract, daily=me_daily[emc.pk], on=on, start=start, end=end
+                        ),
+                        "period_end": end.isoformat(),
+                        "target": str(from_minor(contract.target_minor, cur)),
+                        "floor": str(from_minor(contract.floor_minor, cur)),
+                        "tiers": [
+                            {
+                                "label": f"≥{t['threshold_pct']:g}% → {_pct_text(t['rate_pct'])}",
+                                "value": str(from_minor(t["at_minor"], cur)),
+                            }
+                            for t in tiers
+                        ],
+                    },
+                }
+            )
+        out.append(item)
+    return out
+
+
+def recent_signals(*, me: Microenterprise, limit: int = 10) -> list[UserSignal]:
+    return list(
+        UserSignal.objects.filter(me=me)
+        .select_related("emc", "solution")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+# --- the log forms' choices -----------------------------------------------------------------
+
+
+def loggable_mes(*, user) -> QuerySet[Microenterprise]:
+    """MEs the user may log value for: those they lead (platform admins: every live ME)."""
+    live = Microenterprise.objects.exclude(status__in=["dissolved", "merged", "split"]).order_by("code")
+    if user.has_perm("ledger.manage_contracts"):
+        return live
+    return live.filter(leader=user)
+
+
+def log_form_choices(
+    *, me: Microenterprise | None, emc: EMC | None, scenario: Scenario | None, on: dt.date
+) -> dict:
+    """The choices the log forms offer: the ME's EMCs on `on`; the chosen EMC's scenarios,
+    their solutions, and the partners creditable in it on `on` that hold a share in its
+    contract in force (the service accepts no others); every category; and that contract."""
+    emcs = list(selectors.me_emcs(me=me, on=on)) if me is not None else []
+    if emc is not None and emc.pk not in {e.pk for e in emcs}:
+        emc = None
+    scenarios = list(Scenario.objects.filter(emcs=emc).order_by("name")) if emc else []
+    if scenario is not None and scenario.pk not in {s.pk for s in scenarios}:
+        scenario = None
+    solutions = list(Solution.objects.filter(scenario=scenario).order_by("name")) if scenario else []
+    contract = contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk) if emc else None
+    partners = []
+    if emc is not None and contract is not None:
+        shares = {s.partner_id: s.share_pct for s in contract.partner_shares.all()}
+        covering = EMCParticipation.objects.filter(emc=emc, started_on__lte=on).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=on)
+        )
+        partners = list(
+            Partner.objects.filter(
+                pk__in=covering.values("partner_id"), state__in=Partner.CREDITABLE_STATES
+            ).order_by("name")
+        )
+        partners = [p for p in partners if p.pk in shares]
+        for p in partners:
+            p.share_pct = shares[p.pk]
+    return {
+        "emcs": emcs,
+        "emc": emc,
+        "scenarios": scenarios,
+        "scenario": scenario,
+        "solutions": solutions,
+        "categories": list(Category.objects.order_by("name")),
+        "partners": partners,
+        "contract": contract,
+    }
+
+
+# --- imports -------------------------------------------------------------------------------
+
+
+def import_preview(*, batch: ImportBatch, limit: int = 20) -> dict:
+    """The first rows of an uploaded file, its columns, and payment/refund totals per currency
+    (streamed: a 100,000-row file is read once, never held in memory)."""
+    head, totals, counts = [], defaultdict(int), defaultdict(int)
+    columns: list[str] = []
+    if not batch.file:
+        return {"columns": columns, "rows": head, "totals": [], "kinds": {}}
+    with batch.file.open("rb") as raw:
+        reader = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+        columns = list(reader.fieldnames or [])
+        for row in reader:
+            if len(head) < limit:
+                head.append([row.get(c, "") for c in columns])
+            kind = (row.get("kind") or "").strip() or (
+                "payment" if batch.kind == ImportBatch.Kind.EVENTS else "signal"
+            )
+            counts[kind] += 1
+            currency = (row.get("currency") or "").strip().upper()
+            if batch.kind == ImportBatch.Kind.EVENTS and currency_is_known(currency):
+                try:
+                    minor = to_minor(row.get("amount") or "", currency)
+                except Exception:  # validation already reported it; totals are a hint
+                    continue
+                totals[currency] += -minor if kind == "refund" else minor
+    return {
+        "columns": columns,
+        "rows": head,
+        "totals": [{"currency": c, "net_minor": t} for c, t in sorted(totals.items())],
+        "kinds": dict(sorted(counts.items())),
+    }
+
+
+def import_errors(*, batch: ImportBatch, limit: int = 200) -> tuple[list[dict], int]:
+    """The first `limit` lines of the error report and the total number of errors."""
+    rows = []
+    reader = csv.DictReader(io.StringIO(batch.error_report or ""))
+    for row in reader:
+        if len(rows) >= limit:
+            break
+        rows.append(row)
+    return rows, batch.errors
