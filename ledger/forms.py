@@ -89,13 +89,17 @@ class ValueEventForm(OneTimeTokenMixin):
     occurred_at = forms.DateTimeField(
         label=_("Occurred at"), widget=DateTimeLocalInput, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
     )
-    customized = forms.BooleanField(label=_("Customized for this user"), required=False)
+    customized = forms.BooleanField(
+        label=_("Customized for this user"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     partners = forms.ModelMultipleChoiceField(
         queryset=Partner.objects.all(),
         to_field_name="code",
         required=False,
         label=_("Partners who took part"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=255)
 
@@ -154,7 +158,11 @@ class RefundForm(OneTimeTokenMixin):
 
 
 class UserSignalForm(OneTimeTokenMixin):
-    kind = forms.ChoiceField(label=_("Signal"), choices=UserSignal.Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("Signal"),
+        choices=UserSignal.Kind.choices,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+    )
     me = _code_choice(Microenterprise, _("Microenterprise"))
     emc = _code_choice(EMC, _("EMC"))
     scenario = _code_choice(Scenario, _("Scenario"), required=False)
@@ -228,6 +236,7 @@ class ReverseForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I confirm: post the exact negation of this transaction"),
         error_messages={"required": _("Tick the box to confirm.")},
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
 
@@ -235,7 +244,7 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("The file holds"),
         choices=ImportBatch.Kind.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         initial="events",
     )
     file = forms.FileField(label=_("CSV file (UTF-8, header row first)"))

@@ -178,7 +178,11 @@ def with_balances(accounts, *, as_of: dt.date | None) -> list[dict]:
 
 def recent_transactions(*, user, limit: int = 15) -> list[Transaction]:
     """The latest transactions the user may see, with legs (two or three queries)."""
-    txns = list(selectors.transactions_visible(user=user).select_related("value_event")[:limit])
+    txns = list(
+        selectors.transactions_visible(user=user).select_related("value_event__me", "value_event__emc")[
+            :limit
+        ]
+    )
     for txn in txns:
         txn.total_minor = sum(leg.amount_minor for leg in txn.legs.all() if leg.amount_minor > 0)
         txn.currency = next((leg.currency for leg in txn.legs.all()), "")
@@ -207,13 +211,33 @@ def me_ledger_events(
     return qs
 
 
+def me_emcs_ever(*, me: Microenterprise) -> QuerySet[EMC]:
+    """Every EMC the ME leads or ever held a seat in (for filters over its history)."""
+    return EMC.objects.filter(Q(lead_me=me) | Q(nodes__me=me)).distinct().order_by("code")
+
+
 def events_annotate(events) -> list[ValueEvent]:
     """Attach the annotated legs (`.split`) to each event of a page (no query)."""
     events = list(events)
     for event in events:
         event.split = legs_annotate(event.transaction.legs.all())
         event.is_reversed = hasattr(event.transaction, "reversed_by")
+        totals: dict[str, int] = {}
+        for leg in event.split:
+            if leg.rule in (Rule.USER_PAYMENT, Rule.REVERSAL) or (
+                leg.rule == Rule.REFUND and leg.amount_minor < 0
+            ):
+                continue
+            rule = leg.basis.get("original_rule", leg.rule) if leg.rule == Rule.REFUND else leg.rule
+            totals[rule] = totals.get(rule, 0) + abs(leg.amount_minor)
+        event.split_summary = [
+            {"rule": rule, "label": rule_label(rule), "amount_minor": amount}
+            for rule, amount in sorted(totals.items(), key=lambda item: SUMMARY_ORDER.get(item[0], 9))
+        ]
     return events
+
+
+SUMMARY_ORDER = {Rule.PLATFORM_FEE: 0, Rule.PARTNER_SHARE: 1, Rule.HOLDBACK: 2, Rule.NODE_SHARE: 3}
 
 
 def refunded_minor(*, event_ids) -> dict[int, int]:
@@ -319,6 +343,7 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
                         "id": f"progress-{emc.code}",
                         "currency": cur,
                         "emc": emc.code,
+                        "me": me.code,
                         "series": progress_series(
                             contract=contract, daily=emc_daily[emc.pk], on=on, start=start, end=end
                         ),

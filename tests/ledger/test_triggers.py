@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from ledger.models import Account, Leg, Transaction
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 DAY = dt.date(2025, 1, 15)
 

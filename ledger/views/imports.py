@@ -1,0 +1,131 @@
+"""CSV import: upload, validated whole; a preview with "Post all" or the row-by-row errors."""
+
+import time
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ledger import importing, selectors, ui_selectors
+from ledger.forms import ImportUploadForm, add_service_errors
+from ledger.models import ImportBatch
+from ledger.views._common import paginate, rule_required
+
+SAMPLES = Path(importing.__file__).resolve().parent / "samples"
+SAMPLE_FILES = {"events": "value_events.csv", "signals": "user_signals.csv"}
+
+
+def _timing(request, verb: str, batch: ImportBatch, seconds: float) -> None:
+    rate = batch.rows / seconds if seconds > 0 else 0
+    messages.info(
+        request,
+        _("%(verb)s %(rows)s rows in %(s).2f s (%(rate)s rows/s).")
+        % {"verb": verb, "rows": f"{batch.rows:,}", "s": seconds, "rate": f"{rate:,.0f}"},
+    )
+
+
+@rule_required("ledger.log_value_any")
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            started = time.monotonic()
+            try:
+                batch = importing.import_batch_create(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    upload=upload,
+                    filename=upload.name,
+                    commit=False,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                _timing(request, _("Validated"), batch, time.monotonic() - started)
+                return redirect("ledger:import-detail", pk=batch.pk)
+    page, query = paginate(request, selectors.import_batches_visible(user=request.user), per_page=20)
+    return render(
+        request,
+        "ledger/import_upload.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "event_columns": importing.EVENT_COLUMNS,
+            "signal_columns": importing.SIGNAL_COLUMNS,
+            "samples": {k: (SAMPLES / v).exists() for k, v in SAMPLE_FILES.items()},
+        },
+        status=status,
+    )
+
+
+def _batch_or_404(request, pk) -> ImportBatch:
+    batch = selectors.import_batches_visible(user=request.user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+@rule_required("ledger.view")
+def import_detail(request, pk):
+    batch = _batch_or_404(request, pk)
+    errors, n_errors = ui_selectors.import_errors(batch=batch)
+    preview = ui_selectors.import_preview(batch=batch) if batch.status != ImportBatch.Status.FAILED else None
+    return render(
+        request,
+        "ledger/import_detail.html",
+        {
+            "batch": batch,
+            "preview": preview,
+            "errors": errors,
+            "n_errors": n_errors,
+            "can_post": batch.status == ImportBatch.Status.VALIDATED
+            and batch.created_by_id == request.user.pk,
+        },
+    )
+
+
+@require_POST
+@rule_required("ledger.log_value_any")
+def import_post(request, pk):
+    batch = _batch_or_404(request, pk)
+    if batch.created_by_id != request.user.pk:
+        raise PermissionDenied
+    started = time.monotonic()
+    try:
+        batch = importing.import_batch_post(actor=request.user, batch=batch)
+    except ValidationError as exc:  # e.g. already posted (a second click)
+        messages.warning(request, " ".join(exc.messages))
+        return redirect("ledger:import-detail", pk=pk)
+    if batch.status == ImportBatch.Status.POSTED:
+        _timing(request, _("Posted"), batch, time.monotonic() - started)
+    else:
+        messages.error(request, _("Nothing was posted: the file no longer validates (see the errors)."))
+    return redirect("ledger:import-detail", pk=batch.pk)
+
+
+@rule_required("ledger.view")
+def import_errors_csv(request, pk):
+    batch = _batch_or_404(request, pk)
+    response = HttpResponse(
+        batch.error_report or "row,column,message\n", content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+@rule_required("ledger.view")
+def import_sample(request, kind):
+    name = SAMPLE_FILES.get(kind)
+    if name is None or not (SAMPLES / name).exists():
+        raise Http404
+    return FileResponse(
+        open(SAMPLES / name, "rb"), as_attachment=True, filename=name, content_type="text/csv"
+    )

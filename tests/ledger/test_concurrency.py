@@ -1,0 +1,114 @@
+"""Concurrent writes never lose or duplicate a posting (PostgreSQL, real threads)."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from ledger import selectors, services
+from ledger.models import IdempotencyRecord, ValueEvent
+from tests.ledger.factories import world_build
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _run_threads(target, n):
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as exc:  # collected and asserted by the test
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_identical_api_requests_with_one_key_post_once():
+    world = world_build()
+    now = timezone.now()
+    body = {
+        "me": world.lead_me.code,
+        "emc": world.emc.code,
+        "scenario": world.scenario.code,
+        "category": world.category.code,
+        "user_ref": "u-race",
+        "amount": "10.00",
+        "currency": "CNY",
+        "occurred_at": (now - dt.timedelta(minutes=5)).isoformat(),
+    }
+
+    def call(_i):
+        client = APIClient()
+        client.force_authenticate(world.leader)
+        response = client.post("/api/value-events/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+        return response.status_code, response.json()
+
+    results = _run_threads(call, 6)
+    assert all(r[0] == 201 for r in results), results
+    assert len({r[1]["id"] for r in results}) == 1
+    assert ValueEvent.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+def test_concurrent_refunds_cannot_over_refund():
+    world = world_build()
+    now = timezone.now()
+    payment = services.value_event_log(
+        actor=world.leader,
+        me=world.lead_me,
+        emc=world.emc,
+        scenario=world.scenario,
+        category=world.category,
+        user_ref="u-race",
+        amount="100.00",
+        currency="CNY",
+        occurred_at=now - dt.timedelta(hours=1),
+    )
+
+    def refund(i):
+        return services.value_event_refund(
+            actor=world.leader, original=payment, amount="30.00", occurred_at=now, note=f"r{i}"
+        )
+
+    results = _run_threads(refund, 5)
+    ok = [r for r in results if isinstance(r, ValueEvent)]
+    assert len(ok) == 3  # 3 x 30 fits in 100; the 4th and 5th are refused
+    assert ValueEvent.objects.filter(kind="refund").count() == 3
+    assert set(selectors.ledger_totals_by_currency().values()) == {0}
+    assert selectors.ledger_check_rollups() == []
+
+
+def test_concurrent_payments_keep_rollups_exact():
+    world = world_build()
+    now = timezone.now()
+
+    def pay(i):
+        return services.value_event_log(
+            actor=world.leader,
+            me=world.lead_me,
+            emc=world.emc,
+            scenario=world.scenario,
+            category=world.category,
+            user_ref=f"u-{i:04d}",
+            amount="7.77",
+            currency="CNY",
+            occurred_at=now - dt.timedelta(minutes=1),
+            partners=[world.partner],
+        )
+
+    results = _run_threads(pay, 8)
+    assert all(isinstance(r, ValueEvent) for r in results), results
+    assert selectors.ledger_check_rollups() == []
+    assert selectors.account_balance(account=selectors.Account.objects.get(code="clearing:CNY")) == 8 * 777
