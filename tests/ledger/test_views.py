@@ -91,7 +91,9 @@ def test_a_leader_logs_a_payment_and_sees_it_with_its_split(leader_client, world
     response = leader_client.post("/ledger/log/", payload(world))
     event = ValueEvent.objects.get()
     assert response.status_code == 302
-    assert response["Location"].endswith(f"/ledger/me/{world.lead_me.code}/?highlight={event.pk}#event-{event.pk}")
+    assert response["Location"].endswith(
+        f"/ledger/me/{world.lead_me.code}/?highlight={event.pk}#event-{event.pk}"
+    )
     assert (event.source, event.idempotency_key, event.amount_minor) == ("ui", "tok-1", 19900)
 
     page = leader_client.get(response["Location"])
@@ -318,7 +320,9 @@ def media(settings, tmp_path):
 
 
 def _csv(world, rows) -> SimpleUploadedFile:
-    header = "me_code,emc_code,scenario_code,category_code,user_ref,amount,currency,occurred_at,partner_codes\n"
+    header = (
+        "me_code,emc_code,scenario_code,category_code,user_ref,amount,currency,occurred_at,partner_codes\n"
+    )
     when = timezone.now().replace(microsecond=0) - dt.timedelta(hours=2)
     lines = [
         f"{world.lead_me.code},{world.emc.code},{world.scenario.code},{world.category.code},"
@@ -329,7 +333,10 @@ def _csv(world, rows) -> SimpleUploadedFile:
 
 
 def test_a_valid_csv_is_previewed_then_posted_all_at_once(leader_client, world, media):
-    response = leader_client.post("/ledger/import/", {"kind": "events", "file": _csv(world, [("u-00001", "10.00"), ("u-00002", "20.50")])})
+    response = leader_client.post(
+        "/ledger/import/",
+        {"kind": "events", "file": _csv(world, [("u-00001", "10.00"), ("u-00002", "20.50")])},
+    )
     batch = ImportBatch.objects.get()
     assert response["Location"] == f"/ledger/import/{batch.pk}/"
     preview = leader_client.get(response["Location"])
@@ -347,7 +354,8 @@ def test_a_valid_csv_is_previewed_then_posted_all_at_once(leader_client, world, 
 
 def test_a_csv_with_a_bad_row_writes_nothing_and_lists_the_errors(leader_client, world, media):
     response = leader_client.post(
-        "/ledger/import/", {"kind": "events", "file": _csv(world, [("u-00001", "10.00"), ("someone@example.org", "-5")])}
+        "/ledger/import/",
+        {"kind": "events", "file": _csv(world, [("u-00001", "10.00"), ("someone@example.org", "-5")])},
     )
     batch = ImportBatch.objects.get()
     page = leader_client.get(response["Location"])
