@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ledger import selectors, services, ui_selectors
@@ -21,7 +22,11 @@ from ledger.money import from_minor
 from ledger.views._common import event_url, rule_required
 from orgs.models import EMC, Scenario
 
-NOT_YOURS = _("You may log value only for microenterprises you lead.")
+NOT_YOURS = gettext_lazy("You may log value only for microenterprises you lead.")
+ALREADY_POSTED = gettext_lazy(
+    "This form was already submitted: here is what it posted. Nothing was posted twice. "
+    "To log another one, open a new form."
+)
 
 
 def _raw(form_or_data, name):
@@ -100,7 +105,7 @@ def log_value(request):
         if already is not None:
             messages.info(
                 request,
-                _("This form was already submitted: here is what it posted. Nothing was posted twice."),
+                ALREADY_POSTED,
             )
             return redirect(event_url(already))
         form = ValueEventForm(request.POST, mes=mes)
@@ -121,9 +126,7 @@ def log_value(request):
                     if getattr(event, "replayed", False):
                         messages.info(
                             request,
-                            _(
-                                "This form was already submitted: here is what it posted. Nothing was posted twice."
-                            ),
+                            ALREADY_POSTED,
                         )
                     else:
                         messages.success(
@@ -175,7 +178,7 @@ def refund(request, pk):
         if already is not None:
             messages.info(
                 request,
-                _("This form was already submitted: here is what it posted. Nothing was posted twice."),
+                ALREADY_POSTED,
             )
             return redirect(event_url(already))
         form = RefundForm(request.POST)

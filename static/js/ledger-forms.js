@@ -2,8 +2,29 @@
 // submit (the server also refuses to post a form's one-time token twice). When the page comes
 // back from the back/forward cache the buttons are enabled again: a resubmit then reaches the
 // server, which shows what the first submit posted instead of posting again.
+// A form's one-time token is also remembered (sessionStorage) when it is submitted: coming back
+// to the form through the history re-fetches the page on some browsers, with a fresh token; the
+// remembered one is put back, so a resubmit still lands on the first posting.
 // data-confirm asks before submitting. Signal forms show the fields of the chosen kind.
 (function () {
+  function tokenKey(form) { return "ledger-token:" + (form.getAttribute("action") || location.pathname); }
+  function remember(form) {
+    var token = form.querySelector("input[name=token]");
+    try { if (token) sessionStorage.setItem(tokenKey(form), token.value); } catch (e) { /* storage off */ }
+  }
+  function restoreTokens() {
+    var nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    if (!nav || nav.type !== "back_forward") return;
+    document.querySelectorAll("form[data-once]").forEach(function (form) {
+      var token = form.querySelector("input[name=token]");
+      var saved = null;
+      try { saved = sessionStorage.getItem(tokenKey(form)); } catch (e) { /* storage off */ }
+      if (token && saved) token.value = saved;
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", restoreTokens);
+  else restoreTokens();
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.matches("form[data-once]")) return;
@@ -11,6 +32,7 @@
     if (question && !window.confirm(question)) { event.preventDefault(); return; }
     if (form.dataset.submitted === "1") { event.preventDefault(); return; }
     form.dataset.submitted = "1";
+    remember(form);
     var submitter = event.submitter;
     if (submitter && submitter.name) {
       var hidden = document.createElement("input");
@@ -36,9 +58,8 @@
   });
 
   // signal forms: show only the fields of the chosen kind (data-kinds="rating co_creation")
-  function toggleKinds(root) {
-    var form = root.querySelector ? root.querySelector("form[data-signal-form]") || (root.matches && root.matches("form[data-signal-form]") ? root : null) : null;
-    form = form || document.querySelector("form[data-signal-form]");
+  function toggleKinds() {
+    var form = document.querySelector("form[data-signal-form]");
     if (!form) return;
     var checked = form.querySelector("input[name=kind]:checked");
     var kind = checked ? checked.value : "";
@@ -47,8 +68,8 @@
     });
   }
   document.addEventListener("change", function (event) {
-    if (event.target.name === "kind" && event.target.closest("form[data-signal-form]")) toggleKinds(document);
+    if (event.target.name === "kind" && event.target.closest("form[data-signal-form]")) toggleKinds();
   });
-  document.addEventListener("DOMContentLoaded", function () { toggleKinds(document); });
-  document.addEventListener("htmx:afterSettle", function () { toggleKinds(document); });
+  document.addEventListener("DOMContentLoaded", function () { toggleKinds(); });
+  document.addEventListener("htmx:afterSettle", function () { toggleKinds(); });
 })();
