@@ -11,6 +11,11 @@ from orgs import models as org
 DEMO_PASSWORD = "correct-horse-battery"
 
 
+def reference(model, code: str, **defaults):
+    """A reference row the data migration loads; recreated if a transaction=True test flushed it."""
+    return model.objects.get_or_create(code=code, defaults=defaults)[0]
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -24,7 +29,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            # get_or_create: tests with transaction=True flush the groups the migration made
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
 
 
 class MicroenterpriseFactory(factory.django.DjangoModelFactory):
@@ -33,7 +39,7 @@ class MicroenterpriseFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"me-{n:04d}")
     name = factory.Sequence(lambda n: f"Microenterprise {n}")
-    kind = factory.LazyFunction(lambda: org.MEKind.objects.get(code="node"))
+    kind = factory.LazyFunction(lambda: reference(org.MEKind, "node", name="Node"))
     status = org.Microenterprise.Status.ACTIVE
     founded_on = dt.date(2024, 1, 1)
 
@@ -86,12 +92,17 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     state = org.Partner.State.ACTIVE
     state_since = dt.date(2024, 1, 1)
     applied_on = dt.date(2023, 12, 1)
-    tier = factory.LazyFunction(lambda: org.PartnerTier.objects.get(code="registered"))
+    tier = factory.LazyFunction(lambda: reference(org.PartnerTier, "registered", name="Registered", rank=0))
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         if create:
-            self.roles.add(*(extracted or org.PartnerRole.objects.filter(code="product-service")))
+            self.roles.add(
+                *(
+                    extracted
+                    or [reference(org.PartnerRole, "product-service", name="Product / service provider")]
+                )
+            )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
