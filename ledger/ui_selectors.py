@@ -228,7 +228,8 @@ def events_annotate(events) -> list[ValueEvent]:
                 leg.rule == Rule.REFUND and leg.amount_minor < 0
             ):
                 continue
-            rule = leg.basis.get("original_rule", leg.rule) if leg.rule == Rule.REFUND else leg.rule
+            # a refund's party legs are all rule "refund": name them by whose share they take back
+            rule = KIND_RULE.get(leg.account.kind, leg.rule) if leg.rule == Rule.REFUND else leg.rule
             totals[rule] = totals.get(rule, 0) + abs(leg.amount_minor)
         event.split_summary = [
             {"rule": rule, "label": rule_label(rule), "amount_minor": amount}
@@ -237,6 +238,12 @@ def events_annotate(events) -> list[ValueEvent]:
     return events
 
 
+KIND_RULE = {
+    Account.Kind.PLATFORM: Rule.PLATFORM_FEE,
+    Account.Kind.PARTNER: Rule.PARTNER_SHARE,
+    Account.Kind.EMC_HOLDBACK: Rule.HOLDBACK,
+    Account.Kind.ME: Rule.NODE_SHARE,
+}
 SUMMARY_ORDER = {Rule.PLATFORM_FEE: 0, Rule.PARTNER_SHARE: 1, Rule.HOLDBACK: 2, Rule.NODE_SHARE: 3}
 
 
@@ -470,3 +477,56 @@ def import_errors(*, batch: ImportBatch, limit: int = 200) -> tuple[list[dict], 
             break
         rows.append(row)
     return rows, batch.errors
+
+
+# --- the split preview of the log form -------------------------------------------------------
+
+
+def split_preview(*, emc: EMC | None, on: dt.date, amount: str, currency: str, partner_codes) -> dict:
+    """What a payment would post under the contract in force (the allocation's own rule, no
+    write): {"parts": [{"label", "rule", "amount_minor"}], "currency"} or {"message"}."""
+    from django.core.exceptions import ValidationError
+
+    from ledger import allocation
+
+    if emc is None or not (amount or "").strip():
+        return {}
+    contract = contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk)
+    if contract is None:
+        return {}
+    try:
+        amount_minor = to_minor(amount, currency or contract.currency)
+    except ValidationError as exc:
+        return {"message": " ".join(exc.messages)}
+    if amount_minor <= 0 or (currency or contract.currency) != contract.currency:
+        return {}
+    shares = {
+        s.partner.code: (s.partner_id, s.share_pct, s.partner.name) for s in contract.partner_shares.all()
+    }
+    chosen = [shares[c] for c in partner_codes if c in shares]
+    parts = allocation.split_payment(
+        amount_minor=amount_minor,
+        fee_pct=contract.platform_fee_pct,
+        partner_pcts=[(pk, pct) for pk, pct, _name in chosen],
+        holdback_pct=contract.holdback_pct,
+        node_pcts=sorted((s.me_id, s.share_pct) for s in contract.node_shares.all()),
+        emc_id=emc.pk,
+    )
+    names = {pk: name for pk, _pct, name in chosen}
+    me_codes = {s.me_id: s.me.code for s in contract.node_shares.all()}
+    labels = {
+        "platform": lambda _o: _("Platform fee"),
+        "partner": lambda o: names.get(o, o),
+        "emc_holdback": lambda _o: _("EMC holdback"),
+        "me": lambda o: _("ME %(code)s") % {"code": me_codes.get(o, o)},
+    }
+    rows = [
+        {
+            "label": labels[p.target[0]](p.target[1]),
+            "rule": rule_label(p.rule),
+            "amount_minor": -p.amount_minor,
+        }
+        for p in parts
+        if p.target[0] != "clearing"
+    ]
+    return {"parts": rows, "currency": contract.currency, "amount_minor": amount_minor, "contract": contract}

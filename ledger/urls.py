@@ -7,6 +7,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("log/", entry.log_value, name="log-value"),
     path("log/fields/", entry.log_value_fields, name="log-value-fields"),
+    path("log/preview/", entry.log_value_preview, name="log-value-preview"),
     path("signals/new/", entry.log_signal, name="log-signal"),
     path("signals/fields/", entry.log_signal_fields, name="log-signal-fields"),
     path("events/<int:pk>/refund/", entry.refund, name="refund"),

@@ -153,6 +153,22 @@ def log_value_fields(request):
     return render(request, "ledger/partials/log_value_fields.html", {"form": form, "choices": choices})
 
 
+@require_GET
+@rule_required("ledger.log_value_any")
+def log_value_preview(request):
+    """htmx: how the amount typed so far would be split under the contract in force."""
+    mes = _loggable(request)
+    state = _state(request.GET, mes)
+    preview = ui_selectors.split_preview(
+        emc=state["emc"],
+        on=state["on"],
+        amount=_raw(request.GET, "amount"),
+        currency=_raw(request.GET, "currency").upper(),
+        partner_codes=request.GET.getlist("partners"),
+    )
+    return render(request, "ledger/partials/split_preview.html", {"preview": preview})
+
+
 # --- refunds -------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ def _render(request, txn, form, status=200):
             "txn": txn,
             "legs": ui_selectors.legs_annotate(txn.legs.all()),
             "event": event,
+            "refunds": list(event.refunds.order_by("occurred_at", "id")) if event is not None else [],
             "reversal": getattr(txn, "reversed_by", None),
             "can_reverse": request.user.has_perm("ledger.reverse") and txn.kind != "reversal",
             "form": form,

@@ -26,6 +26,13 @@ def _fill_payment(page, world, *, user_ref="member-8841", amount="199.00"):
     page.fill("#id_amount", amount)
     assert page.locator("#id_currency").input_value() == "CNY"  # the contract's currency
     page.check(f"input[name=partners][value='{world.partner.code}']")
+    # the split of the amount typed is previewed (htmx), by the contract in force
+    preview = page.get_by_test_id("split-preview")
+    page.wait_for_function(
+        "t => (document.querySelector('[data-testid=split-preview]') || {}).innerText?.includes(t)",
+        arg="Partner",
+    )
+    assert "Platform fee" in preview.inner_text()
 
 
 def _event_rows(page):

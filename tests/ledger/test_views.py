@@ -372,3 +372,34 @@ def test_a_file_that_is_not_csv_is_refused_by_field(leader_client, world, media)
     response = leader_client.post("/ledger/import/", {"kind": "events", "file": upload})
     assert response.status_code == 400 and "file" in response.context["form"].errors
     assert ImportBatch.objects.count() == 0
+
+
+def test_the_log_form_previews_the_split_of_the_amount_typed(leader_client, world):
+    query = {"me": world.lead_me.code, "emc": world.emc.code, "amount": "199.00", "currency": "CNY"}
+    preview = leader_client.get("/ledger/log/preview/", {**query, "partners": [world.partner.code]})
+    parts = {(p["rule"], p["amount_minor"]) for p in preview.context["preview"]["parts"]}
+    assert parts == {
+        ("platform fee", 995),
+        ("partner share", 1492),
+        ("holdback", 1741),
+        ("node share", 9403),
+        ("node share", 6269),
+    }
+    bad = leader_client.get("/ledger/log/preview/", {**query, "amount": "1.999"})
+    assert "at most 2 decimal places" in bad.content.decode()
+    assert ValueEvent.objects.count() == 0  # a preview writes nothing
+
+
+def test_a_refund_shows_whose_shares_it_took_back(leader_client, world, log):
+    from ledger import services
+
+    payment = log()
+    refund = services.value_event_refund(
+        actor=world.leader, original=payment, amount="199.00", occurred_at=timezone.now(), note="all"
+    )
+    page = leader_client.get(f"/ledger/me/{world.lead_me.code}/")
+    summary = {s["rule"]: s["amount_minor"] for s in page.context["rows"][0].split_summary}
+    assert page.context["rows"][0].pk == refund.pk
+    assert summary == {"platform_fee": 995, "partner_share": 1492, "holdback": 1741, "node_share": 15672}
+    detail = leader_client.get(f"/ledger/transactions/{payment.transaction_id}/")
+    assert detail.context["refunds"] == [refund]
