@@ -21,7 +21,16 @@ from django.utils.translation import gettext as _
 from ledger import allocation, bulk
 from ledger.allocation import Part
 from ledger.context import OrgContext, local_date, occurred_at_error, org_context_load, user_ref_error
-from ledger.models import Account, AccountDay, Leg, Source, Transaction, ValueEvent, ValueEventPartner
+from ledger.models import (
+    ROLLUP_SLOTS,
+    Account,
+    AccountDay,
+    Leg,
+    Source,
+    Transaction,
+    ValueEvent,
+    ValueEventPartner,
+)
 from ledger.money import currency_is_known
 from ledger.terms import Terms, terms_in_force, terms_load
 from orgs.models import Microenterprise
@@ -449,18 +458,18 @@ def _target_codes(plans: list[_Plan], ctx: OrgContext) -> dict:
     return codes
 
 
-def accountday_upsert(rows: dict[tuple[int, dt.date], list[int]]) -> None:
-    """Add pre-aggregated (account, day) -> [net, debit, credit, legs] to the daily rollup."""
+def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
+    """Add pre-aggregated (account, day, slot) -> [net, debit, credit, legs] to the daily rollup."""
     table = AccountDay._meta.db_table
     items = sorted(rows.items())  # one lock order for every posting: no deadlocks between them
     with connection.cursor() as cursor:
         for start in range(0, len(items), UPSERT_BATCH):
             chunk = items[start : start + UPSERT_BATCH]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params = [v for (account_id, day), agg in chunk for v in (account_id, day, *agg)]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            params = [v for key, agg in chunk for v in (*key, *agg)]
             cursor.execute(
-                f"INSERT INTO {table} (account_id, day, net_minor, debit_minor, credit_minor, legs) "
-                f"VALUES {values} ON CONFLICT (account_id, day) DO UPDATE SET "
+                f"INSERT INTO {table} (account_id, day, slot, net_minor, debit_minor, credit_minor, legs) "
+                f"VALUES {values} ON CONFLICT (account_id, day, slot) DO UPDATE SET "
                 f"net_minor = {table}.net_minor + excluded.net_minor, "
                 f"debit_minor = {table}.debit_minor + excluded.debit_minor, "
                 f"credit_minor = {table}.credit_minor + excluded.credit_minor, "
@@ -514,9 +523,10 @@ def legs_write(legs: list[LegRow]) -> None:
             for leg in legs
         ],
     )
-    rollup: dict[tuple[int, dt.date], list[int]] = {}
+    rollup: dict[tuple[int, dt.date, int], list[int]] = {}
     for leg in legs:
-        agg = rollup.setdefault((leg.account_id, leg.effective_on), [0, 0, 0, 0])
+        key = (leg.account_id, leg.effective_on, leg.transaction_id % ROLLUP_SLOTS)
+        agg = rollup.setdefault(key, [0, 0, 0, 0])
         agg[0] += leg.amount_minor
         if leg.amount_minor > 0:
             agg[1] += leg.amount_minor

@@ -49,14 +49,20 @@ def balances(*, account_ids, as_of: dt.date | None = None) -> dict[int, int]:
 
 
 def ledger_check_rollups() -> list[dict]:
-    """Recompute the daily rollups from the legs; return every (account, day) that differs."""
+    """Recompute the daily rollups from the legs; return every (account, day) that differs
+    (the rollup's slots of a day are summed: striping is an implementation detail)."""
     from_legs = {
         (r["account_id"], r["effective_on"]): (r["net"], r["n"])
         for r in Leg.objects.values("account_id", "effective_on")
         .annotate(net=Sum("amount_minor"), n=Count("id"))
         .order_by()
     }
-    from_days = {(r.account_id, r.day): (r.net_minor, r.legs) for r in AccountDay.objects.all().iterator()}
+    from_days = {
+        (r["account_id"], r["day"]): (r["net"], r["n"])
+        for r in AccountDay.objects.values("account_id", "day")
+        .annotate(net=Sum("net_minor"), n=Sum("legs"))
+        .order_by()
+    }
     diffs = []
     for key in sorted(set(from_legs) | set(from_days)):
         legs = from_legs.get(key, (0, 0))
