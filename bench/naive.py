@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from ledger.allocation import split_payment
 from ledger.context import local_date
-from ledger.models import Account, AccountDay, Contract, Leg, Transaction, ValueEvent, ValueEventPartner
+from ledger.models import (
+    ROLLUP_SLOTS,
+    Account,
+    AccountDay,
+    Contract,
+    Leg,
+    Transaction,
+    ValueEvent,
+    ValueEventPartner,
+)
 from ledger.money import to_minor
 
 _KIND = {
@@ -72,7 +81,7 @@ def naive_post(world, kw) -> None:
             contract=contract,
             basis=part.basis,
         )
-        rollup, _ = AccountDay.objects.get_or_create(account=account, day=day)
+        rollup, _ = AccountDay.objects.get_or_create(account=account, day=day, slot=0)
         debit = max(part.amount_minor, 0)
         AccountDay.objects.filter(pk=rollup.pk).update(
             net_minor=F("net_minor") + part.amount_minor,
@@ -141,8 +150,8 @@ def raw_sql_post(world, kws) -> None:
                     rows,
                 )
                 cur.executemany(
-                    "INSERT INTO ledger_accountday (account_id, day, net_minor, debit_minor, credit_minor, legs)"
-                    " VALUES (%s, %s, %s, %s, %s, 1) ON CONFLICT (account_id, day) DO UPDATE SET"
+                    "INSERT INTO ledger_accountday (account_id, day, slot, net_minor, debit_minor, credit_minor, legs)"
+                    " VALUES (%s, %s, 0, %s, %s, %s, 1) ON CONFLICT (account_id, day, slot) DO UPDATE SET"
                     " net_minor = ledger_accountday.net_minor + EXCLUDED.net_minor, legs = ledger_accountday.legs + 1",
                     [(r[1], day, r[3], max(r[3], 0), max(-r[3], 0)) for r in rows],
                 )
@@ -220,15 +229,15 @@ def bulk_load_legs(world, legs: int, days: int = 1000) -> tuple[int, dt.date, in
             [target.pk, other.pk, base],
         )
         cur.execute(
-            "INSERT INTO ledger_accountday (account_id, day, net_minor, debit_minor, credit_minor, legs)"
-            " SELECT account_id, effective_on, SUM(amount_minor), SUM(GREATEST(amount_minor, 0)),"
+            "INSERT INTO ledger_accountday (account_id, day, slot, net_minor, debit_minor, credit_minor, legs)"
+            " SELECT account_id, effective_on, transaction_id %% %s, SUM(amount_minor), SUM(GREATEST(amount_minor, 0)),"
             " SUM(GREATEST(-amount_minor, 0)), COUNT(*) FROM ledger_leg WHERE transaction_id > %s"
-            " GROUP BY account_id, effective_on"
-            " ON CONFLICT (account_id, day) DO UPDATE SET net_minor = ledger_accountday.net_minor + EXCLUDED.net_minor,"
+            " GROUP BY account_id, effective_on, transaction_id %% %s"
+            " ON CONFLICT (account_id, day, slot) DO UPDATE SET net_minor = ledger_accountday.net_minor + EXCLUDED.net_minor,"
             " debit_minor = ledger_accountday.debit_minor + EXCLUDED.debit_minor,"
             " credit_minor = ledger_accountday.credit_minor + EXCLUDED.credit_minor,"
             " legs = ledger_accountday.legs + EXCLUDED.legs",
-            [base],
+            [ROLLUP_SLOTS, base, ROLLUP_SLOTS],
         )
         cur.execute("SELECT setval(pg_get_serial_sequence('ledger_transaction', 'id'), %s)", [base + legs])
     with connection.cursor() as cur:
