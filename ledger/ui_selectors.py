@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone, translation
@@ -24,20 +25,28 @@ from orgs.models import EMC, Category, EMCParticipation, Microenterprise, Partne
 # --- money and explanations ----------------------------------------------------------------
 
 
+@lru_cache(maxsize=16)
+def _babel_locale(language: str):
+    """A parsed babel locale per language (parsing on every amount was most of a page's time)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(translation.to_locale(language or "en"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
 def money_text(amount_minor: int | None, currency: str) -> str:
     """Format minor units for people, in the active language: 19900, CNY -> 'CN¥199.00'."""
     if amount_minor is None:
         return "—"
     if not currency_is_known(currency):
         return f"{amount_minor} {currency}"
-    from moneyed import Money
-    from moneyed.l10n import format_money
+    from babel.numbers import format_currency
 
-    locale = translation.to_locale(translation.get_language() or "en")
-    try:
-        return format_money(Money(from_minor(amount_minor, currency), currency), locale=locale)
-    except Exception:  # an unknown babel locale: fall back to the plain form
-        return f"{from_minor(amount_minor, currency)} {currency}"
+    return format_currency(
+        from_minor(amount_minor, currency), currency, locale=_babel_locale(translation.get_language())
+    )
 
 
 def _pct_text(value) -> str:
