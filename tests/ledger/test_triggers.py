@@ -118,3 +118,73 @@ def test_the_orm_cannot_change_a_leg_either(accounts):
         Leg.objects.filter(transaction=txn).update(amount_minor=6)
     with pytest.raises(DatabaseError):
         txn.delete()
+
+
+# --- the incremental, set-based balance check (migration 0004) -------------------------------
+
+
+def test_one_unbalanced_transaction_among_many_refuses_the_whole_commit(accounts):
+    clearing, fee = accounts
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        for i in range(50):
+            txn_id = _insert_transaction(cursor)
+            _insert_leg(cursor, txn_id, clearing, 100)
+            _insert_leg(cursor, txn_id, fee, -100 if i != 37 else -99)
+    assert Transaction.objects.count() == 0 and Leg.objects.count() == 0
+
+
+def test_a_check_forced_mid_transaction_does_not_let_later_rows_through(accounts):
+    clearing, fee = accounts
+    # given a balanced transaction checked early with SET CONSTRAINTS ... IMMEDIATE
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        first = _insert_transaction(cursor)
+        _insert_leg(cursor, first, clearing, 100)
+        _insert_leg(cursor, first, fee, -100)
+        cursor.execute("SET CONSTRAINTS ledger_transaction_balanced IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ledger_transaction_balanced DEFERRED")
+        # when an unbalanced one follows (an id below the watermark, too), the commit still fails
+        cursor.execute(
+            "INSERT INTO ledger_transaction (id, kind, effective_on, recorded_at, memo) "
+            "VALUES (%s, 'adjustment', %s, now(), '')",
+            [first - 1 if first > 1 else first + 1000, DAY],
+        )
+        low = first - 1 if first > 1 else first + 1000
+        _insert_leg(cursor, low, clearing, 5)
+        _insert_leg(cursor, low, fee, -4)
+    assert Transaction.objects.count() == 0
+
+
+def test_legs_cannot_be_added_to_a_transaction_already_checked(accounts):
+    clearing, fee = accounts
+    with (
+        pytest.raises(DatabaseError, match="already checked"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        txn_id = _insert_transaction(cursor)
+        _insert_leg(cursor, txn_id, clearing, 100)
+        _insert_leg(cursor, txn_id, fee, -100)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _insert_leg(cursor, txn_id, clearing, 1)
+    assert Transaction.objects.count() == 0
+
+
+def test_balanced_transactions_commit_after_a_forced_check(accounts):
+    clearing, fee = accounts
+    with transaction.atomic(), connection.cursor() as cursor:
+        for i in range(3):
+            txn_id = _insert_transaction(cursor)
+            _insert_leg(cursor, txn_id, clearing, 10 + i)
+            _insert_leg(cursor, txn_id, fee, -10 - i)
+            if i == 0:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    assert Transaction.objects.count() == 3 and Leg.objects.count() == 6
