@@ -34,7 +34,9 @@ def _contract_for(emc: EMC, *, admin, start: dt.date, rng: random.Random, partne
         return None
     weights = sorted((n.me_id, n.share_weight or Decimal(1)) for n in nodes)
     by_id = {n.me_id: n.me for n in nodes}
-    target = rng.choice([3_000_000, 5_000_000, 8_000_000])  # minor units per month (30k-80k CNY)
+    # minor units per month (350k-450k CNY): the demo posts ~470k a month per EMC, so some EMCs
+    # pass their target and its 120% tier and others fall short, as in a real month
+    target = rng.choice([35_000_000, 40_000_000, 45_000_000])
     draft = services.contract_draft_create(
         actor=admin,
         emc=emc,

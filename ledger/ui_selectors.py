@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from ledger import selectors
 from ledger.allocation import Rule
-from ledger.models import Account, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
+from ledger.models import Account, AccountDay, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
 from ledger.money import currency_is_known, from_minor, to_minor
 from orgs.models import EMC, Category, EMCParticipation, Microenterprise, Partner, Scenario, Solution
 
@@ -539,3 +539,26 @@ def split_preview(*, emc: EMC | None, on: dt.date, amount: str, currency: str, p
         if p.target[0] != "clearing"
     ]
     return {"parts": rows, "currency": contract.currency, "amount_minor": amount_minor, "contract": contract}
+
+
+def ecosystem_daily_value(*, days: int = 30, until: dt.date | None = None) -> dict:
+    """User-paid value per day and currency over the last `days` days, for the dashboard chart.
+
+    Read from the clearing accounts' daily rollups (payments are their debits, refunds their
+    credits), so the cost grows with days x currencies, never with the number of events.
+    """
+    until = until or timezone.localdate()
+    start = until - dt.timedelta(days=days - 1)
+    rows = (
+        AccountDay.objects.filter(account__kind=Account.Kind.CLEARING, day__range=(start, until))
+        .values("day", "account__currency")
+        .annotate(paid=Sum("debit_minor"), refunded=Sum("credit_minor"))
+        .order_by("day")
+    )
+    labels = [(start + dt.timedelta(days=i)).isoformat() for i in range(days)]
+    series: dict[str, list] = {}
+    for row in rows:
+        currency = row["account__currency"]
+        values = series.setdefault(currency, [0] * days)
+        values[(row["day"] - start).days] = str(from_minor(row["paid"] - row["refunded"], currency))
+    return {"labels": labels, "series": series}

@@ -32,7 +32,7 @@ DEMO_PASSWORD = "correct-horse-battery"
 
 
 def pytest_collection_modifyitems(config, items):
-    has_broker = bool(settings.CELERY_BROKER_URL)
+    has_broker = not settings.CELERY_TASK_ALWAYS_EAGER
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     for item in items:
         if "worker" in item.keywords and not has_broker:
@@ -70,7 +70,7 @@ def _test_database_url() -> str:
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
     """Start `celery worker` as a separate process on the test database and the Redis broker."""
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         pytest.skip("no broker configured")
     from config.celery import app
 

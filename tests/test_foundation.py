@@ -173,3 +173,26 @@ def test_a_real_worker_runs_the_nightly_pipeline(celery_worker_process):
     run = NightlyRun.objects.get(run_date="2026-03-04")
     assert run.runs == 1
     assert payload["run_id"] == run.pk
+
+
+@pytest.mark.django_db
+def test_dashboard_charts_show_the_last_30_days_of_user_paid_value(client, user_with_role):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ledger.models import Account, AccountDay
+
+    today = timezone.localdate()
+    clearing = Account.objects.create(code="clearing:CNY", kind="clearing", currency="CNY", name="Clearing")
+    AccountDay.objects.create(
+        account=clearing, day=today, net_minor=9000, debit_minor=10000, credit_minor=1000, legs=3
+    )
+    AccountDay.objects.create(account=clearing, day=today - dt.timedelta(days=40), debit_minor=777, legs=1)
+    client.force_login(user_with_role("finance"))
+    response = client.get("/")
+    daily = response.context["daily_value"]
+    assert len(daily["labels"]) == 30 and daily["labels"][-1] == today.isoformat()
+    assert daily["series"]["CNY"][-1] == "90.00"  # 100.00 paid less 10.00 refunded
+    assert "777" not in str(daily["series"])  # older than 30 days: not on the chart
+    assert b"daily-value-chart" in response.content

@@ -165,10 +165,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery ---------------------------------------------------------------------------------
 # With no broker configured, tasks run in-process (eager): a fresh machine needs no server.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="")) or None
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+_broker = env("CELERY_BROKER_URL", default=env("REDIS_URL", default=""))
+CELERY_TASK_ALWAYS_EAGER = not _broker
+CELERY_BROKER_URL = _broker or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or "cache+memory://")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=_broker or "cache+memory://")
 CELERY_RESULT_EXPIRES = 3600 * 24
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
