@@ -48,6 +48,32 @@ def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
                 )
 
 
+def insert_returning_ids(table: str, columns: list[str], rows: list[tuple]) -> list[int]:
+    """Insert plain tuples and return their new ids in order (PostgreSQL only): one
+    `INSERT ... RETURNING id` round trip for small batches (no separate nextval call), ids
+    reserved from the sequence + COPY for large ones."""
+    if not rows:
+        return []
+    if len(rows) >= COPY_MIN_ROWS:
+        ids = reserve_ids(table, len(rows))
+        insert_rows(table, ["id", *columns], [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        return ids
+    cols = ", ".join(columns)
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), VALUES_BATCH):
+            chunk = rows[start : start + VALUES_BATCH]
+            # PostgreSQL returns the rows of a multi-row VALUES insert in order (Django's
+            # bulk_create relies on the same)
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) VALUES {', '.join([marks] * len(chunk))} RETURNING id",
+                [value for row in chunk for value in row],
+            )
+            ids.extend(row[0] for row in cursor.fetchall())
+    return ids
+
+
 def model_rows(objs, fields: list[str]) -> list[tuple]:
     """(attname values) of unsaved model instances, for insert_rows."""
     return [tuple(getattr(obj, name) for name in fields) for obj in objs]

@@ -456,12 +456,12 @@ def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
             if plan is not None and chunk_lines[local] in referenced_lines:
                 prior[offset + local] = plan
         if writing:
-            events = write_chunk(
+            event_ids = write_chunk(
                 plans, ctx, actor=actor, source=Source.CSV, now=now, offset=offset, posted=posted
             )
-            for local, event in enumerate(events):
+            for local, event_id in enumerate(event_ids):
                 if chunk_lines[local] in referenced_lines:
-                    posted[offset + local] = event.pk
+                    posted[offset + local] = event_id
         chunk_specs.clear()
         chunk_lines.clear()
 

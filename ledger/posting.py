@@ -421,9 +421,11 @@ def validate_chunk(specs, actor, now, *, offset=0, prior=None, batch_refunds=Non
     return _validate(specs, actor, now, offset=offset, prior=prior, batch_refunds=batch_refunds)
 
 
-def write_chunk(plans, ctx, *, actor, source, now, offset=0, posted=None) -> list[ValueEvent]:
-    """Write one validated chunk (see `_write`)."""
-    return _write(plans, ctx, actor=actor, source=source, now=now, offset=offset, posted=posted)
+def write_chunk(plans, ctx, *, actor, source, now, offset=0, posted=None) -> list[int]:
+    """Write one validated chunk (see `_write`); returns the new events' ids."""
+    return _write(
+        plans, ctx, actor=actor, source=source, now=now, offset=offset, posted=posted, objects=False
+    )
 
 
 def value_events_validate(*, specs: list[ValueEventSpec], actor) -> dict[int, dict[str, list[str]]]:
@@ -573,18 +575,25 @@ EVENT_FIELDS = [
 ]
 
 
-def _insert_models(model, objs: list, fields: list[str]) -> list:
-    """Insert unsaved instances: ids reserved + COPY on PostgreSQL, bulk_create elsewhere."""
-    if not objs:
-        return objs
-    if not bulk.is_postgres():
-        return model.objects.bulk_create(objs, batch_size=BULK_BATCH)
-    for obj, pk in zip(objs, bulk.reserve_ids(model._meta.db_table, len(objs)), strict=True):
-        obj.pk = pk
-    bulk.insert_rows(model._meta.db_table, ["id", *fields], bulk.model_rows(objs, ["id", *fields]))
-    for obj in objs:
-        obj._state.adding = False
-    return objs
+def _insert_returning_ids(model, fields: list[str], rows: list[tuple]) -> list[int]:
+    """Insert plain tuples and return their ids: INSERT ... RETURNING / COPY on PostgreSQL
+    (no model instance per row), bulk_create elsewhere (SQLite: Django converts the values)."""
+    if not rows:
+        return []
+    if bulk.is_postgres():
+        return bulk.insert_returning_ids(model._meta.db_table, fields, rows)
+    objs = model.objects.bulk_create(
+        [model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=BULK_BATCH
+    )
+    return [obj.pk for obj in objs]
+
+
+def _instance(model, pk: int, fields: list[str], row: tuple):
+    """A saved-looking model instance from a written row (no query)."""
+    obj = model(id=pk, **dict(zip(fields, row, strict=True)))
+    obj._state.adding = False
+    obj._state.db = "default"
+    return obj
 
 
 def _write(
@@ -596,8 +605,11 @@ def _write(
     now,
     offset: int = 0,
     posted: dict | None = None,
-) -> list[ValueEvent]:
-    """Write valid plans; `posted` maps global indexes of earlier chunks' events to their ids."""
+    objects: bool = True,
+) -> list:
+    """Write valid plans; `posted` maps global indexes of earlier chunks' events to their ids.
+    Returns the ValueEvent instances (with `.transaction`), or only their ids when not
+    `objects` (the CSV import: no model instance on its hot path)."""
     posted = posted or {}
     codes = _target_codes(plans, ctx)
     wanted: dict[str, dict] = {}
@@ -612,99 +624,105 @@ def _write(
                 target_code[key] = code
                 wanted[code] = {**fields, "currency": plan.spec.currency}
     account_ids = accounts_get_or_create(wanted=wanted) if wanted else {}
+    account_of = {key: account_ids[code] for key, code in target_code.items()}
 
-    def account_for(target, currency):
-        return target if isinstance(target, int) else account_ids[target_code[(target, currency)]]
-
-    recorded_by = actor if actor is not None and actor.is_authenticated else None
-    txns = [
-        Transaction(
-            kind=plan.spec.kind,
-            effective_on=plan.occurred_on,
-            recorded_at=now,
-            recorded_by=recorded_by,
-            memo=plan.spec.note[:255],
-            contract_id=plan.contract_id,
-        )
+    recorded_by_id = actor.pk if actor is not None and actor.is_authenticated else None
+    txn_rows = [
+        (plan.spec.kind, plan.occurred_on, now, recorded_by_id, plan.spec.note[:255], plan.contract_id, None)
         for plan in plans
     ]
-    _insert_models(Transaction, txns, TXN_FIELDS)
+    txn_ids = _insert_returning_ids(Transaction, TXN_FIELDS, txn_rows)
     legs = []
     legs_by_txn = {}
-    for plan, txn in zip(plans, txns, strict=True):
+    for plan, txn_id in zip(plans, txn_ids, strict=True):
+        currency = plan.spec.currency
+        on = plan.occurred_on
+        contract_id = plan.contract_id
         txn_legs = [
             LegRow(
-                transaction_id=txn.pk,
-                account_id=account_for(part.target, plan.spec.currency),
-                currency=plan.spec.currency,
-                amount_minor=part.amount_minor,
-                effective_on=plan.occurred_on,
-                rule=part.rule,
-                contract_id=plan.contract_id,
-                basis=part.basis,
+                txn_id,
+                part.target if isinstance(part.target, int) else account_of[(part.target, currency)],
+                currency,
+                part.amount_minor,
+                on,
+                part.rule,
+                contract_id,
+                part.basis,
             )
             for part in plan.parts
         ]
-        legs_by_txn[txn.pk] = txn_legs
+        legs_by_txn[txn_id] = txn_legs
         legs.extend(txn_legs)
     check_balanced(legs_by_txn)
 
-    def event_for(plan, txn, original_id):
+    def event_row(plan, txn_id, original_id):
         s = plan.spec
-        return ValueEvent(
-            kind=s.kind,
-            me_id=s.me_id,
-            emc_id=s.emc_id,
-            scenario_id=s.scenario_id,
-            solution_id=s.solution_id,
-            category_id=s.category_id,
-            user_ref=s.user_ref,
-            amount_minor=s.amount_minor,
-            currency=s.currency,
-            occurred_at=s.occurred_at,
-            occurred_on=plan.occurred_on,
-            customized=s.customized,
-            original_id=original_id,
-            transaction_id=txn.pk,
-            note=s.note[:255],
-            logged_by=recorded_by,
-            logged_at=now,
-            source=source,
-            import_batch_id=s.import_batch_id,
-            idempotency_key=s.idempotency_key,
+        return (
+            s.kind,
+            s.me_id,
+            s.emc_id,
+            s.scenario_id,
+            s.solution_id,
+            s.category_id,
+            s.user_ref,
+            s.amount_minor,
+            s.currency,
+            s.occurred_at,
+            plan.occurred_on,
+            s.customized,
+            original_id,
+            txn_id,
+            s.note[:255],
+            recorded_by_id,
+            now,
+            source,
+            s.import_batch_id,
+            s.idempotency_key,
         )
 
     # payments and refunds of stored payments first; refunds of payments in this batch after
-    events: list[ValueEvent | None] = [None] * len(plans)
+    event_ids: list[int | None] = [None] * len(plans)
+    event_rows: list[tuple | None] = [None] * len(plans)
 
     def _original_pk(index: int) -> int:
-        return events[index - offset].pk if index >= offset else posted[index]
+        return event_ids[index - offset] if index >= offset else posted[index]
 
-    first = [i for i, p in enumerate(plans) if p.spec.original_index is None]
-    created = _insert_models(
-        ValueEvent, [event_for(plans[i], txns[i], plans[i].spec.original_id) for i in first], EVENT_FIELDS
-    )
-    for i, event in zip(first, created, strict=True):
-        events[i] = event
-    second = [i for i, p in enumerate(plans) if p.spec.original_index is not None]
-    if second:
-        created = _insert_models(
-            ValueEvent,
-            [event_for(plans[i], txns[i], _original_pk(plans[i].spec.original_index)) for i in second],
-            EVENT_FIELDS,
-        )
-        for i, event in zip(second, created, strict=True):
-            events[i] = event
+    for group in (
+        [i for i, p in enumerate(plans) if p.spec.original_index is None],
+        [i for i, p in enumerate(plans) if p.spec.original_index is not None],
+    ):
+        if not group:
+            continue
+        rows = [
+            event_row(
+                plans[i],
+                txn_ids[i],
+                plans[i].spec.original_id
+                if plans[i].spec.original_index is None
+                else _original_pk(plans[i].spec.original_index),
+            )
+            for i in group
+        ]
+        for i, pk, row in zip(
+            group, _insert_returning_ids(ValueEvent, EVENT_FIELDS, rows), rows, strict=True
+        ):
+            event_ids[i] = pk
+            event_rows[i] = row
     links = [
-        (event.pk, partner_id)
-        for plan, event in zip(plans, events, strict=True)
+        (event_id, partner_id)
+        for plan, event_id in zip(plans, event_ids, strict=True)
         for partner_id in plan.partner_ids
     ]
     if links:
         bulk.insert_rows(ValueEventPartner._meta.db_table, ["event_id", "partner_id"], links)
     legs_write(legs)
-    for event, txn in zip(events, txns, strict=True):
-        event.transaction = txn
+    if not objects:
+        return event_ids
+    events = []
+    for event_id, row, txn_id, txn_row in zip(event_ids, event_rows, txn_ids, txn_rows, strict=True):
+        event = _instance(ValueEvent, event_id, EVENT_FIELDS, row)
+        event.transaction = _instance(Transaction, txn_id, TXN_FIELDS, txn_row)
+        events.append(event)
     return events
 
 

@@ -315,8 +315,8 @@ def _post_one(spec, *, actor, source, errors) -> ValueEvent:
                     if name not in errors:
                         errors[name] = msgs
             raise ValidationError(errors)
-        with transaction.atomic():
-            event = value_events_post(specs=[spec], actor=actor, source=source)[0]
+        # value_events_post owns the DB transaction (no extra savepoint round trips here)
+        event = value_events_post(specs=[spec], actor=actor, source=source)[0]
     except IntegrityError:
         # two identical submits raced: the other one posted; show it
         existing = _existing_by_key(ValueEvent, actor, spec.idempotency_key)
