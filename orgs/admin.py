@@ -12,6 +12,8 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import redirect
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orgs import lifecycle, services
@@ -361,10 +363,14 @@ def _transition_action(name: str):
 
     act.__name__ = f"partner_{name}"
     target = Partner.State(lifecycle.ACTION_TARGETS[name]).label
-    return admin.action(
-        description=_("%(action)s → %(target)s (reason required)")
-        % {"action": name.replace("_", " ").capitalize(), "target": target}
-    )(act)
+
+    def describe() -> str:  # translated when the admin page renders, not at import
+        return gettext("%(action)s → %(target)s (reason required)") % {
+            "action": lifecycle.ACTION_LABELS[name],
+            "target": target,
+        }
+
+    return admin.action(description=lazy(describe, str)())(act)
 
 
 class TransitionInline(admin.TabularInline):

@@ -5,6 +5,8 @@ Probation and on-watch partners may also be phased out directly. The services co
 table only (orgs.services.partners.partner_transition); the UI and API derive their buttons from it.
 """
 
+from django.utils.translation import gettext_lazy
+
 from orgs.models import Partner
 
 S = Partner.State
@@ -41,16 +43,17 @@ def is_allowed(from_state: str, to_state: str) -> bool:
     return to_state in TRANSITIONS.get(from_state, {})
 
 
+ACTION_LABELS = {
+    "admit": gettext_lazy("Admit to probation"),
+    "reject": gettext_lazy("Reject"),
+    "activate": gettext_lazy("Activate"),
+    "watch": gettext_lazy("Put on watch"),
+    "reinstate": gettext_lazy("Reinstate"),
+    "phase_out": gettext_lazy("Phase out"),
+    "reapply": gettext_lazy("Re-admit (new application)"),
+}
+
+
 def action_labels() -> dict[str, str]:
     """Human labels of the actions, for buttons (translated at call time)."""
-    from django.utils.translation import gettext as _
-
-    return {
-        "admit": _("Admit to probation"),
-        "reject": _("Reject"),
-        "activate": _("Activate"),
-        "watch": _("Put on watch"),
-        "reinstate": _("Reinstate"),
-        "phase_out": _("Phase out"),
-        "reapply": _("Re-admit (new application)"),
-    }
+    return {name: str(label) for name, label in ACTION_LABELS.items()}

@@ -138,7 +138,7 @@ def partner_transition(request, code):
             messages.success(
                 request,
                 _("%(partner)s: %(action)s done.")
-                % {"partner": partner.name, "action": data["action"].replace("_", " ")},
+                % {"partner": partner.name, "action": lifecycle.ACTION_LABELS[data["action"]]},
             )
             return redirect(partner.get_absolute_url())
     partner = _partner_or_404(code)
@@ -198,7 +198,8 @@ def proposal_decide(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Proposal %(decision)s.") % {"decision": data["decision"]})
+            accepted = data["decision"] == "accept"
+            messages.success(request, _("Proposal accepted.") if accepted else _("Proposal dismissed."))
             return redirect(proposal.partner.get_absolute_url())
     errors = [m for errs in form.errors.values() for m in errs]
     partner = _partner_or_404(proposal.partner.code)
