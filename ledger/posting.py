@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from ledger import allocation, bulk
 from ledger.allocation import Part
-from ledger.context import OrgContext, local_date, occurred_at_error, org_context_load, user_ref_error
+from ledger.context import OrgContext, local_date, occurred_at_error, posting_context_load, user_ref_error
 from ledger.models import (
     ROLLUP_SLOTS,
     Account,
@@ -32,7 +32,7 @@ from ledger.models import (
     ValueEventPartner,
 )
 from ledger.money import currency_is_known
-from ledger.terms import Terms, terms_in_force, terms_load
+from ledger.terms import Terms, terms_in_force
 from orgs.models import Microenterprise
 
 EVENT_KINDS = frozenset(ValueEvent.Kind.values)
@@ -274,19 +274,20 @@ def _validate(
         if s.currency and s.currency != fields["currency"]:
             err(i, "currency", _("A refund is in the currency of its payment."))
 
-    ctx: OrgContext = org_context_load(
+    days = {
+        i: local_date(s.occurred_at) for i, s in enumerate(specs) if isinstance(s.occurred_at, dt.datetime)
+    }
+    dates = list(days.values())
+    ctx: OrgContext
+    ctx, all_terms = posting_context_load(
         me_ids={s.me_id for s in specs},
         emc_ids={s.emc_id for s in specs},
         scenario_ids={s.scenario_id for s in specs},
         solution_ids={s.solution_id for s in specs},
         category_ids={s.category_id for s in specs},
         partner_ids={p for s in specs for p in s.partner_ids},
+        terms_until=max(dates) if dates else None,
     )
-    days = {
-        i: local_date(s.occurred_at) for i, s in enumerate(specs) if isinstance(s.occurred_at, dt.datetime)
-    }
-    dates = list(days.values())
-    all_terms = terms_load(emc_ids=set(ctx.emcs), until=max(dates)) if dates and ctx.emcs else {}
 
     plans: list[_Plan | None] = [None] * len(specs)
     # original key -> remaining holdings (mutated as refunds are planned)
@@ -450,6 +451,8 @@ def _target_codes(plans: list[_Plan], ctx: OrgContext) -> dict:
         if isinstance(p.target, tuple) and p.target[0] == "me"
     }
     missing -= set(ctx.mes)
+    codes.update({("me", pk): code for pk, code in ctx.other_me_codes.items()})
+    missing -= set(ctx.other_me_codes)
     if missing:
         codes.update(
             {

@@ -33,15 +33,23 @@ def terms_load(*, emc_ids: set[int], until: dt.date) -> dict[int, list[Terms]]:
     if not contracts:
         return {}
     ids = [c[0] for c in contracts]
-    partner_pcts = defaultdict(dict)
-    for contract_id, partner_id, pct in ContractPartnerShare.objects.filter(contract_id__in=ids).values_list(
+    partner_rows = ContractPartnerShare.objects.filter(contract_id__in=ids).values_list(
         "contract_id", "partner_id", "share_pct"
-    ):
+    )
+    node_rows = ContractNodeShare.objects.filter(contract_id__in=ids).values_list(
+        "contract_id", "me_id", "share_pct"
+    )
+    return terms_build(contracts, partner_rows, node_rows)
+
+
+def terms_build(contracts, partner_rows, node_rows) -> dict[int, list[Terms]]:
+    """Terms by EMC, newest first, from (id, emc_id, version, effective_from, currency, fee,
+    holdback) contract rows and (contract_id, party_id, pct) share rows."""
+    partner_pcts = defaultdict(dict)
+    for contract_id, partner_id, pct in partner_rows:
         partner_pcts[contract_id][partner_id] = pct
     node_pcts = defaultdict(list)
-    for contract_id, me_id, pct in ContractNodeShare.objects.filter(contract_id__in=ids).values_list(
-        "contract_id", "me_id", "share_pct"
-    ):
+    for contract_id, me_id, pct in node_rows:
         node_pcts[contract_id].append((me_id, pct))
     by_emc = defaultdict(list)
     for cid, emc_id, version, eff, currency, fee, holdback in contracts:
