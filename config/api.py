@@ -8,6 +8,7 @@ Every error answers with the same shape::
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -46,6 +47,17 @@ def exception_handler(exc, context):
         first = next(iter(errors.values()))[0]
         return Response(
             error_body(status_code, "conflict" if conflict else "invalid", first, errors), status_code
+        )
+    if isinstance(exc, IntegrityError):
+        # a unique key lost a race with a concurrent write (the service checked before it
+        # wrote, and its transaction rolled back): a conflict, never a 500
+        return Response(
+            error_body(
+                status.HTTP_409_CONFLICT,
+                "conflict",
+                "This conflicts with a record saved at the same moment (a duplicate?). Reload and try again.",
+            ),
+            status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -1,5 +1,7 @@
-"""Admin: everything visible; the ledger itself is read-only (transactions and legs cannot be
-added, changed or deleted here), contracts are editable only while they are drafts."""
+"""Admin: the ledger is read-only here. Who may look is decided by orgs/rules.py
+(`ledger.view_all`: platform admins, finance, auditors), as in the UI and the API. Postings
+change only through services (refunds, reversals); contracts are written through the service
+or the API (which validate the whole terms) and approved or withdrawn here by admin actions."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +28,14 @@ from ledger.models import (
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Look, never touch: postings change only through services (reversals, refunds)."""
+
+    view_rule = "ledger.view_all"
+
+    def has_module_permission(self, request):
+        return request.user.has_perm(self.view_rule)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(self.view_rule)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -85,43 +95,32 @@ class AccountDayAdmin(ReadOnlyAdmin):
     date_hierarchy = "day"
 
 
-class DraftOnlyInline(admin.TabularInline):
-    extra = 0
+class TermsInline(ReadOnlyInline):
+    """Contract terms are shown, never edited here: the service validates them as a whole."""
 
-    def _draft(self, obj) -> bool:
-        return obj is None or obj.status == Contract.Status.DRAFT
-
-    def has_add_permission(self, request, obj=None):
-        return self._draft(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._draft(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._draft(obj) and super().has_delete_permission(request, obj)
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("ledger.view_all")
 
 
-class TierInline(DraftOnlyInline):
+class TierInline(TermsInline):
     model = ContractTier
 
 
-class PartnerShareInline(DraftOnlyInline):
+class PartnerShareInline(TermsInline):
     model = ContractPartnerShare
-    autocomplete_fields = ["partner"]
 
 
-class NodeShareInline(DraftOnlyInline):
+class NodeShareInline(TermsInline):
     model = ContractNodeShare
 
 
-class GoalInline(DraftOnlyInline):
+class GoalInline(TermsInline):
     model = ContractGoal
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
-    """Drafts are edited here; approval goes through the service (validated, audited).
-    Create new contracts through the API or service so the whole terms are validated at once."""
+class ContractAdmin(ReadOnlyAdmin):
+    """Terms are read-only here; approve and withdraw go through the service (checked, audited)."""
 
     list_display = [
         "emc",
@@ -134,20 +133,17 @@ class ContractAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "currency", "period"]
     list_select_related = ["emc"]
-    readonly_fields = ["version", "status", "created_by", "created_at", "approved_by", "approved_at"]
     inlines = [TierInline, PartnerShareInline, NodeShareInline, GoalInline]
     actions = ["approve_selected", "withdraw_selected"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.status != Contract.Status.DRAFT:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_actions(self, request):
+        # the admin hides actions from users without change permission; ask the rule instead
+        if not request.user.has_perm("ledger.approve_contract"):
+            return {}
+        return {
+            name: (getattr(type(self), name), name, getattr(type(self), name).short_description)
+            for name in self.actions
+        }
 
     @admin.action(description=_("Approve selected draft contracts"))
     def approve_selected(self, request, queryset):

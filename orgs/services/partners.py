@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import moneyed
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -257,11 +257,14 @@ def partner_transition(
     partner.save(update_fields=["state", "state_since"])
     ended = []
     if to_state == State.PHASED_OUT:
-        open_rows = EMCParticipation.objects.filter(partner=partner, ended_on__isnull=True)
-        ended = sorted(open_rows.values_list("emc__code", flat=True))
+        # every participation still running on the exit date: open ones and ones due to end later
+        live = EMCParticipation.objects.filter(partner=partner).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=effective_on)
+        )
+        ended = sorted(live.values_list("emc__code", flat=True))
         # a participation due to start after the exit date ends the day it would have started
-        open_rows.filter(started_on__gt=effective_on).update(ended_on=F("started_on"))
-        open_rows.update(ended_on=effective_on)
+        live.filter(started_on__gt=effective_on).update(ended_on=F("started_on"))
+        live.filter(started_on__lte=effective_on).update(ended_on=effective_on)
     step = PartnerTransition.objects.create(
         partner=partner,
         kind=PartnerTransition.Kind.STATE,

@@ -56,3 +56,51 @@ def test_demo_loader_posts_a_balanced_ledger_once(db):
         demo_ledger_load(users={"admin": world.admin}, progress=messages.append)
         == "demo ledger already loaded"
     )
+
+
+def test_a_staff_platform_admin_reads_the_ledger_admin_and_approves_by_the_rules(client, world):
+    """Not a superuser: the rules in orgs/rules.py decide, as in the UI and API."""
+    from ledger import services
+
+    world.admin.is_staff = True
+    world.admin.is_superuser = False
+    world.admin.save()
+    draft = services.contract_draft_create(
+        actor=world.admin,
+        emc=world.contract.emc,
+        effective_from=world.contract.effective_from,
+        currency="CNY",
+        period="month",
+        platform_fee_pct=5,
+        target_minor=1_000_000,
+        base_rate_pct=10,
+        node_shares=[{"me": s.me, "share_pct": s.share_pct} for s in world.contract.node_shares.all()],
+    )
+    client.force_login(world.admin)
+    assert client.get(reverse("admin:ledger_contract_changelist")).status_code == 200
+    response = client.post(
+        reverse("admin:ledger_contract_changelist"),
+        {"action": "approve_selected", "_selected_action": [draft.pk]},
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Contract.Status.APPROVED and draft.approved_by == world.admin
+    # terms are never edited in the admin, even on a draft
+    page = client.get(reverse("admin:ledger_contract_change", args=[draft.pk]))
+    assert b'name="_save"' not in page.content
+
+
+def test_an_auditor_reads_the_ledger_admin_but_cannot_approve(client, world, user_with_role):
+    auditor = user_with_role("auditor", is_staff=True)
+    client.force_login(auditor)
+    page = client.get(reverse("admin:ledger_contract_changelist"))
+    assert page.status_code == 200
+    assert b"approve_selected" not in page.content
+    assert client.get(reverse("admin:ledger_transaction_changelist")).status_code == 200
+
+
+def test_an_me_leader_sees_no_ledger_admin(client, world):
+    world.leader.is_staff = True
+    world.leader.save()
+    client.force_login(world.leader)
+    assert client.get(reverse("admin:ledger_contract_changelist")).status_code == 403

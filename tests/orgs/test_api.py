@@ -262,3 +262,27 @@ def test_partner_directory_filters(admin_api):
         names = [p["name"] for p in admin_api.get("/api/partners/", query).json()["results"]]
         assert names == expected, query
     _ = dt, PartnerProposal
+
+
+def test_a_unique_key_lost_to_a_concurrent_write_is_a_409_not_a_500(admin_api, monkeypatch):
+    """The service checked the code was free, then another request took it before the insert."""
+    from orgs.services import partners as partner_services
+
+    PartnerFactory(code="taken")
+    real_filter = partner_services.Partner.objects.filter
+
+    def blind_filter(*args, **kwargs):  # the check sees nothing, as in a race
+        if kwargs.get("code") == "taken":
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(partner_services.Partner.objects, "filter", blind_filter)
+    before = Partner.objects.count()
+    response = admin_api.post(
+        "/api/partners/",
+        {"code": "taken", "name": "Twin", "roles": ["product-service"], "tier": "registered"},
+        format="json",
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "conflict"
+    assert Partner.objects.count() == before

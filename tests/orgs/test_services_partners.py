@@ -86,6 +86,27 @@ def test_phasing_out_ends_participations_from_the_date_and_stops_credit(admin):
     assert (step.actor, step.evidence, step.effective_on) == (admin, "rating 2.1/5", dt.date(2024, 6, 1))
 
 
+def test_phasing_out_also_ends_a_participation_due_to_end_later_so_readmission_does_not_revive_it(admin):
+    partner = PartnerFactory(state=S.ACTIVE, state_since=dt.date(2024, 1, 1))
+    emc = EMCFactory()
+    running = EMCParticipationFactory(
+        emc=emc, partner=partner, started_on=dt.date(2024, 2, 1), ended_on=dt.date(2024, 12, 31)
+    )
+
+    services.partner_phase_out(
+        partner=partner, actor=admin, reason="poor ratings", effective_on=dt.date(2024, 6, 1)
+    )
+    for action in ("reapply", "admit"):
+        services.partner_act(
+            partner=partner, action=action, actor=admin, reason="re-entry", effective_on=dt.date(2024, 7, 1)
+        )
+
+    running.refresh_from_db()
+    assert running.ended_on == dt.date(2024, 6, 1)
+    # back on probation, but not in this EMC until it joins again
+    assert partner not in partners_creditable_in_emc(emc_id=emc.pk, on=dt.date(2024, 8, 1))
+
+
 def test_creditable_selector_excludes_partners_not_yet_started_or_in_bad_states():
     emc = EMCFactory()
     ok = EMCParticipationFactory(emc=emc, started_on=dt.date(2024, 1, 1)).partner
