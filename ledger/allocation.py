@@ -28,7 +28,8 @@ Zero-amount legs are omitted. Every part carries `basis`, the numbers that produ
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from functools import lru_cache
 
 HUNDRED = Decimal(100)
 
@@ -56,13 +57,35 @@ class Part:
     basis: dict = field(default_factory=dict, compare=False)
 
 
+@lru_cache(maxsize=4096)
 def _pct(value) -> str:
     return f"{Decimal(value):.4f}"
 
 
+@lru_cache(maxsize=4096)
+def _pct_fraction(pct) -> tuple[int, int]:
+    """pct / 100 as an exact integer fraction (numerator, denominator): 7.1234 -> (71234, 1000000)."""
+    num, den = Decimal(pct).as_integer_ratio()
+    return num, den * 100
+
+
 def floor_pct(amount_minor: int, pct: Decimal) -> int:
-    """floor(amount * pct / 100), exact (Decimal arithmetic on integers)."""
-    return int((Decimal(amount_minor) * Decimal(pct) / HUNDRED).to_integral_value(rounding=ROUND_FLOOR))
+    """floor(amount * pct / 100), exact: integer arithmetic on pct's exact fraction (the
+    contract's percentages have at most four decimals, so this is amount * basis points
+    // 1,000,000, without Decimal work per event)."""
+    num, den = _pct_fraction(pct)
+    return amount_minor * num // den
+
+
+@lru_cache(maxsize=1024)
+def _int_weights(weights: tuple) -> tuple[list, int]:
+    """Weights scaled to exact integers (exact rationals: quota = total * w / sum)."""
+    if all(isinstance(w, int) for _, w in weights):
+        int_weights = list(weights)
+    else:
+        scale = 10 ** max((-Decimal(w).as_tuple().exponent for _, w in weights), default=0)
+        int_weights = [(key, int(Decimal(w) * scale)) for key, w in weights]
+    return int_weights, sum(w for _, w in int_weights)
 
 
 def largest_remainder(total: int, weights: Sequence[tuple[Hashable, int | Decimal]]) -> dict:
@@ -73,15 +96,11 @@ def largest_remainder(total: int, weights: Sequence[tuple[Hashable, int | Decima
     """
     if total < 0:
         raise ValueError("total must not be negative")
-    weight_sum = sum(Decimal(w) for _, w in weights)
     if total == 0 or not weights:
         return {key: (0, 0) for key, _ in weights}
-    if weight_sum <= 0:
+    int_weights, int_sum = _int_weights(tuple(weights))
+    if int_sum <= 0:
         raise ValueError("weights must sum to more than zero")
-    # exact rationals: quota = total * w / weight_sum; scale Decimals to integers first
-    scale = 10 ** max((-Decimal(w).as_tuple().exponent for _, w in weights), default=0)
-    int_weights = [(key, int(Decimal(w) * scale)) for key, w in weights]
-    int_sum = sum(w for _, w in int_weights)
     floors = {}
     remainders = []
     for key, w in int_weights:

@@ -483,6 +483,9 @@ def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
             )
 
 
+# one encoder for every leg (json.dumps with options builds a new encoder per call)
+_basis_json = json.JSONEncoder(separators=(",", ":")).encode
+
 LEG_COLUMNS = [
     "transaction_id",
     "account_id",
@@ -523,7 +526,7 @@ def legs_write(legs: list[LegRow]) -> None:
                 leg.effective_on,
                 leg.rule,
                 leg.contract_id,
-                json.dumps(leg.basis, separators=(",", ":")),
+                _basis_json(leg.basis),
             )
             for leg in legs
         ],
