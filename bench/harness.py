@@ -75,7 +75,7 @@ def progress(label: str):
     print(f"    done in {time.perf_counter() - start:.1f}s", flush=True)
 
 
-def report(figures: list[Figure], *, meta: dict) -> str:
+def report(figures: list[Figure], *, meta: dict, filename: str = "latest.json") -> str:
     rows = [("figure", "value", "baseline (same run)", "ratio", "floor", "target", "met")]
     for f in figures:
         rows.append(
@@ -93,7 +93,7 @@ def report(figures: list[Figure], *, meta: dict) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     RESULTS_DIR.mkdir(exist_ok=True)
-    (RESULTS_DIR / "latest.json").write_text(
+    (RESULTS_DIR / filename).write_text(
         json.dumps({"meta": meta, "figures": [asdict(f) for f in figures]}, indent=2, default=str)
     )
     return "\n".join(lines)

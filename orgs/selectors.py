@@ -4,7 +4,8 @@ so list pages and list APIs cost a constant number of queries whatever the data 
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from orgs.audit import audit_for
 from orgs.models import (
@@ -116,19 +117,23 @@ def me_emc_seats(*, me: Microenterprise) -> QuerySet[EMCNode]:
 # --- EMCs ---------------------------------------------------------------------------------
 
 
+def _count_of(queryset) -> Coalesce:
+    """A correlated COUNT subquery: evaluated for the rows of the page only, where a
+    Count() join would aggregate every EMC's nodes and participations before paginating."""
+    counted = queryset.order_by().values("emc").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def emc_list() -> QuerySet[EMC]:
     return (
         EMC.objects.select_related("lead_me")
         .prefetch_related("scenarios")
         .annotate(
-            node_count=Count("nodes", filter=Q(nodes__left_on__isnull=True), distinct=True),
-            partner_count=Count(
-                "participations",
-                filter=Q(
-                    participations__ended_on__isnull=True,
-                    participations__partner__state__in=Partner.CREDITABLE_STATES,
-                ),
-                distinct=True,
+            node_count=_count_of(EMCNode.objects.filter(emc=OuterRef("pk"), left_on__isnull=True)),
+            partner_count=_count_of(
+                EMCParticipation.objects.filter(
+                    emc=OuterRef("pk"), ended_on__isnull=True, partner__state__in=Partner.CREDITABLE_STATES
+                )
             ),
         )
         .order_by("code")
