@@ -4,6 +4,7 @@ transactions, reversals and CSV imports. Every write takes an Idempotency-Key he
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 from config.permissions import HasRulePermission
 from ledger import importing, selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
-from ledger.models import Account, Contract, ImportBatch, Source, Transaction, UserSignal, ValueEvent
+from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
@@ -82,7 +83,20 @@ class ValueEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request):
         data = _valid(serializers.ValueEventInSerializer, request)
         event = services.value_event_log(actor=request.user, source=Source.API, **data)
-        return Response(_event_with_split(event), status=status.HTTP_201_CREATED)
+        return Response(_logged_event_with_split(event, data), status=status.HTTP_201_CREATED)
+
+
+def _logged_event_with_split(event: ValueEvent, data: dict) -> dict:
+    """The response to a create: the event just written, its related rows taken from the
+    validated request (no 7-table join to plan again), its legs with accounts in one query."""
+    for name in ("me", "emc", "scenario", "solution", "category"):
+        setattr(event, name, data.get(name))
+    partners = sorted(data.get("partners") or [], key=lambda p: (p.name, p.pk))  # Partner's ordering
+    event._prefetched_objects_cache = {"partners": partners}
+    event.transaction._prefetched_objects_cache = {
+        "legs": list(Leg.objects.filter(transaction_id=event.transaction_id).select_related("account"))
+    }
+    return serializers.ValueEventWithSplitSerializer(event).data
 
 
 def _valid(serializer_class, request) -> dict:
@@ -92,9 +106,9 @@ def _valid(serializer_class, request) -> dict:
 
 
 def _event_with_split(event: ValueEvent) -> dict:
-    event = (
-        selectors.value_events_visible_all().prefetch_related("transaction__legs__account").get(pk=event.pk)
-    )
+    # legs with their accounts in one query (a join), not two
+    legs = Prefetch("transaction__legs", queryset=Leg.objects.select_related("account"))
+    event = selectors.value_events_visible_all().prefetch_related(legs).get(pk=event.pk)
     return serializers.ValueEventWithSplitSerializer(event).data
 
 

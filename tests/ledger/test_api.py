@@ -57,6 +57,22 @@ def test_logging_a_payment_returns_it_with_its_split(api, world, now):
     }
 
 
+def test_the_create_response_is_the_event_as_read_back(api, world, now):
+    # given a payment logged with a partner and an occurred-at in another UTC offset
+    body = payload(
+        world,
+        now,
+        occurred_at=(now - dt.timedelta(hours=3)).astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat(),
+    )
+    created = post(api, "/api/value-events/", body)
+    assert created.status_code == 201, created.json()
+    # when it is read back, the API shows exactly what the create answered
+    read = api.get(f"/api/value-events/{created.json()['id']}/")
+    assert read.status_code == 200
+    assert read.json() == created.json()
+    assert created.json()["partners"] == [world.partner.code] and len(created.json()["legs"]) >= 4
+
+
 def test_a_write_without_idempotency_key_is_refused(api, world, now):
     response = api.post("/api/value-events/", payload(world, now), format="json")
     assert response.status_code == 400
