@@ -196,3 +196,32 @@ def test_dashboard_charts_show_the_last_30_days_of_user_paid_value(client, user_
     assert daily["series"]["CNY"][-1] == "90.00"  # 100.00 paid less 10.00 refunded
     assert "777" not in str(daily["series"])  # older than 30 days: not on the chart
     assert b"daily-value-chart" in response.content
+
+
+@pytest.mark.django_db
+def test_nightly_run_command_runs_in_process_when_no_worker_answers(settings, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(app.control, "ping", lambda timeout: [])
+    out = StringIO()
+    call_command("nightly_run", "--date", "2026-02-03", stdout=out)
+    assert "no worker answered" in out.getvalue()
+    assert NightlyRun.objects.get(run_date="2026-02-03").status == NightlyRun.Status.DONE
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_nightly_run_command_queues_to_a_live_worker(celery_worker_process):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("nightly_run", "--date", "2026-02-04", stdout=out)
+    assert "queued to the worker" in out.getvalue()
+    assert NightlyRun.objects.get(run_date="2026-02-04").runs == 1
