@@ -74,6 +74,18 @@ def insert_returning_ids(table: str, columns: list[str], rows: list[tuple]) -> l
     return ids
 
 
+def copy_text(table: str, columns: list[str], lines: list[str]) -> None:
+    """COPY pre-formatted text-format lines (PostgreSQL only): the caller escapes values
+    (backslash, tab, newline) and writes NULL as \\N. Much cheaper than write_row per row for
+    the legs, whose values are numbers, dates, code constants and JSON."""
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with connection.wrap_database_errors, raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+            for start in range(0, len(lines), 10_000):
+                copy.write("".join(lines[start : start + 10_000]))
+
+
 def model_rows(objs, fields: list[str]) -> list[tuple]:
     """(attname values) of unsaved model instances, for insert_rows."""
     return [tuple(getattr(obj, name) for name in fields) for obj in objs]

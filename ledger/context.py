@@ -74,6 +74,7 @@ class OrgContext:
     partners: dict[int, dict] = field(default_factory=dict)
     other_me_codes: dict[int, str] = field(default_factory=dict)  # node MEs of the contracts
     _may_log: dict[int, bool] = field(default_factory=dict)
+    _creditable: dict[tuple, bool] = field(default_factory=dict)
 
     def may_log(self, actor, me_id: int) -> bool:
         if actor is None:  # jobs and the demo loader post as the system
@@ -96,12 +97,20 @@ class OrgContext:
         return emc["formed_on"] <= on and (emc["ended_on"] is None or on <= emc["ended_on"])
 
     def partner_creditable(self, emc_id: int, partner_id: int, on: dt.date) -> bool:
-        partner = self.partners.get(partner_id)
-        if partner is None or partner["state"] not in Partner.CREDITABLE_STATES:
-            return False
-        return any(
-            s <= on and (e is None or on < e) for s, e in self.participations.get((emc_id, partner_id), ())
-        )
+        key = (emc_id, partner_id, on)
+        known = self._creditable.get(key)
+        if known is None:  # memoized: an import asks the same few (EMC, partner, day) questions
+            partner = self.partners.get(partner_id)
+            known = (
+                partner is not None
+                and partner["state"] in Partner.CREDITABLE_STATES
+                and any(
+                    s <= on and (e is None or on < e)
+                    for s, e in self.participations.get((emc_id, partner_id), ())
+                )
+            )
+            self._creditable[key] = known
+        return known
 
 
 def org_context_load(

@@ -512,8 +512,37 @@ class LegRow:
     basis: dict
 
 
+COPY_NULL = "\\N"  # NULL in COPY's text format
+
+
+def _copy_field(value: str) -> str:
+    """Escape a text value for COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
 def legs_write(legs: list[LegRow]) -> None:
     """Insert legs and add them to the daily rollups (the one way legs are written)."""
+    if bulk.is_postgres() and len(legs) >= bulk.COPY_MIN_ROWS:
+        # large batches (imports): COPY text lines formatted here; every value is a number, a
+        # date, a code constant (currency, rule) or JSON made by us, escaped all the same
+        bulk.copy_text(
+            Leg._meta.db_table,
+            LEG_COLUMNS,
+            [
+                f"{leg.transaction_id}\t{leg.account_id}\t{_copy_field(leg.currency)}\t{leg.amount_minor}\t"
+                f"{leg.effective_on.isoformat()}\t{_copy_field(leg.rule)}\t"
+                f"{COPY_NULL if leg.contract_id is None else leg.contract_id}\t{_copy_field(_basis_json(leg.basis))}\n"
+                for leg in legs
+            ],
+        )
+    else:
+        _legs_insert(legs)
+    _rollup_add(legs)
+
+
+def _legs_insert(legs: list[LegRow]) -> None:
     bulk.insert_rows(
         Leg._meta.db_table,
         LEG_COLUMNS,
@@ -531,6 +560,9 @@ def legs_write(legs: list[LegRow]) -> None:
             for leg in legs
         ],
     )
+
+
+def _rollup_add(legs: list[LegRow]) -> None:
     rollup: dict[tuple[int, dt.date, int], list[int]] = {}
     for leg in legs:
         key = (leg.account_id, leg.effective_on, leg.transaction_id % ROLLUP_SLOTS)
