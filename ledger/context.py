@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger.models import Contract, ContractNodeShare, ContractPartnerShare
+from ledger.models import Account, Contract, ContractNodeShare, ContractPartnerShare
 from ledger.terms import Terms, terms_build, terms_load
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Microenterprise, Partner, Solution
 
@@ -73,6 +73,7 @@ class OrgContext:
     participations: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = field(default_factory=dict)
     partners: dict[int, dict] = field(default_factory=dict)
     other_me_codes: dict[int, str] = field(default_factory=dict)  # node MEs of the contracts
+    accounts: dict[str, int] = field(default_factory=dict)  # code -> id, prefetched (PostgreSQL)
     _may_log: dict[int, bool] = field(default_factory=dict)
     _creditable: dict[tuple, bool] = field(default_factory=dict)
 
@@ -203,6 +204,11 @@ def _posting_sql() -> str:
             f"SELECT contract_id, partner_id, share_pct FROM {pshare} WHERE contract_id IN ({contracts})",
             f"SELECT contract_id, me_id, share_pct FROM {nshare} WHERE contract_id IN ({contracts})",
             f"SELECT id, code FROM {me} WHERE id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
+            # the accounts the batch's splits can credit (the posting still creates missing ones)
+            f"SELECT code, id FROM {_t(Account)} WHERE currency = ANY(%(currencies)s) AND ("
+            f"kind IN ('{Account.Kind.CLEARING}', '{Account.Kind.PLATFORM}', '{Account.Kind.PAYABLE}')"
+            " OR me_id = ANY(%(me)s) OR emc_id = ANY(%(emc)s) OR partner_id = ANY(%(partner)s)"
+            f" OR me_id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts})))",
         ]
     )
 
@@ -219,11 +225,13 @@ def posting_context_load(
     category_ids: set[int],
     partner_ids: set[int],
     terms_until: dt.date | None,
+    currencies: set[str] = frozenset(),
 ) -> tuple[OrgContext, dict[int, list[Terms]]]:
     """What validating and writing a batch of events needs: the org context, the approved
     contracts of its EMCs effective by `terms_until`, and the codes of their node MEs.
 
-    On PostgreSQL all of it comes in ONE round trip (twelve statements sent together, read with
+    On PostgreSQL all of it, and the accounts the splits may credit, comes in ONE round trip
+    (thirteen statements sent together, read with
     nextset()): the single-event path is dominated by round trips and ORM query building.
     Elsewhere (SQLite) the same data comes from the ORM loaders above, a query each.
     """
@@ -261,6 +269,7 @@ def posting_context_load(
         "approved": Contract.Status.APPROVED,
         # no day: no contract row (a date before any contract)
         "until": terms_until or dt.date(1, 1, 1),
+        "currencies": sorted(currencies),
     }
     results = []
     with connection.cursor() as cursor:
@@ -269,7 +278,21 @@ def posting_context_load(
             results.append(cursor.fetchall())
             if not cursor.nextset():
                 break
-    (mes, emcs, nodes, scens, sols, cats, partners, parts, contracts, pshares, nshares, node_codes) = results
+    (
+        mes,
+        emcs,
+        nodes,
+        scens,
+        sols,
+        cats,
+        partners,
+        parts,
+        contracts,
+        pshares,
+        nshares,
+        node_codes,
+        accounts,
+    ) = results
     ctx = OrgContext()
     for pk, code, leader_id, status in mes:
         me = Microenterprise(id=pk, code=code, leader_id=leader_id, status=status)
@@ -294,5 +317,6 @@ def posting_context_load(
         part_map[(emc_id, partner_id)].append((started, ended))
     ctx.participations = dict(part_map)
     ctx.other_me_codes = {pk: code for pk, code in node_codes if pk not in ctx.mes}
+    ctx.accounts = dict(accounts)
     terms = terms_build(contracts, pshares, nshares) if ctx.emcs and terms_until else {}
     return ctx, terms

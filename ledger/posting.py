@@ -125,9 +125,14 @@ def account_code(target, currency: str, ctx_codes: dict) -> tuple[str, dict]:
     raise ValueError(f"unknown account target {target!r}")
 
 
-def accounts_get_or_create(*, wanted: dict[str, dict]) -> dict[str, int]:
-    """Map account codes to ids, creating missing accounts in bulk (`wanted`: code -> fields)."""
-    found = dict(Account.objects.filter(code__in=list(wanted)).values_list("code", "id"))
+def accounts_get_or_create(*, wanted: dict[str, dict], known: dict[str, int] | None = None) -> dict[str, int]:
+    """Map account codes to ids, creating missing accounts in bulk (`wanted`: code -> fields).
+    `known` (code -> id, e.g. prefetched with the batch's lookups) spares the query."""
+    known = known or {}
+    found = {code: known[code] for code in wanted if code in known}
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        found.update(Account.objects.filter(code__in=unknown).values_list("code", "id"))
     missing = [code for code in wanted if code not in found]
     if missing:
         Account.objects.bulk_create(
@@ -287,6 +292,7 @@ def _validate(
         category_ids={s.category_id for s in specs},
         partner_ids={p for s in specs for p in s.partner_ids},
         terms_until=max(dates) if dates else None,
+        currencies={s.currency for s in specs if isinstance(s.currency, str)},
     )
 
     plans: list[_Plan | None] = [None] * len(specs)
@@ -661,7 +667,7 @@ def _write(
                 code, fields = account_code(part.target, plan.spec.currency, codes)
                 target_code[key] = code
                 wanted[code] = {**fields, "currency": plan.spec.currency}
-    account_ids = accounts_get_or_create(wanted=wanted) if wanted else {}
+    account_ids = accounts_get_or_create(wanted=wanted, known=ctx.accounts) if wanted else {}
     account_of = {key: account_ids[code] for key, code in target_code.items()}
 
     recorded_by_id = actor.pk if actor is not None and actor.is_authenticated else None
