@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from config.web import rule_required
 from ledger import selectors, services, ui_selectors
 from ledger.forms import RefundForm, UserSignalForm, ValueEventForm, add_service_errors
 from ledger.models import Source, UserSignal, ValueEvent
 from ledger.money import from_minor
-from ledger.views._common import event_url, rule_required
+from ledger.views._common import event_url
 from orgs.models import EMC, Scenario
 
 NOT_YOURS = gettext_lazy("You may log value only for microenterprises you lead.")

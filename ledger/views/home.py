@@ -3,9 +3,9 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.web import paginate, rule_required
 from ledger import ui_selectors
 from ledger.forms import AccountFilterForm
-from ledger.views._common import paginate, rule_required
 
 
 @rule_required("ledger.view")

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.web import paginate, rule_required
 from ledger import importing, selectors, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
 from ledger.models import ImportBatch
-from ledger.views._common import paginate, rule_required
 
 SAMPLES = Path(importing.__file__).resolve().parent / "samples"
 SAMPLE_FILES = {"events": "value_events.csv", "signals": "user_signals.csv"}

@@ -8,10 +8,10 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.web import paginate, rule_required
 from ledger import selectors, ui_selectors
 from ledger.forms import MELedgerFilterForm
 from ledger.money import format_minor
-from ledger.views._common import paginate, rule_required
 from orgs.models import Microenterprise
 
 

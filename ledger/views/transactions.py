@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.web import rule_required
 from ledger import selectors, services, ui_selectors
 from ledger.forms import ReverseForm, add_service_errors
-from ledger.views._common import rule_required
 
 
 def _txn_or_404(request, pk):

@@ -2,9 +2,9 @@
 
 from django.shortcuts import render
 
+from config.web import paginate, rule_required
 from orgs import selectors
 from orgs.filters import AuditFilter
-from orgs.views._common import paginate, rule_required
 
 
 @rule_required("orgs.view_audit")

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.web import paginate, rule_required
 from orgs import selectors, services
 from orgs.filters import EMCFilter
 from orgs.forms import (
@@ -18,7 +19,6 @@ from orgs.forms import (
     add_service_errors,
 )
 from orgs.models import EMC, Partner
-from orgs.views._common import paginate, rule_required
 
 
 @rule_required("orgs.view")

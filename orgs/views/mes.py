@@ -7,11 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.web import paginate, rule_required
 from orgs import selectors, services
 from orgs.filters import MEFilter
 from orgs.forms import MEActionForm, MemberFormSet, MembersMetaForm, MESplitForm, add_service_errors
 from orgs.models import Microenterprise
-from orgs.views._common import paginate, rule_required
 
 
 @rule_required("orgs.view")

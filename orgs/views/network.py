@@ -3,9 +3,9 @@
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from config.web import rule_required
 from orgs import selectors
 from orgs.models import EMC, Scenario
-from orgs.views._common import rule_required
 
 
 @rule_required("orgs.view")

@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.web import paginate, rule_required
 from orgs import lifecycle, selectors, services
 from orgs.filters import PartnerFilter
 from orgs.forms import PartnerTransitionForm, ProposalDecisionForm, TierChangeForm, add_service_errors
 from orgs.models import EMC, Partner, PartnerProposal, PartnerRole, PartnerTier
-from orgs.views._common import paginate, rule_required
 
 # rows fetched per round trip when streaming the CSV export (10,000 partners → 5 chunks)
 EXPORT_CHUNK = 2000

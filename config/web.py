@@ -1,4 +1,4 @@
-"""Small helpers shared by the organization's web views."""
+"""Helpers every app's web views share: a rule-checking decorator and pagination."""
 
 from functools import wraps
 
@@ -25,8 +25,9 @@ def rule_required(perm: str):
     return decorator
 
 
-def paginate(request, queryset, *, per_page: int = PAGE_SIZE):
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, items, *, per_page: int = PAGE_SIZE):
+    """One page of `items` and the query string without `page`, for the pager links."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
