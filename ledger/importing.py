@@ -568,7 +568,12 @@ def import_batch_create(*, actor, kind: str, upload, filename: str, commit: bool
     batch.file.save(filename, upload, save=False)
     if commit:
         return _post(batch, actor)
-    n_rows, report = _run(batch, actor, write=False)
+    # validate only, inside a transaction that is always rolled back: the engine locks the
+    # stored payments that refunds reference (select_for_update needs a transaction), and a
+    # preview must never leave anything behind
+    with transaction.atomic():
+        n_rows, report = _run(batch, actor, write=False)
+        transaction.set_rollback(True)
     if report.rows:
         return _finish_failed(batch, actor, n_rows, report, is_new=True)
     batch.rows = n_rows

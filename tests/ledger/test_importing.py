@@ -171,3 +171,35 @@ def test_twenty_thousand_rows_post_in_one_go(world, now):
     assert ValueEvent.objects.count() == 20_000
     assert set(selectors.ledger_totals_by_currency().values()) == {0}
     print(f"20k rows in {elapsed:.1f}s")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_preview_of_a_refund_of_a_stored_payment_validates_without_writing(world, now, log):
+    # given a stored payment (no request-wide transaction around the preview: autocommit)
+    payment = log(amount="100.00", idempotency_key="p-stored")
+    rows = [
+        _row(
+            world,
+            now,
+            kind="refund",
+            ref="r-1",
+            original_ref="p-stored",
+            amount="40.00",
+            occurred_at=now.isoformat(),
+        )
+    ]
+    events_before, legs_before = ValueEvent.objects.count(), Leg.objects.count()
+
+    # when the leader previews the file (validate only)
+    batch = import_batch_create(
+        actor=world.leader, kind="events", upload=_csv(rows), filename="refund.csv", commit=False
+    )
+
+    # then the file is reported valid and nothing reached the ledger
+    assert batch.status == "validated" and batch.rows == 1, batch.error_report
+    assert ValueEvent.objects.count() == events_before and Leg.objects.count() == legs_before
+    # and posting it later refunds the stored payment
+    posted = import_batch_post(actor=world.leader, batch=batch)
+    assert posted.status == "posted", posted.error_report
+    assert ValueEvent.objects.get(kind="refund").original_id == payment.pk
