@@ -273,11 +273,18 @@ def _validate(
                     label,
                     _("The refund's %(f)s differs from the original payment's.") % {"f": label.upper()},
                 )
+        # compare BEFORE inheriting the payment's fields: a refund stated in another currency
+        # is refused, never reinterpreted as minor units of the payment's currency
+        if s.currency and s.currency != fields["currency"]:
+            err(
+                i,
+                "currency",
+                _("A refund is in the currency of its payment (%(currency)s).")
+                % {"currency": fields["currency"]},
+            )
         for name, value in fields.items():
             setattr(s, name, value)
         s.partner_ids = partners
-        if s.currency and s.currency != fields["currency"]:
-            err(i, "currency", _("A refund is in the currency of its payment."))
 
     days = {
         i: local_date(s.occurred_at) for i, s in enumerate(specs) if isinstance(s.occurred_at, dt.datetime)

@@ -337,8 +337,12 @@ def value_event_refund(
     note: str = "",
     idempotency_key: str | None = None,
     source: str = Source.UI,
+    currency: str | None = None,
 ) -> ValueEvent:
-    """Refund part or all of a payment: reverses its shares proportionally (see allocation)."""
+    """Refund part or all of a payment: reverses its shares proportionally (see allocation).
+
+    A refund is in the payment's currency; a `currency` given that differs is refused (field
+    error on currency), never converted or reinterpreted."""
     existing = _existing_by_key(ValueEvent, actor, idempotency_key)
     if existing is not None:
         return existing
@@ -352,7 +356,7 @@ def value_event_refund(
         kind=ValueEvent.Kind.REFUND,
         user_ref=user_ref or original.user_ref,
         amount_minor=amount_minor,
-        currency=original.currency,
+        currency=currency or original.currency,
         occurred_at=occurred_at,
         original_id=original.pk,
         note=note,

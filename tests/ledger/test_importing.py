@@ -203,3 +203,23 @@ def test_preview_of_a_refund_of_a_stored_payment_validates_without_writing(world
     posted = import_batch_post(actor=world.leader, batch=batch)
     assert posted.status == "posted", posted.error_report
     assert ValueEvent.objects.get(kind="refund").original_id == payment.pk
+
+
+def test_a_refund_row_in_another_currency_is_refused(world, now, log):
+    # given a stored CNY payment
+    log(amount="100.00", idempotency_key="p-cny")
+    before = (ValueEvent.objects.count(), Leg.objects.count())
+    # when a file refunds it with "100,JPY"
+    rows = [
+        _row(world, now, kind="refund", ref="r-jpy", original_ref="p-cny", amount="100", currency="JPY"),
+        # and refunds an in-file CNY payment in JPY too
+        _row(world, now, ref="p-file"),
+        _row(world, now, kind="refund", ref="r-jpy-2", original_ref="p-file", amount="5", currency="JPY"),
+    ]
+    batch = import_batch_create(actor=world.leader, kind="events", upload=_csv(rows), filename="refund.csv")
+    # then the import fails on the currency column of both refund rows and writes nothing
+    assert batch.status == "failed"
+    report = list(csv.DictReader(io.StringIO(batch.error_report)))
+    assert {(r["row"], r["column"]) for r in report} == {("2", "currency"), ("4", "currency")}, report
+    assert all("currency of its payment (CNY)" in r["message"] for r in report)
+    assert (ValueEvent.objects.count(), Leg.objects.count()) == before

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from config.errors import ConflictError
 from ledger import selectors, services
 from ledger.models import Account, AccountDay, Leg, Transaction, UserSignal, ValueEvent
+from ledger.posting import ValueEventSpec, value_events_post
 from orgs.audit import audit_for
 from orgs.models import EMCParticipation
 from tests.factories import MicroenterpriseFactory, PartnerFactory, ScenarioFactory, UserFactory
@@ -211,6 +212,36 @@ def test_a_refund_larger_than_what_remains_is_refused(world, log, now):
         services.value_event_refund(actor=world.leader, original=payment, amount="49.01", occurred_at=now)
     assert "exceeds what remains" in exc.value.message_dict["amount"][0]
     assert _counts() == before
+
+
+def test_a_refund_in_another_currency_is_refused_not_reinterpreted(world, log, now):
+    # given a CNY payment
+    payment = log()
+    before = _counts()
+    # when a refund of it is stated in JPY, through the service and through the engine
+    with pytest.raises(ValidationError) as exc:
+        services.value_event_refund(
+            actor=world.leader, original=payment, amount="100", currency="JPY", occurred_at=now
+        )
+    spec = ValueEventSpec(
+        kind="refund",
+        original_id=payment.pk,
+        user_ref="u-12345",
+        amount_minor=100,
+        currency="JPY",
+        occurred_at=now,
+    )
+    with pytest.raises(ValidationError) as engine_exc:
+        value_events_post(specs=[spec], actor=world.leader)
+    # then both are refused on the currency field and nothing is written
+    assert "currency of its payment (CNY)" in exc.value.message_dict["currency"][0]
+    assert "currency of its payment (CNY)" in engine_exc.value.message_dict["currency"][0]
+    assert _counts() == before
+    # while the same refund in CNY posts
+    refund = services.value_event_refund(
+        actor=world.leader, original=payment, amount="1.00", currency="CNY", occurred_at=now
+    )
+    assert refund.currency == "CNY" and refund.amount_minor == 100
 
 
 def test_a_refund_of_a_refund_is_refused(world, log, now):
