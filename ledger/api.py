@@ -9,18 +9,20 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import HasRulePermission
-from ledger import importing, selectors, serializers, services
+from ledger import importing, posting, selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
-from ledger.money import format_minor
+from ledger.money import format_minor, to_minor
+from ledger.posting import ValueEventSpec
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
     HEADER,
@@ -372,3 +374,100 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
         return response
+
+
+# --- value events in batches ---------------------------------------------------------------
+
+
+def _batch_invalid(row_errors: dict[int, dict[str, list[str]]]) -> DRFValidationError:
+    """400 in the standard error body, `errors` keyed by row index (as a string) then field."""
+    return DRFValidationError({str(i): row_errors[i] for i in sorted(row_errors)})
+
+
+class ValueEventBatchView(APIView):
+    """Log up to 1,000 user payments in one request, posted all or none in one DB transaction.
+
+    The body is `{"events": [...]}`, each event the body of POST /api/value-events/. Codes are
+    resolved for the whole batch at once and the permission to log for an ME (rule
+    `ledger.log_value`) is checked once per distinct ME; every row is validated before
+    anything is written, and a bad row answers 400 with `errors` keyed by row index then field
+    (an ME the user does not lead is such a row error, named in the message, as on the
+    single-event endpoint). The answer lists each event's id and transaction; its split is at
+    GET /api/value-events/{id}/.
+    """
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.log_value_any"
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="value_events_batch_create",
+        request=serializers.ValueEventBatchInSerializer,
+        responses={
+            201: serializers.ValueEventBatchSerializer,
+            400: OpenApiResponse(
+                description='Nothing written. Bad rows: {"errors": {"<row>": {"<field>": ["..."]}}}; '
+                'a batch of 0 or more than 1,000 events: {"errors": {"events": ["..."]}}.'
+            ),
+            422: OpenApiResponse(description="The Idempotency-Key was already used with another body."),
+        },
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def post(self, request):
+        rows, errors = serializers.ValueEventBatchInSerializer.parse(request.data)
+        specs: dict[int, ValueEventSpec] = {}
+        may_log: dict[int, bool] = {}
+        for index, row in rows.items():
+            me = row["me"]
+            if me.pk not in may_log:  # once per distinct ME
+                may_log[me.pk] = request.user.has_perm("ledger.log_value", me)
+            if not may_log[me.pk]:
+                errors[index] = {
+                    "me": [
+                        f"You may log value only for microenterprises you lead, and you do not lead {me.code}."
+                    ]
+                }
+                continue
+            try:
+                amount_minor = to_minor(row["amount"], row["currency"])
+            except ValidationError as exc:
+                errors[index] = exc.message_dict
+                continue
+            specs[index] = ValueEventSpec(
+                me_id=me.pk,
+                emc_id=row["emc"].pk,
+                scenario_id=row["scenario"].pk,
+                solution_id=row["solution"].pk if row.get("solution") else None,
+                category_id=row["category"].pk,
+                user_ref=row["user_ref"],
+                amount_minor=amount_minor,
+                currency=row["currency"],
+                occurred_at=row["occurred_at"],
+                customized=row["customized"],
+                partner_ids=tuple(p.pk for p in row["partners"]),
+                note=row["note"],
+            )
+        order = list(specs)
+        if errors:
+            # report the rows the engine would refuse too, so one round trip lists every bad row
+            if specs:
+                found = posting.value_events_validate(specs=list(specs.values()), actor=request.user)
+                errors.update({order[i]: fields for i, fields in found.items()})
+            raise _batch_invalid(errors)
+        try:
+            events = posting.value_events_post(
+                specs=list(specs.values()), actor=request.user, source=Source.API
+            )
+        except posting.BatchValidationError as exc:
+            raise _batch_invalid({order[i]: fields for i, fields in exc.row_errors.items()}) from None
+        except ValidationError as exc:  # a batch of one reports its error by field only
+            if len(order) != 1:
+                raise
+            raise _batch_invalid({order[0]: exc.message_dict}) from None
+        for event, index in zip(events, order, strict=True):
+            event.me = rows[index]["me"]
+            event.emc = rows[index]["emc"]
+        body = {"count": len(events), "events": events}
+        return Response(serializers.ValueEventBatchSerializer(body).data, status=status.HTTP_201_CREATED)

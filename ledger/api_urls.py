@@ -12,6 +12,8 @@ router.register("transactions", api.TransactionViewSet, basename="api-transactio
 router.register("imports", api.ImportViewSet, basename="api-import")
 
 urlpatterns = [
+    # before the router: "batch" is not a value-event id
+    path("value-events/batch/", api.ValueEventBatchView.as_view(), name="api-value-event-batch"),
     path("refunds/", api.RefundView.as_view(), name="api-refund"),
     path("balances/", api.BalanceView.as_view(), name="api-balance"),
     path("", include(router.urls)),

@@ -329,3 +329,138 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportBatch
         fields = ["id", "kind", "filename", "rows", "status", "errors", "created_at", "posted_at"]
+
+
+# --- value events in batches (POST /api/value-events/batch/) -------------------------------
+
+VALUE_EVENT_BATCH_MAX = 1000
+_BATCH_CODE_FIELDS = (
+    ("me", Microenterprise),
+    ("emc", EMC),
+    ("scenario", Scenario),
+    ("solution", Solution),
+    ("category", Category),
+)
+
+
+class ValueEventBatchRowSerializer(ValueEventInSerializer):
+    """One event of a batch: the same body as POST /api/value-events/. Its codes stay strings
+    here; `ValueEventBatchInSerializer` resolves the codes of all rows at once."""
+
+    me = serializers.SlugField(max_length=50, help_text="Microenterprise code.")
+    emc = serializers.SlugField(max_length=50, help_text="EMC code.")
+    scenario = serializers.SlugField(max_length=50, help_text="Scenario code.")
+    solution = serializers.SlugField(
+        max_length=50, required=False, allow_null=True, help_text="Solution code."
+    )
+    category = serializers.SlugField(max_length=50, help_text="Category code.")
+    partners = serializers.ListField(
+        child=serializers.SlugField(max_length=50), required=False, default=list, help_text="Partner codes."
+    )
+
+
+class ValueEventBatchInSerializer(serializers.Serializer):
+    """`{"events": [<value event>, ...]}`, 1..VALUE_EVENT_BATCH_MAX rows.
+
+    Parsing never raises for a bad row: `parse()` returns the rows that parsed (codes resolved
+    to model instances with one query per kind of code for the whole batch) and the errors of
+    the others keyed by row index then field, so the view can validate the good rows too and
+    report every bad row at once.
+    """
+
+    events = ValueEventBatchRowSerializer(
+        many=True,
+        min_length=1,
+        max_length=VALUE_EVENT_BATCH_MAX,
+        help_text=f"1 to {VALUE_EVENT_BATCH_MAX} events, posted all or none.",
+    )
+
+    @staticmethod
+    def parse(data) -> tuple[dict[int, dict], dict[int, dict[str, list[str]]]]:
+        """Return ({index: validated row}, {index: {field: [messages]}}); raise a DRF
+        ValidationError only when the body is not a list of 1..max events at all."""
+        rows = data.get("events") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            raise serializers.ValidationError({"events": ['Send a list of events: {"events": [...]}.']})
+        if not 1 <= len(rows) <= VALUE_EVENT_BATCH_MAX:
+            raise serializers.ValidationError(
+                {
+                    "events": [
+                        f"Send 1 to {VALUE_EVENT_BATCH_MAX} events per batch (this one has {len(rows)}); "
+                        "split larger sets into several batches."
+                    ]
+                }
+            )
+        parsed: dict[int, dict] = {}
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, row in enumerate(rows):
+            serializer = ValueEventBatchRowSerializer(data=row)
+            if serializer.is_valid():
+                parsed[index] = dict(serializer.validated_data)
+            else:
+                errors[index] = {
+                    name: [str(m) for m in msgs] for name, msgs in _flat_errors(serializer.errors)
+                }
+        _resolve_codes(parsed, errors)
+        return parsed, errors
+
+
+def _flat_errors(errors: dict):
+    for name, msgs in errors.items():
+        if isinstance(msgs, dict):  # a ListField child error: {position: [messages]}
+            yield name, [m for sub in msgs.values() for m in sub]
+        else:
+            yield name, msgs
+
+
+def _resolve_codes(parsed: dict[int, dict], errors: dict[int, dict[str, list[str]]]) -> None:
+    """Codes to model instances for every parsed row: one query per kind of code (6 in all,
+    whatever the batch size). A row with an unknown code moves from `parsed` to `errors`."""
+    found = {}
+    for name, model in _BATCH_CODE_FIELDS:
+        codes = {row[name] for row in parsed.values() if row.get(name)}
+        found[name] = model.objects.in_bulk(codes, field_name="code") if codes else {}
+    partner_codes = {code for row in parsed.values() for code in row["partners"]}
+    partners = Partner.objects.in_bulk(partner_codes, field_name="code") if partner_codes else {}
+    for index in list(parsed):
+        row = parsed[index]
+        row_errors: dict[str, list[str]] = {}
+        for name, _model in _BATCH_CODE_FIELDS:
+            code = row.get(name)
+            if code is None:
+                continue
+            obj = found[name].get(code)
+            if obj is None:
+                row_errors[name] = [f"Object with code={code} does not exist."]
+            row[name] = obj
+        unknown = [code for code in row["partners"] if code not in partners]
+        if unknown:
+            row_errors["partners"] = [f"Object with code={code} does not exist." for code in unknown]
+        row["partners"] = [partners[code] for code in row["partners"] if code in partners]
+        if row_errors:
+            errors[index] = row_errors
+            del parsed[index]
+
+
+class ValueEventBatchItemSerializer(serializers.Serializer):
+    """An event of a posted batch (its split: GET /api/value-events/{id}/)."""
+
+    id = serializers.IntegerField()
+    transaction = serializers.IntegerField(source="transaction_id")
+    contract = serializers.IntegerField(source="transaction.contract_id", allow_null=True)
+    kind = serializers.CharField()
+    me = serializers.CharField(source="me.code")
+    emc = serializers.CharField(source="emc.code")
+    user_ref = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    amount_minor = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+
+    def get_amount(self, event) -> str:
+        return format_minor(event.amount_minor, event.currency)
+
+
+class ValueEventBatchSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    events = ValueEventBatchItemSerializer(many=True)
