@@ -173,6 +173,14 @@ def _refund_holdings(original_ids: set[int]) -> dict[int, dict]:
     return holdings
 
 
+def _bad_terms_message(terms: Terms, ctx: OrgContext, exc: Exception) -> str:
+    emc = ctx.emcs.get(terms.emc_id, {}).get("code", terms.emc_id)
+    return _(
+        "Contract v%(version)s of EMC %(emc)s cannot split this payment (%(error)s); "
+        "approve a corrected contract version."
+    ) % {"version": terms.version, "emc": emc, "error": exc}
+
+
 def _validate(
     specs: list[ValueEventSpec],
     actor,
@@ -373,14 +381,18 @@ def _validate(
                     err(i, "partners", _("%(p)s has no share in the contract in force.") % {"p": name})
             if i in errors:
                 continue
-            parts = allocation.split_payment(
-                amount_minor=s.amount_minor,
-                fee_pct=terms.fee_pct,
-                partner_pcts=[(p, terms.partner_pcts[p]) for p in s.partner_ids],
-                holdback_pct=terms.holdback_pct,
-                node_pcts=terms.node_pcts,
-                emc_id=s.emc_id,
-            )
+            try:
+                parts = allocation.split_payment(
+                    amount_minor=s.amount_minor,
+                    fee_pct=terms.fee_pct,
+                    partner_pcts=[(p, terms.partner_pcts[p]) for p in s.partner_ids],
+                    holdback_pct=terms.holdback_pct,
+                    node_pcts=terms.node_pcts,
+                    emc_id=s.emc_id,
+                )
+            except ValueError as exc:  # terms the split cannot apply: a clear error, never a 500
+                err(i, "emc", _bad_terms_message(terms, ctx, exc))
+                continue
             plans[i] = _Plan(s, on, terms.contract_id, parts, tuple(sorted(s.partner_ids)))
         else:
             if s.original_id:
@@ -416,9 +428,13 @@ def _validate(
                     % {"left": clearing_left},
                 )
                 continue
-            parts = allocation.split_refund(
-                refund_minor=s.amount_minor, debit_target=debit[0], remaining=sorted(credits)
-            )
+            try:
+                parts = allocation.split_refund(
+                    refund_minor=s.amount_minor, debit_target=debit[0], remaining=sorted(credits)
+                )
+            except ValueError as exc:  # holdings the split cannot reverse
+                err(i, "emc", _("The payment's split cannot be reversed (%(error)s).") % {"error": exc})
+                continue
             for part in parts:
                 held[part.target] += part.amount_minor
             plans[i] = _Plan(s, on, contract_id, parts, tuple(sorted(s.partner_ids)))

@@ -5,6 +5,7 @@ Posting itself goes through `ledger.posting` (one code path for one event and fo
 """
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,12 +54,22 @@ def _pct(value, field: str, errors: dict) -> Decimal | None:
     return pct
 
 
-@transaction.atomic
-def contract_draft_create(
+@dataclass(frozen=True)
+class ContractTerms:
+    """Terms that passed `contract_terms_validate`, normalised for writing."""
+
+    platform_fee_pct: Decimal
+    base_rate_pct: Decimal
+    holdback_pct: Decimal
+    tiers: list[tuple[Decimal, Decimal]]
+    partner_shares: list[tuple[Partner, Decimal]]
+    node_shares: list[tuple[Microenterprise, Decimal]]
+    goals: list[ContractGoal]
+
+
+def contract_terms_validate(
     *,
-    actor,
     emc: EMC,
-    effective_from: dt.date,
     currency: str,
     period: str,
     platform_fee_pct,
@@ -72,9 +83,9 @@ def contract_draft_create(
     partner_shares: list[dict] = (),
     node_shares: list[dict] = (),
     goals: list[dict] = (),
-    notes: str = "",
-) -> Contract:
-    """Create the next draft version of an EMC's contract with its full terms, validated.
+) -> ContractTerms:
+    """Validate a contract's whole terms (raise ValidationError with field errors): used when a
+    draft is created AND again when it is approved, so an approved contract can always post.
 
     tiers: [{"threshold_pct", "rate_pct"}]; partner_shares: [{"partner": Partner, "share_pct"}];
     node_shares: [{"me": Microenterprise, "share_pct"}] summing to exactly 100;
@@ -103,11 +114,20 @@ def contract_draft_create(
 
     tier_rows, last = [], None
     for tier in tiers:
-        threshold = Decimal(str(tier["threshold_pct"]))
-        rate = _pct(tier["rate_pct"], "tiers", errors)
-        if threshold <= 0 or (last is not None and threshold <= last):
+        try:
+            threshold = Decimal(str(tier["threshold_pct"]))
+        except (InvalidOperation, KeyError):
+            threshold = None
+        rate = _pct(tier.get("rate_pct"), "tiers", errors)
+        if (
+            threshold is None
+            or not threshold.is_finite()
+            or threshold <= 0
+            or (last is not None and threshold <= last)
+        ):
             errors.setdefault("tiers", []).append(_("Tier thresholds are positive and strictly increasing."))
-        last = threshold
+        else:
+            last = threshold
         tier_rows.append((threshold, rate))
 
     partner_rows, seen = [], set()
@@ -160,6 +180,87 @@ def contract_draft_create(
         )
     if errors:
         raise ValidationError(errors)
+    return ContractTerms(fee, base, holdback, tier_rows, partner_rows, node_rows, goal_rows)
+
+
+def _stored_terms(contract: Contract) -> dict:
+    """A stored contract's terms in the shape `contract_terms_validate` takes."""
+    return {
+        "emc": contract.emc,
+        "currency": contract.currency,
+        "period": contract.period,
+        "platform_fee_pct": contract.platform_fee_pct,
+        "target_minor": contract.target_minor,
+        "base_rate_pct": contract.base_rate_pct,
+        "floor_minor": contract.floor_minor,
+        "cap_minor": contract.cap_minor,
+        "holdback_pct": contract.holdback_pct,
+        "holdback_days": contract.holdback_days,
+        "tiers": [
+            {"threshold_pct": t.threshold_pct, "rate_pct": t.rate_pct}
+            for t in contract.tiers.order_by("threshold_pct", "id")
+        ],
+        "partner_shares": [
+            {"partner": s.partner, "share_pct": s.share_pct}
+            for s in contract.partner_shares.select_related("partner").order_by("id")
+        ],
+        "node_shares": [
+            {"me": s.me, "share_pct": s.share_pct}
+            for s in contract.node_shares.select_related("me").order_by("id")
+        ],
+        "goals": [
+            {"axis": g.axis, "metric": g.metric, "target": g.target, "unit": g.unit}
+            for g in contract.goals.order_by("id")
+        ],
+    }
+
+
+@transaction.atomic
+def contract_draft_create(
+    *,
+    actor,
+    emc: EMC,
+    effective_from: dt.date,
+    currency: str,
+    period: str,
+    platform_fee_pct,
+    target_minor: int,
+    base_rate_pct,
+    floor_minor: int = 0,
+    cap_minor: int | None = None,
+    holdback_pct=0,
+    holdback_days: int = 0,
+    tiers: list[dict] = (),
+    partner_shares: list[dict] = (),
+    node_shares: list[dict] = (),
+    goals: list[dict] = (),
+    notes: str = "",
+) -> Contract:
+    """Create the next draft version of an EMC's contract with its full terms, validated
+    (see `contract_terms_validate` for the shapes of the lists)."""
+    terms = contract_terms_validate(
+        emc=emc,
+        currency=currency,
+        period=period,
+        platform_fee_pct=platform_fee_pct,
+        target_minor=target_minor,
+        base_rate_pct=base_rate_pct,
+        floor_minor=floor_minor,
+        cap_minor=cap_minor,
+        holdback_pct=holdback_pct,
+        holdback_days=holdback_days,
+        tiers=tiers,
+        partner_shares=partner_shares,
+        node_shares=node_shares,
+        goals=goals,
+    )
+    fee, base, holdback = terms.platform_fee_pct, terms.base_rate_pct, terms.holdback_pct
+    tier_rows, partner_rows, node_rows, goal_rows = (
+        terms.tiers,
+        terms.partner_shares,
+        terms.node_shares,
+        terms.goals,
+    )
 
     EMC.objects.select_for_update().filter(pk=emc.pk).first()  # serialize version numbers per EMC
     version = (Contract.objects.filter(emc=emc).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -209,6 +310,9 @@ def contract_approve(*, actor, contract: Contract) -> Contract:
         raise ConflictError(
             _("Only a draft can be approved; this contract is %(s)s.") % {"s": locked.get_status_display()}
         )
+    # the stored terms are validated again, whole: whatever happened to the draft since it was
+    # created, an approved contract must be one every posting of its EMC can apply
+    contract_terms_validate(**_stored_terms(locked))
     updated = Contract.objects.filter(pk=locked.pk, status=Contract.Status.DRAFT).update(
         status=Contract.Status.APPROVED, approved_by=actor, approved_at=timezone.now()
     )

@@ -9,7 +9,7 @@ from django.db.models import Sum
 
 from config.errors import ConflictError
 from ledger import selectors, services
-from ledger.models import Account, AccountDay, Leg, Transaction, UserSignal, ValueEvent
+from ledger.models import Account, AccountDay, ContractNodeShare, Leg, Transaction, UserSignal, ValueEvent
 from ledger.posting import ValueEventSpec, value_events_post
 from orgs.audit import audit_for
 from orgs.models import EMCParticipation
@@ -330,6 +330,33 @@ def test_contract_versions_and_approval(world):
     with pytest.raises(ConflictError):
         services.contract_approve(actor=world.admin, contract=approved)
     assert audit_for(approved).filter(action="ledger.contract_approve").exists()
+
+
+def test_approval_validates_the_stored_terms_again(world):
+    # given a draft whose node shares were altered after creation (now 60 + 30 = 90%)
+    draft = services.contract_draft_create(actor=world.admin, **contract_terms(world))
+    ContractNodeShare.objects.filter(contract=draft, me=world.node_me).update(share_pct=30)
+    # when a platform admin approves it
+    with pytest.raises(ValidationError) as exc:
+        services.contract_approve(actor=world.admin, contract=draft)
+    # then it is refused with the same message as at creation, and stays a draft
+    assert "Node shares must sum to exactly 100%." in exc.value.message_dict["node_shares"]
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.approved_by is None
+    assert selectors.contract_in_force(emc=world.emc, on=dt.date(2030, 1, 1)) == world.contract
+
+
+def test_terms_the_split_cannot_apply_give_a_field_error_not_a_crash(world, log):
+    # given the contract in force whose node shares were broken below the service layer
+    ContractNodeShare.objects.filter(contract=world.contract, me=world.node_me).update(share_pct=30)
+    before = _counts()
+    # when a leader logs a payment
+    with pytest.raises(ValidationError) as exc:
+        log()
+    # then the EMC field explains it, and nothing is written
+    message = exc.value.message_dict["emc"][0]
+    assert f"Contract v1 of EMC {world.emc.code} cannot split this payment" in message
+    assert _counts() == before
 
 
 def test_progress_to_target_for_the_current_period(world, log, now):
