@@ -74,6 +74,9 @@ class OrgContext:
     partners: dict[int, dict] = field(default_factory=dict)
     other_me_codes: dict[int, str] = field(default_factory=dict)  # node MEs of the contracts
     accounts: dict[str, int] = field(default_factory=dict)  # code -> id, prefetched (PostgreSQL)
+    # MEs of the batch and node MEs of its contracts that are no longer live (split, merged,
+    # dissolved): id -> (code, ended_on); usually empty
+    ended_mes: dict[int, tuple[str, dt.date | None]] = field(default_factory=dict)
     _may_log: dict[int, bool] = field(default_factory=dict)
     _creditable: dict[tuple, bool] = field(default_factory=dict)
 
@@ -92,6 +95,18 @@ class OrgContext:
         if emc["lead_me_id"] == me_id:
             return True
         return any(j <= on and (left is None or left > on) for j, left in self.nodes.get((emc_id, me_id), ()))
+
+    def note_me(self, pk: int, code: str, status: str, ended_on: dt.date | None) -> None:
+        if status not in Microenterprise.LIVE_STATUSES:
+            self.ended_mes[pk] = (code, ended_on)
+
+    def me_ended_by(self, me_id: int, on: dt.date) -> str | None:
+        """The code of the ME when it was no longer live on `on` (split, merged, dissolved)."""
+        ended = self.ended_mes.get(me_id)
+        if ended is None:
+            return None
+        code, ended_on = ended
+        return code if ended_on is None or on >= ended_on else None
 
     def emc_open_on(self, emc_id: int, on: dt.date) -> bool:
         emc = self.emcs[emc_id]
@@ -129,8 +144,12 @@ def org_context_load(
     if me_ids:
         ctx.mes = {
             m.pk: m
-            for m in Microenterprise.objects.filter(pk__in=me_ids).only("id", "code", "leader_id", "status")
+            for m in Microenterprise.objects.filter(pk__in=me_ids).only(
+                "id", "code", "leader_id", "status", "ended_on"
+            )
         }
+        for m in ctx.mes.values():
+            ctx.note_me(m.pk, m.code, m.status, m.ended_on)
     if emc_ids:
         ctx.emcs = {
             e["id"]: e
@@ -189,7 +208,7 @@ def _posting_sql() -> str:
     )
     return "; ".join(
         [
-            f"SELECT id, code, leader_id, status FROM {me} WHERE id = ANY(%(me)s)",
+            f"SELECT id, code, leader_id, status, ended_on FROM {me} WHERE id = ANY(%(me)s)",
             f"SELECT id, code, lead_me_id, formed_on, ended_on FROM {emc} WHERE id = ANY(%(emc)s)",
             f"SELECT emc_id, me_id, joined_on, left_on FROM {node}"
             " WHERE emc_id = ANY(%(emc)s) AND me_id = ANY(%(me)s)",
@@ -203,7 +222,8 @@ def _posting_sql() -> str:
             " WHERE emc_id = ANY(%(emc)s) AND status = %(approved)s AND effective_from <= %(until)s",
             f"SELECT contract_id, partner_id, share_pct FROM {pshare} WHERE contract_id IN ({contracts})",
             f"SELECT contract_id, me_id, share_pct FROM {nshare} WHERE contract_id IN ({contracts})",
-            f"SELECT id, code FROM {me} WHERE id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
+            f"SELECT id, code, status, ended_on FROM {me}"
+            f" WHERE id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
             # the accounts the batch's splits can credit (the posting still creates missing ones)
             f"SELECT code, id FROM {_t(Account)} WHERE currency = ANY(%(currencies)s) AND ("
             f"kind IN ('{Account.Kind.CLEARING}', '{Account.Kind.PLATFORM}', '{Account.Kind.PAYABLE}')"
@@ -251,9 +271,11 @@ def posting_context_load(
         node_me_ids = {me_id for ts in terms.values() for t in ts for me_id, _pct in t.node_pcts}
         missing = node_me_ids - set(ctx.mes)
         if missing:
-            ctx.other_me_codes = dict(
-                Microenterprise.objects.filter(pk__in=missing).values_list("id", "code")
-            )
+            for pk, code, status, ended_on in Microenterprise.objects.filter(pk__in=missing).values_list(
+                "id", "code", "status", "ended_on"
+            ):
+                ctx.other_me_codes[pk] = code
+                ctx.note_me(pk, code, status, ended_on)
         return ctx, terms
 
     global _POSTING_SQL
@@ -294,10 +316,11 @@ def posting_context_load(
         accounts,
     ) = results
     ctx = OrgContext()
-    for pk, code, leader_id, status in mes:
-        me = Microenterprise(id=pk, code=code, leader_id=leader_id, status=status)
+    for pk, code, leader_id, status, ended_on in mes:
+        me = Microenterprise(id=pk, code=code, leader_id=leader_id, status=status, ended_on=ended_on)
         me._state.adding, me._state.db = False, "default"
         ctx.mes[pk] = me
+        ctx.note_me(pk, code, status, ended_on)
     ctx.emcs = {
         pk: {"id": pk, "code": code, "lead_me_id": lead, "formed_on": formed, "ended_on": ended}
         for pk, code, lead, formed, ended in emcs
@@ -316,7 +339,10 @@ def posting_context_load(
     for emc_id, partner_id, started, ended in parts:
         part_map[(emc_id, partner_id)].append((started, ended))
     ctx.participations = dict(part_map)
-    ctx.other_me_codes = {pk: code for pk, code in node_codes if pk not in ctx.mes}
+    for pk, code, status, ended_on in node_codes:
+        if pk not in ctx.mes:
+            ctx.other_me_codes[pk] = code
+            ctx.note_me(pk, code, status, ended_on)
     ctx.accounts = dict(accounts)
     terms = terms_build(contracts, pshares, nshares) if ctx.emcs and terms_until else {}
     return ctx, terms

@@ -181,6 +181,14 @@ def _bad_terms_message(terms: Terms, ctx: OrgContext, exc: Exception) -> str:
     ) % {"version": terms.version, "emc": emc, "error": exc}
 
 
+def _node_ended_message(terms: Terms, ctx: OrgContext, me_code: str) -> str:
+    emc = ctx.emcs.get(terms.emc_id, {}).get("code", terms.emc_id)
+    return _(
+        "Contract v%(version)s of EMC %(emc)s gives a node share to ME %(me)s, which is no longer "
+        "active; approve a new contract version."
+    ) % {"version": terms.version, "emc": emc, "me": me_code}
+
+
 def _validate(
     specs: list[ValueEventSpec],
     actor,
@@ -369,6 +377,11 @@ def _validate(
                     _("The contract in force is in %(contract)s, not %(given)s (no conversion).")
                     % {"contract": terms.currency, "given": s.currency},
                 )
+            if ctx.ended_mes:  # a node ME of the contract was split, merged or dissolved
+                for node_me_id, _pct in terms.node_pcts:
+                    ended_code = ctx.me_ended_by(node_me_id, on)
+                    if ended_code is not None:
+                        err(i, "emc", _node_ended_message(terms, ctx, ended_code))
             for partner_id in s.partner_ids:
                 name = ctx.partners.get(partner_id, {}).get("name", partner_id)
                 if not ctx.partner_creditable(s.emc_id, partner_id, on):

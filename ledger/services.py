@@ -146,6 +146,11 @@ def contract_terms_validate(
 
     node_rows, seen = [], set()
     node_me_ids = set(EMCNode.objects.filter(emc=emc).values_list("me_id", flat=True)) | {emc.lead_me_id}
+    live_me_ids = set(  # from the database: the instances given may predate a split or merge
+        Microenterprise.objects.filter(
+            pk__in=[share["me"].pk for share in node_shares], status__in=Microenterprise.LIVE_STATUSES
+        ).values_list("id", flat=True)
+    )
     for share in node_shares:
         me = share["me"]
         pct = _pct(share["share_pct"], "node_shares", errors)
@@ -154,6 +159,10 @@ def contract_terms_validate(
         if me.pk not in node_me_ids:
             errors.setdefault("node_shares", []).append(
                 _("%(me)s is not a node of this EMC.") % {"me": me.code}
+            )
+        elif me.pk not in live_me_ids:
+            errors.setdefault("node_shares", []).append(
+                _("%(me)s is no longer active (split, merged or dissolved).") % {"me": me.code}
             )
         seen.add(me.pk)
         node_rows.append((me, pct))

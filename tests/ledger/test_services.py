@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.utils import timezone
 
 from config.errors import ConflictError
 from ledger import selectors, services
@@ -13,6 +14,7 @@ from ledger.models import Account, AccountDay, ContractNodeShare, Leg, Transacti
 from ledger.posting import ValueEventSpec, value_events_post
 from orgs.audit import audit_for
 from orgs.models import EMCParticipation
+from orgs.services import me_split
 from tests.factories import MicroenterpriseFactory, PartnerFactory, ScenarioFactory, UserFactory
 from tests.ledger.factories import approved_contract, contract_terms
 
@@ -357,6 +359,43 @@ def test_terms_the_split_cannot_apply_give_a_field_error_not_a_crash(world, log)
     message = exc.value.message_dict["emc"][0]
     assert f"Contract v1 of EMC {world.emc.code} cannot split this payment" in message
     assert _counts() == before
+
+
+def test_a_contract_crediting_a_split_me_is_refused_until_a_new_version(world, log, now):
+    # given the node ME of the contract in force is split today (its seat passes to an heir)
+    heir, _other = me_split(
+        me=world.node_me,
+        actor=world.admin,
+        children=[{"code": "node-heir"}, {"code": "node-other"}],
+        reason="reorganised",
+        on=timezone.localdate(now),
+    )
+    before = _counts()
+    # when the leader logs a payment today
+    with pytest.raises(ValidationError) as exc:
+        log(occurred_at=now)
+    # then the EMC field says which contract names the dead ME, and nothing is written
+    assert exc.value.message_dict["emc"] == [
+        f"Contract v1 of EMC {world.emc.code} gives a node share to ME {world.node_me.code}, "
+        "which is no longer active; approve a new contract version."
+    ]
+    assert _counts() == before
+    # (an event dated before the split still credits the ME that was live that day)
+    earlier = log(occurred_at=now - dt.timedelta(days=1))
+    assert world.node_me.pk in set(earlier.transaction.legs.values_list("account__me_id", flat=True))
+    # and a new version still naming the dead ME cannot be drafted
+    with pytest.raises(ValidationError) as draft_exc:
+        services.contract_draft_create(actor=world.admin, **contract_terms(world))
+    assert "no longer active" in draft_exc.value.message_dict["node_shares"][0]
+    # while a new version giving the share to the heir makes logging work again
+    approved_contract(
+        world,
+        effective_from=timezone.localdate(now),
+        node_shares=[{"me": world.lead_me, "share_pct": 60}, {"me": heir, "share_pct": 40}],
+    )
+    event = log(occurred_at=now)
+    credited = set(event.transaction.legs.values_list("account__me_id", flat=True))
+    assert heir.pk in credited and world.node_me.pk not in credited
 
 
 def test_progress_to_target_for_the_current_period(world, log, now):
