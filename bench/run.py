@@ -27,6 +27,7 @@ SIZES = {
     "service_events": (3000, 600),
     "naive_events": (1000, 300),
     "api_events": (1500, 300),
+    "api_batch_events": (6000, 2000),
     "csv_rows": (100_000, 20_000),
     "balance_legs": (1_000_000, 100_000),
     "balance_samples": (300, 100),
@@ -277,7 +278,7 @@ def bench_service_batches(world: World, n: int, batch: int, single_rate: float, 
     )
 
 
-def bench_api(world: World, n: int, service_rate: float, figures: list) -> None:
+def bench_api(world: World, n: int, service_rate: float, figures: list) -> float | None:
     """POST /api/value-events/ with an Idempotency-Key through the whole Django + DRF stack
     (in-process client: no socket), vs the service alone measured above."""
     from django.test import Client
@@ -289,30 +290,13 @@ def bench_api(world: World, n: int, service_rate: float, figures: list) -> None:
     token = Token.objects.create(user=world.leader)
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
     now = timezone.now()
-    bodies = []
-    for i in range(n):
-        kw = world.event_kwargs(i, now)
-        bodies.append(
-            {
-                "me": kw["me"].code,
-                "emc": kw["emc"].code,
-                "scenario": kw["scenario"].code,
-                "solution": kw["solution"].code,
-                "category": kw["category"].code,
-                "user_ref": kw["user_ref"],
-                "amount": str(kw["amount"]),
-                "currency": "CNY",
-                "occurred_at": kw["occurred_at"].isoformat(),
-                "customized": kw["customized"],
-                "partners": [p.code for p in kw["partners"]],
-            }
-        )
+    bodies = [_api_body(world, i, now) for i in range(n)]
     first = client.post(
         "/api/value-events/", bodies[0], content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-warm"
     )
     if first.status_code != 201:
         print(f"    API refused the benchmark body: {first.status_code} {first.content[:400]!r}")
-        return
+        return None
     with progress(f"api: {n} POST /api/value-events/"), Timer() as t:
         for i, body in enumerate(bodies):
             r = client.post(
@@ -332,6 +316,62 @@ def bench_api(world: World, n: int, service_rate: float, figures: list) -> None:
             met=api_rate >= 300,
         )
     )
+    return api_rate
+
+
+def bench_api_batches(world: World, n: int, batch: int, single_rate: float, figures: list) -> None:
+    """POST /api/value-events/batch/ with `batch` events per request (one Idempotency-Key and
+    one DB transaction per request), vs one request per event measured above."""
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from bench.harness import Figure, Timer, progress, rate
+
+    token, _created = Token.objects.get_or_create(user=world.leader)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    now = timezone.now()
+    bodies = [_api_body(world, 300_000 + i, now) for i in range(n)]
+    batches = [{"events": bodies[start : start + batch]} for start in range(0, n, batch)]
+    with progress(f"api: {n} events in {len(batches)} POST /api/value-events/batch/"), Timer() as t:
+        for i, body in enumerate(batches):
+            r = client.post(
+                "/api/value-events/batch/",
+                body,
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"b-{i}",
+            )
+            if r.status_code != 201:
+                raise RuntimeError(f"API answered {r.status_code}: {r.content[:300]!r}")
+    batch_rate = rate(n, t.seconds)
+    figures.append(
+        Figure(
+            f"post value events through the API, batches of {batch}",
+            batch_rate,
+            "events/s",
+            baseline=single_rate,
+            baseline_name="1 event per request",
+            target=">= 300 events/s",
+            met=batch_rate >= 300,
+        )
+    )
+
+
+def _api_body(world: World, i: int, now: dt.datetime) -> dict:
+    kw = world.event_kwargs(i, now)
+    return {
+        "me": kw["me"].code,
+        "emc": kw["emc"].code,
+        "scenario": kw["scenario"].code,
+        "solution": kw["solution"].code,
+        "category": kw["category"].code,
+        "user_ref": kw["user_ref"],
+        "amount": str(kw["amount"]),
+        "currency": "CNY",
+        "occurred_at": kw["occurred_at"].isoformat(),
+        "customized": kw["customized"],
+        "partners": [p.code for p in kw["partners"]],
+    }
 
 
 def _csv_file(world: World, rows: int, now: dt.datetime) -> bytes:
@@ -505,7 +545,9 @@ def main(argv=None) -> int:
         bench_service_concurrent(world, size["service_events"], 4, service_rate, figures)
         bench_service_batches(world, size["service_events"] * 2, 100, service_rate, figures)
     if "api" in only:
-        bench_api(world, size["api_events"], service_rate, figures)
+        api_rate = bench_api(world, size["api_events"], service_rate, figures)
+        if api_rate is not None:
+            bench_api_batches(world, size["api_batch_events"], 100, api_rate, figures)
     if "csv" in only:
         bench_csv(world, size["csv_rows"], service_rate, figures)
     if "balance" in only:

@@ -393,14 +393,13 @@ class ValueEventBatchInSerializer(serializers.Serializer):
             )
         parsed: dict[int, dict] = {}
         errors: dict[int, dict[str, list[str]]] = {}
+        child = ValueEventBatchRowSerializer()  # one instance: DRF deep-copies its fields once, not per row
         for index, row in enumerate(rows):
-            serializer = ValueEventBatchRowSerializer(data=row)
-            if serializer.is_valid():
-                parsed[index] = dict(serializer.validated_data)
-            else:
-                errors[index] = {
-                    name: [str(m) for m in msgs] for name, msgs in _flat_errors(serializer.errors)
-                }
+            try:
+                parsed[index] = dict(child.run_validation(row))
+            except serializers.ValidationError as exc:
+                detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+                errors[index] = {name: [str(m) for m in msgs] for name, msgs in _flat_errors(detail)}
         _resolve_codes(parsed, errors)
         return parsed, errors
 
