@@ -224,12 +224,18 @@ def _validate(
     original_partners = defaultdict(list)
     holdings = {}
     if original_ids:
-        # lock the payments: concurrent refunds of one payment serialize here (no over-refund)
+        # lock the payments: concurrent refunds, and a reversal of the payment
+        # (transaction_reverse locks the same row), serialize here: no over-refund, no refund of
+        # a reversed payment. The lock comes first and alone: a statement that waited for the
+        # lock still sees its own snapshot of other rows, so what the lock protects (refunds,
+        # the reversal) is read by the statements after it.
+        locked_ids = sorted(original_ids)
+        list(
+            ValueEvent.objects.select_for_update().filter(pk__in=locked_ids).values_list("id").order_by("id")
+        )
         originals = {
             e.pk: e
-            for e in ValueEvent.objects.select_for_update(of=("self",))
-            .filter(pk__in=original_ids)
-            .select_related("transaction__reversed_by")
+            for e in ValueEvent.objects.filter(pk__in=locked_ids).select_related("transaction__reversed_by")
         }
         for event_id, partner_id in ValueEventPartner.objects.filter(event_id__in=original_ids).values_list(
             "event_id", "partner_id"

@@ -489,6 +489,13 @@ def transaction_reverse(
     _require(actor, "ledger.reverse")
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why this transaction is reversed.")})
+    # lock the payment's ValueEvent row FIRST, the row refunds of it lock (ledger.posting): a
+    # refund and a reversal of one payment serialize, and in one order (event, then transaction)
+    posted = ValueEvent.objects.filter(transaction_id=txn.pk).values_list("id", "kind", "original_id").first()
+    if posted is not None:
+        event_id, kind, original_id = posted
+        payment_id = event_id if kind == ValueEvent.Kind.PAYMENT else original_id
+        list(ValueEvent.objects.select_for_update().filter(pk=payment_id).values_list("id"))
     locked = Transaction.objects.select_for_update().get(pk=txn.pk)
     if locked.kind == Transaction.Kind.REVERSAL:
         raise ConflictError(_("A reversal cannot itself be reversed; post a new transaction instead."))

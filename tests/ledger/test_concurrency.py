@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -112,3 +113,67 @@ def test_concurrent_payments_keep_rollups_exact():
     assert all(isinstance(r, ValueEvent) for r in results), results
     assert selectors.ledger_check_rollups() == []
     assert selectors.account_balance(account=selectors.Account.objects.get(code="clearing:CNY")) == 8 * 777
+
+
+@pytest.mark.parametrize("slow", ["refund", "reversal"])
+def test_a_refund_and_a_reversal_of_one_payment_cannot_both_post(monkeypatch, slow):
+    # given a payment, and one side made slow after its checks (so the race window is wide)
+    from django.core.exceptions import ValidationError
+
+    from config.errors import ConflictError
+    from ledger import posting
+    from ledger.models import Leg, Transaction
+
+    world = world_build()
+    now = timezone.now()
+    finance = world.admin
+    payment = services.value_event_log(
+        actor=world.leader,
+        me=world.lead_me,
+        emc=world.emc,
+        scenario=world.scenario,
+        category=world.category,
+        user_ref="u-race",
+        amount="100.00",
+        currency="CNY",
+        occurred_at=now - dt.timedelta(hours=1),
+    )
+    if slow == "refund":
+        holdings = posting._refund_holdings
+
+        def slow_holdings(ids):
+            found = holdings(ids)
+            time.sleep(0.5)
+            return found
+
+        monkeypatch.setattr(posting, "_refund_holdings", slow_holdings)
+    else:
+        legs_filter = Leg.objects.filter
+
+        def slow_filter(*args, **kwargs):
+            time.sleep(0.5)
+            return legs_filter(*args, **kwargs)
+
+        monkeypatch.setattr(services.Leg.objects, "filter", slow_filter)
+
+    # when a refund and a reversal of it run at the same time
+    def act(i):
+        if i == 0:
+            return services.value_event_refund(
+                actor=world.leader, original=payment, amount="30.00", occurred_at=now
+            )
+        txn = Transaction.objects.get(pk=payment.transaction_id)
+        return services.transaction_reverse(actor=finance, txn=txn, reason="logged by mistake")
+
+    results = _run_threads(act, 2)
+
+    # then exactly one posts; the other is refused with a clear error
+    posted = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(posted) == 1 and len(refused) == 1, results
+    assert isinstance(refused[0], (ConflictError, ValidationError)), refused
+    refunds = ValueEvent.objects.filter(kind="refund").count()
+    reversals = Transaction.objects.filter(kind="reversal").count()
+    assert refunds + reversals == 1
+    assert set(selectors.ledger_totals_by_currency().values()) == {0}
+    assert selectors.ledger_check_rollups() == []
