@@ -135,6 +135,19 @@ def contract_list() -> QuerySet[Contract]:
     )
 
 
+def contracts_visible(*, user) -> QuerySet[Contract]:
+    """Contracts the user may read: all with ledger.view_all (finance, auditors, admins);
+    otherwise those of EMCs that one of the user's MEs (led, or an open membership) leads or
+    holds (or held) a node seat in. Subqueries only: no extra query for a list page."""
+    qs = contract_list()
+    if user.has_perm("ledger.view_all"):
+        return qs
+    led = Microenterprise.objects.filter(leader=user).values("id")
+    member = user.memberships.filter(left_on__isnull=True).values("me_id")
+    seats = EMCNode.objects.filter(Q(me_id__in=led) | Q(me_id__in=member)).values("emc_id")
+    return qs.filter(Q(emc__lead_me_id__in=led) | Q(emc__lead_me_id__in=member) | Q(emc_id__in=seats))
+
+
 def contract_in_force(*, emc: EMC | int, on: dt.date) -> Contract | None:
     """The approved contract with the greatest (effective_from, version) effective on `on`."""
     emc_id = emc.pk if isinstance(emc, EMC) else emc

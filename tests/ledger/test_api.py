@@ -253,3 +253,40 @@ def test_approving_needs_a_platform_admin(world):
     finance = APIClient()
     finance.force_authenticate(UserFactory(roles=["finance"]))
     assert post(finance, f"/api/contracts/{draft.pk}/approve/", {}).status_code == 403
+
+
+def test_a_leader_reads_only_contracts_of_emcs_their_mes_take_part_in(world):
+    # given a second EMC led by an unrelated ME, with its own contract
+    from tests.factories import MicroenterpriseFactory
+    from tests.ledger.factories import world_build
+
+    other_world = world_build()
+    outsider = APIClient()
+    outsider.force_authenticate(other_world.leader)
+    member = UserFactory(roles=["me_member"])
+    world.node_me.memberships.create(user=member, weight=1, joined_on=dt.date(2024, 1, 1))
+    stranger = UserFactory(roles=["me_leader"])
+    MicroenterpriseFactory(leader=stranger)
+    # when each asks for the contracts
+    mine = APIClient()
+    mine.force_authenticate(world.leader)
+    as_member = APIClient()
+    as_member.force_authenticate(member)
+    as_stranger = APIClient()
+    as_stranger.force_authenticate(stranger)
+    auditor = APIClient()
+    auditor.force_authenticate(UserFactory(roles=["auditor"]))
+
+    def ids(client):
+        return {c["id"] for c in client.get("/api/contracts/").json()["results"]}
+
+    # then the leader (lead ME) and a member of a node ME see their EMC's contract only
+    assert ids(mine) == {world.contract.pk}
+    assert ids(as_member) == {world.contract.pk}
+    assert ids(outsider) == {other_world.contract.pk}
+    assert ids(as_stranger) == set()
+    assert ids(auditor) == {world.contract.pk, other_world.contract.pk}
+    # and another EMC's contract is a 404, not a leak
+    assert outsider.get(f"/api/contracts/{world.contract.pk}/").status_code == 404
+    assert as_stranger.get(f"/api/contracts/{world.contract.pk}/").status_code == 404
+    assert mine.get(f"/api/contracts/{world.contract.pk}/").status_code == 200
