@@ -188,3 +188,69 @@ def test_balanced_transactions_commit_after_a_forced_check(accounts):
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     assert Transaction.objects.count() == 3 and Leg.objects.count() == 6
+
+
+# --- value events, their partner links and user signals are append-only (migration 0005) -----
+
+
+def test_logged_events_partner_links_and_signals_cannot_be_changed_or_removed():
+    # given a logged payment with a partner, a refund of it and a user signal
+    from django.utils import timezone
+
+    from ledger import services
+    from ledger.models import UserSignal, ValueEvent, ValueEventPartner
+    from tests.ledger.factories import world_build
+
+    world = world_build()
+    now = timezone.now()
+    payment = services.value_event_log(
+        actor=world.leader,
+        me=world.lead_me,
+        emc=world.emc,
+        scenario=world.scenario,
+        category=world.category,
+        user_ref="u-append",
+        amount="10.00",
+        currency="CNY",
+        occurred_at=now - dt.timedelta(hours=1),
+        partners=[world.partner],
+    )
+    services.value_event_refund(actor=world.leader, original=payment, amount="1.00", occurred_at=now)
+    signal = services.user_signal_log(
+        actor=world.leader,
+        kind="rating",
+        me=world.lead_me,
+        emc=world.emc,
+        user_ref="u-append",
+        occurred_at=now,
+        rating=4,
+        expectation=3,
+    )
+    # when anyone edits or deletes them, with SQL or the ORM, the database refuses at once
+    for sql, param in (
+        ("UPDATE ledger_valueevent SET amount_minor = 1 WHERE id = %s", payment.pk),
+        ("UPDATE ledger_valueevent SET user_ref = 'someone' WHERE id = %s", payment.pk),
+        ("DELETE FROM ledger_valueevent WHERE original_id = %s", payment.pk),
+        ("UPDATE ledger_valueeventpartner SET partner_id = partner_id WHERE event_id = %s", payment.pk),
+        ("DELETE FROM ledger_valueeventpartner WHERE event_id = %s", payment.pk),
+        ("UPDATE ledger_usersignal SET rating = 1 WHERE id = %s", signal.pk),
+        ("DELETE FROM ledger_usersignal WHERE id = %s", signal.pk),
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql, [param])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        ValueEvent.objects.filter(pk=payment.pk).update(customized=True)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        UserSignal.objects.filter(pk=signal.pk).delete()
+    # then every row is as it was logged
+    payment.refresh_from_db()
+    assert payment.amount_minor == 1000 and payment.user_ref == "u-append" and not payment.customized
+    assert ValueEvent.objects.count() == 2
+    assert list(ValueEventPartner.objects.filter(event=payment).values_list("partner_id", flat=True)) == [
+        world.partner.pk
+    ]
+    assert UserSignal.objects.get(pk=signal.pk).rating == 4
