@@ -7,8 +7,13 @@
 
 The record is inserted FIRST, inside the same DB transaction as the write: two concurrent
 requests with one key serialize on the unique (user, key) index; the loser waits, gets an
-IntegrityError when the winner commits, and replays the winner's response. A request that
-fails with an exception leaves no record (the transaction rolls back), so it can be retried.
+IntegrityError when the winner commits, and replays the winner's response.
+
+A write refused with a client error (400, 404, 409, 422 ...) is recorded too: its transaction
+rolls back (nothing of the write stays), then the error response is stored in its own atomic
+block, so a replay returns that first response even if the state changed meanwhile (a fixed
+body needs a new key: the same key with it is a 422). Not recorded: 5xx (a server fault: retry
+with the same key) and 401/403 (refused before the write is even considered).
 """
 
 import hashlib
@@ -62,6 +67,41 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return response
 
 
+class _Refused(Exception):
+    """Carries the error response of a write that failed, out of its rolled-back transaction."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _recordable_failure(status_code: int) -> bool:
+    return 400 <= status_code < 500 and status_code not in (401, 403)
+
+
+def _stored(response: Response):
+    return json.loads(json.dumps(response.data, default=str))
+
+
+def _record_failure(request, key: str, fingerprint: str, response: Response) -> Response:
+    """Store a refused write's response (its own transaction: the write's rolled back)."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                user=request.user,
+                key=key,
+                fingerprint=fingerprint,
+                status_code=response.status_code,
+                response_body=_stored(response),
+            )
+    except IntegrityError:  # a concurrent request with this key recorded first: answer as it did
+        record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if record is None:
+            raise
+        return _replay(record, fingerprint)
+    return response
+
+
 def idempotent(handler):
     """Decorate a DRF view method that writes: enforce the Idempotency-Key semantics."""
 
@@ -84,10 +124,18 @@ def idempotent(handler):
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(user=request.user, key=key, fingerprint=fingerprint)
-                response = handler(self, request, *args, **kwargs)
+                try:
+                    response = handler(self, request, *args, **kwargs)
+                except Exception as exc:
+                    # the view's own error response (4xx); a server fault re-raises from here
+                    raise _Refused(self.handle_exception(exc)) from exc
                 record.status_code = response.status_code
-                record.response_body = json.loads(json.dumps(response.data, default=str))
+                record.response_body = _stored(response)
                 record.save(update_fields=["status_code", "response_body"])
+        except _Refused as refused:  # the write rolled back
+            if _recordable_failure(refused.response.status_code):
+                return _record_failure(request, key, fingerprint, refused.response)
+            return refused.response
         except IntegrityError:
             record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
             if record is None:

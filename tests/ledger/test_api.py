@@ -96,6 +96,46 @@ def test_the_same_key_with_another_body_is_422(api, world, now):
     assert ValueEvent.objects.count() == 1
 
 
+def test_a_refused_write_is_replayed_as_refused_and_its_key_is_spent(api, world, now):
+    # given a write refused with 400 under key K
+    bad = payload(world, now, amount="0.00")
+    first = post(api, "/api/value-events/", bad, key="k-bad")
+    assert first.status_code == 400 and "amount" in first.json()["errors"]
+    # when the same request comes again with K: the same 400 body, replayed, nothing written
+    again = post(api, "/api/value-events/", bad, key="k-bad")
+    assert again.status_code == 400 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert ValueEvent.objects.count() == 0 and IdempotencyRecord.objects.count() == 1
+    # and a fixed body under the same K is another request: 422, still nothing written
+    fixed = post(api, "/api/value-events/", payload(world, now), key="k-bad")
+    assert fixed.status_code == 422 and fixed.json()["code"] == "idempotency_key_reused"
+    assert ValueEvent.objects.count() == 0
+
+
+def test_a_404_write_is_replayed_but_a_server_fault_is_not_recorded(world, monkeypatch, log):
+    finance = APIClient()
+    finance.force_authenticate(UserFactory(roles=["finance"]))
+    body = {"reason": "logged twice"}
+    # a reversal of a transaction that does not exist: 404, and the replay says so too
+    missing = post(finance, "/api/transactions/999999/reverse/", body, key="k-404")
+    assert missing.status_code == 404
+    replay = post(finance, "/api/transactions/999999/reverse/", body, key="k-404")
+    assert replay.status_code == 404 and replay["Idempotent-Replayed"] == "true"
+    # a server fault stores nothing: the same key can be retried once the fault is gone
+    payment = log()
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "transaction_reverse", broken)
+    url = f"/api/transactions/{payment.transaction_id}/reverse/"
+    with pytest.raises(RuntimeError):
+        post(finance, url, body, key="k-500")
+    assert not IdempotencyRecord.objects.filter(key="k-500").exists()
+    monkeypatch.undo()
+    assert post(finance, url, body, key="k-500").status_code == 201
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
@@ -111,7 +151,8 @@ def test_bad_input_is_a_json_field_error_and_nothing_is_written(api, world, now,
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert ValueEvent.objects.count() == 0 and Transaction.objects.count() == 0
-    assert IdempotencyRecord.objects.count() == 0  # a failed write can be retried with its key
+    # the refusal itself is recorded (a replay answers the same), and only it
+    assert list(IdempotencyRecord.objects.values_list("status_code", flat=True)) == [400]
 
 
 def test_an_me_the_user_does_not_lead_is_refused(world, now):
