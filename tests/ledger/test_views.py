@@ -279,9 +279,14 @@ def test_finance_reverses_a_transaction_with_a_reason(client, world, log):
     assert response["Location"] == f"/ledger/transactions/{reversal.pk}/"
     page = client.get(f"/ledger/transactions/{event.transaction_id}/")
     assert page.context["reversal"] == reversal
+    # a second reverse (e.g. a stale tab) is refused: the page says why and links the reversal
     again = client.post(url, {"reason": "again", "confirm": "on"})
     assert Transaction.objects.filter(kind="reversal").count() == 1
-    assert again.status_code in (302, 400)
+    assert again.status_code == 400
+    html = again.content.decode()
+    assert 'data-testid="form-error">This transaction is already reversed.' in html
+    assert f'href="/ledger/transactions/{reversal.pk}/" data-testid="reversal-link"' in html
+    assert 'data-testid="reverse"' not in html  # no second reverse button
     assert audit_for(event.transaction).filter(action="ledger.transaction_reverse").count() == 1
     assert_balanced()
 
