@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger import allocation, bulk
+from ledger import allocation, bulk, selectors
 from ledger.allocation import Part
 from ledger.context import OrgContext, local_date, occurred_at_error, posting_context_load, user_ref_error
 from ledger.models import (
@@ -147,32 +145,6 @@ def accounts_get_or_create(*, wanted: dict[str, dict], known: dict[str, int] | N
 # --- validation ----------------------------------------------------------------------------
 
 
-def _refund_holdings(original_ids: set[int]) -> dict[int, dict]:
-    """What each credited account still holds of each original payment (after refunds and
-    reversals of refunds), and the clearing amount not yet refunded."""
-    legs = (
-        Leg.objects.filter(
-            Q(transaction__value_event__id__in=original_ids)
-            | Q(transaction__value_event__original_id__in=original_ids)
-            | Q(transaction__reverses__value_event__original_id__in=original_ids)
-        )
-        .annotate(
-            orig=Coalesce(
-                F("transaction__value_event__original_id"),
-                F("transaction__reverses__value_event__original_id"),
-                F("transaction__value_event__id"),
-            )
-        )
-        .values("orig", "account_id")
-        .annotate(total=Sum("amount_minor"))
-        .order_by()
-    )
-    holdings: dict[int, dict] = defaultdict(dict)
-    for row in legs:
-        holdings[row["orig"]][row["account_id"]] = row["total"]
-    return holdings
-
-
 def _bad_terms_message(terms: Terms, ctx: OrgContext, exc: Exception) -> str:
     emc = ctx.emcs.get(terms.emc_id, {}).get("code", terms.emc_id)
     return _(
@@ -241,7 +213,7 @@ def _validate(
             "event_id", "partner_id"
         ):
             original_partners[event_id].append(partner_id)
-        holdings = _refund_holdings(set(originals))
+        holdings = selectors.refund_holdings(original_ids=set(originals))
 
     for i, s in enumerate(specs):
         if s.kind != ValueEvent.Kind.REFUND:

@@ -5,7 +5,8 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.models import (
@@ -75,6 +76,48 @@ def ledger_check_rollups() -> list[dict]:
 def ledger_totals_by_currency() -> dict[str, int]:
     """Sum of every leg per currency: zero everywhere when the ledger is balanced."""
     return dict(Leg.objects.values_list("currency").annotate(total=Sum("amount_minor")).order_by())
+
+
+# --- refunds -------------------------------------------------------------------------------
+
+
+def refund_holdings(*, original_ids: set[int]) -> dict[int, dict[int, int]]:
+    """{payment id: {account id: net}}: what each account still holds of each payment after its
+    refunds (and reversals of refunds), one query. The clearing account's positive net is what
+    may still be refunded; the posting engine splits refunds by these holdings."""
+    legs = (
+        Leg.objects.filter(
+            Q(transaction__value_event__id__in=original_ids)
+            | Q(transaction__value_event__original_id__in=original_ids)
+            | Q(transaction__reverses__value_event__original_id__in=original_ids)
+        )
+        .annotate(
+            orig=Coalesce(
+                F("transaction__value_event__original_id"),
+                F("transaction__reverses__value_event__original_id"),
+                F("transaction__value_event__id"),
+            )
+        )
+        .values("orig", "account_id")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    holdings: dict[int, dict] = defaultdict(dict)
+    for row in legs:
+        holdings[row["orig"]][row["account_id"]] = row["total"]
+    return holdings
+
+
+def refundable_minor(*, event: ValueEvent) -> int:
+    """What may still be refunded of a payment (0 for refunds and reversed payments): the same
+    figure the posting engine checks a refund against."""
+    if (
+        event.kind != ValueEvent.Kind.PAYMENT
+        or Transaction.objects.filter(reverses_id=event.transaction_id).exists()
+    ):
+        return 0
+    held = refund_holdings(original_ids={event.pk}).get(event.pk, {})
+    return sum(amount for amount in held.values() if amount > 0)
 
 
 # --- visibility ----------------------------------------------------------------------------

@@ -269,13 +269,8 @@ def refunded_minor(*, event_ids) -> dict[int, int]:
 
 
 def refundable_minor(*, event: ValueEvent) -> int:
-    """What may still be refunded of a payment (0 for refunds and reversed payments)."""
-    if (
-        event.kind != ValueEvent.Kind.PAYMENT
-        or Transaction.objects.filter(reverses_id=event.transaction_id).exists()
-    ):
-        return 0
-    return event.amount_minor - refunded_minor(event_ids=[event.pk]).get(event.pk, 0)
+    """What may still be refunded of a payment: see `selectors.refundable_minor` (one rule)."""
+    return selectors.refundable_minor(event=event)
 
 
 def contracts_in_force(*, emc_ids, on: dt.date) -> dict[int, Contract]:

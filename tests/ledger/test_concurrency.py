@@ -121,7 +121,6 @@ def test_a_refund_and_a_reversal_of_one_payment_cannot_both_post(monkeypatch, sl
     from django.core.exceptions import ValidationError
 
     from config.errors import ConflictError
-    from ledger import posting
     from ledger.models import Leg, Transaction
 
     world = world_build()
@@ -139,14 +138,14 @@ def test_a_refund_and_a_reversal_of_one_payment_cannot_both_post(monkeypatch, sl
         occurred_at=now - dt.timedelta(hours=1),
     )
     if slow == "refund":
-        holdings = posting._refund_holdings
+        holdings = selectors.refund_holdings
 
-        def slow_holdings(ids):
-            found = holdings(ids)
+        def slow_holdings(**kwargs):
+            found = holdings(**kwargs)
             time.sleep(0.5)
             return found
 
-        monkeypatch.setattr(posting, "_refund_holdings", slow_holdings)
+        monkeypatch.setattr(selectors, "refund_holdings", slow_holdings)
     else:
         legs_filter = Leg.objects.filter
 

@@ -246,6 +246,25 @@ def test_a_refund_in_another_currency_is_refused_not_reinterpreted(world, log, n
     assert refund.currency == "CNY" and refund.amount_minor == 100
 
 
+def test_what_the_refund_form_offers_is_exactly_what_the_engine_accepts(world, log, now):
+    # given a payment partly refunded, and one of its refunds reversed
+    payment = log(amount="199.00")
+    services.value_event_refund(actor=world.leader, original=payment, amount="50.00", occurred_at=now)
+    second = services.value_event_refund(
+        actor=world.leader, original=payment, amount="20.00", occurred_at=now
+    )
+    services.transaction_reverse(actor=world.admin, txn=second.transaction, reason="refund cancelled")
+    # when the refund form asks what is still refundable
+    left = selectors.refundable_minor(event=payment)
+    # then it is the payment less the live refund, one minor unit more is refused, and it all posts
+    assert left == 19900 - 5000
+    with pytest.raises(ValidationError):
+        services.value_event_refund(actor=world.leader, original=payment, amount="149.01", occurred_at=now)
+    services.value_event_refund(actor=world.leader, original=payment, amount="149.00", occurred_at=now)
+    assert selectors.refundable_minor(event=payment) == 0
+    _assert_balanced()
+
+
 def test_a_refund_of_a_refund_is_refused(world, log, now):
     refund = services.value_event_refund(actor=world.leader, original=log(), amount="1.00", occurred_at=now)
     with pytest.raises(ValidationError) as exc:
