@@ -237,43 +237,55 @@ def _signed_total(qs) -> int:
     return (totals.get(ValueEvent.Kind.PAYMENT) or 0) - (totals.get(ValueEvent.Kind.REFUND) or 0)
 
 
-def progress_to_target(*, emc: EMC, on: dt.date | None = None) -> dict | None:
-    """The contract in force and the period's user-paid value against its target, with the
-    cumulative daily series for a chart and the tier inflection points."""
-    on = on or timezone.localdate()
-    contract = contract_in_force(emc=emc, on=on)
-    if contract is None:
-        return None
-    start, end = period_bounds(contract.period, on)
-    daily = defaultdict(int)
-    rows = (
-        ValueEvent.objects.filter(
-            emc=emc,
-            currency=contract.currency,
-            occurred_on__gte=start,
-            occurred_on__lte=end,
-            transaction__reversed_by__isnull=True,
+def contracts_in_force(*, emc_ids, on: dt.date) -> dict[int, Contract]:
+    """The contract in force on `on` for each EMC, with its terms (five queries for any EMCs)."""
+    candidates = (
+        contract_list()
+        .filter(emc_id__in=list(emc_ids), status=Contract.Status.APPROVED, effective_from__lte=on)
+        .order_by("emc_id", "-effective_from", "-version")
+    )
+    found: dict[int, Contract] = {}
+    for contract in candidates:
+        found.setdefault(contract.emc_id, contract)
+    return found
+
+
+def period_daily_values(
+    *, contracts: dict[int, Contract], on: dt.date, me_id: int | None = None
+) -> tuple[dict, dict, dict]:
+    """User-paid value (payments less refunds, reversed ones left out) per day of the current
+    contract period up to `on`, in each contract's currency, in one query:
+    ({emc_id: (start, end)}, {emc_id: {day: minor}} for the EMC, the same for ME `me_id`)."""
+    bounds = {emc_id: period_bounds(contract.period, on) for emc_id, contract in contracts.items()}
+    emc_daily: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    me_daily: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    if bounds:
+        earliest = min(start for start, _end in bounds.values())
+        rows = (
+            ValueEvent.objects.filter(
+                emc_id__in=list(bounds),
+                occurred_on__gte=earliest,
+                occurred_on__lte=on,
+                transaction__reversed_by__isnull=True,
+            )
+            .values_list("emc_id", "me_id", "currency", "occurred_on", "kind")
+            .annotate(total=Sum("amount_minor"))
+            .order_by()
         )
-        .values_list("occurred_on", "kind")
-        .annotate(t=Sum("amount_minor"))
-        .order_by()
-    )
-    for day, kind, total in rows:
-        daily[day] += total if kind == ValueEvent.Kind.PAYMENT else -total
-    series, running = [], 0
-    day = start
-    last = min(end, on)
-    while day <= last:
-        running += daily.get(day, 0)
-        series.append({"day": day.isoformat(), "value_minor": running})
-        day += dt.timedelta(days=1)
-    value = sum(daily.values())
-    pct = (
-        (Decimal(value) * 100 / contract.target_minor).quantize(Decimal("0.1"))
-        if contract.target_minor
-        else None
-    )
-    tiers = [
+        for emc_id, row_me_id, currency, day, kind, total in rows:
+            start, _end = bounds[emc_id]
+            if day < start or currency != contracts[emc_id].currency:
+                continue
+            signed = total if kind == ValueEvent.Kind.PAYMENT else -total
+            emc_daily[emc_id][day] += signed
+            if me_id is not None and row_me_id == me_id:
+                me_daily[emc_id][day] += signed
+    return bounds, emc_daily, me_daily
+
+
+def contract_tiers(contract: Contract) -> list[dict]:
+    """The contract's tiers with the period value (minor units) at which each applies."""
+    return [
         {
             "threshold_pct": t.threshold_pct,
             "rate_pct": t.rate_pct,
@@ -281,6 +293,26 @@ def progress_to_target(*, emc: EMC, on: dt.date | None = None) -> dict | None:
         }
         for t in contract.tiers.all()
     ]
+
+
+def progress_to_target(*, emc: EMC, on: dt.date | None = None) -> dict | None:
+    """The contract in force and the period's user-paid value (up to `on`) against its target,
+    with the cumulative daily series for a chart and the tier inflection points. The ME ledger
+    page (ui_selectors.me_contracts_and_progress) computes the same figures for many EMCs."""
+    on = on or timezone.localdate()
+    contract = contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk)
+    if contract is None:
+        return None
+    bounds, emc_daily, _me = period_daily_values(contracts={emc.pk: contract}, on=on)
+    start, end = bounds[emc.pk]
+    daily = emc_daily[emc.pk]
+    series, running = [], 0
+    day = start
+    while day <= min(end, on):
+        running += daily.get(day, 0)
+        series.append({"day": day.isoformat(), "value_minor": running})
+        day += dt.timedelta(days=1)
+    value = sum(daily.values())
     return {
         "contract": contract,
         "period_start": start,
@@ -289,10 +321,14 @@ def progress_to_target(*, emc: EMC, on: dt.date | None = None) -> dict | None:
         "target_minor": contract.target_minor,
         "floor_minor": contract.floor_minor,
         "value_minor": value,
-        "progress_pct": pct,
-        "tiers": tiers,
+        "progress_pct": progress_pct(value, contract.target_minor),
+        "tiers": contract_tiers(contract),
         "series": series,
     }
+
+
+def progress_pct(value_minor: int, target_minor: int) -> Decimal | None:
+    return (Decimal(value_minor) * 100 / target_minor).quantize(Decimal("0.1")) if target_minor else None
 
 
 # --- the ME ledger -------------------------------------------------------------------------

@@ -274,16 +274,7 @@ def refundable_minor(*, event: ValueEvent) -> int:
 
 
 def contracts_in_force(*, emc_ids, on: dt.date) -> dict[int, Contract]:
-    """The contract in force on `on` for each EMC, with its terms (five queries for any EMCs)."""
-    candidates = (
-        selectors.contract_list()
-        .filter(emc_id__in=list(emc_ids), status=Contract.Status.APPROVED, effective_from__lte=on)
-        .order_by("emc_id", "-effective_from", "-version")
-    )
-    found: dict[int, Contract] = {}
-    for contract in candidates:
-        found.setdefault(contract.emc_id, contract)
-    return found
+    return selectors.contracts_in_force(emc_ids=emc_ids, on=on)
 
 
 def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
@@ -301,30 +292,7 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
     on = on or timezone.localdate()
     emcs = list(selectors.me_emcs(me=me, on=on))
     contracts = contracts_in_force(emc_ids=[e.pk for e in emcs], on=on)
-    bounds = {emc_id: selectors.period_bounds(contract.period, on) for emc_id, contract in contracts.items()}
-    emc_daily: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    me_daily: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    if bounds:
-        earliest = min(start for start, _end in bounds.values())
-        rows = (
-            ValueEvent.objects.filter(
-                emc_id__in=list(bounds),
-                occurred_on__gte=earliest,
-                occurred_on__lte=on,
-                transaction__reversed_by__isnull=True,
-            )
-            .values_list("emc_id", "me_id", "currency", "occurred_on", "kind")
-            .annotate(total=Sum("amount_minor"))
-            .order_by()
-        )
-        for emc_id, me_id, currency, day, kind, total in rows:
-            start, _end = bounds[emc_id]
-            if day < start or currency != contracts[emc_id].currency:
-                continue
-            signed = total if kind == ValueEvent.Kind.PAYMENT else -total
-            emc_daily[emc_id][day] += signed
-            if me_id == me.pk:
-                me_daily[emc_id][day] += signed
+    bounds, emc_daily, me_daily = selectors.period_daily_values(contracts=contracts, on=on, me_id=me.pk)
     out = []
     for emc in emcs:
         contract = contracts.get(emc.pk)
@@ -333,21 +301,14 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
             start, end = bounds[emc.pk]
             value = sum(emc_daily[emc.pk].values())
             cur = contract.currency
-            tiers = [
-                {
-                    "threshold_pct": t.threshold_pct,
-                    "rate_pct": t.rate_pct,
-                    "at_minor": int(contract.target_minor * t.threshold_pct / 100),
-                }
-                for t in contract.tiers.all()
-            ]
+            tiers = selectors.contract_tiers(contract)
             item.update(
                 {
                     "period_start": start,
                     "period_end": end,
                     "value_minor": value,
                     "me_value_minor": sum(me_daily[emc.pk].values()),
-                    "progress_pct": (Decimal(value) * 100 / contract.target_minor).quantize(Decimal("0.1")),
+                    "progress_pct": selectors.progress_pct(value, contract.target_minor),
                     "bar_pct": max(0, min(100, int(value * 100 / contract.target_minor))),
                     "tiers": tiers,
                     "chart": {

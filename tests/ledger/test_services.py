@@ -426,6 +426,30 @@ def test_progress_to_target_for_the_current_period(world, log, now):
     assert [t["at_minor"] for t in progress["tiers"]] == [10_000_000, 12_000_000]
 
 
+def test_the_emc_progress_and_the_me_ledger_progress_are_the_same_figures(world, log, now):
+    # given payments by two MEs, a refund and a reversed payment in the current period
+    from ledger import ui_selectors
+
+    today = timezone.localdate(now)
+    log(amount="1000.00", occurred_at=now)
+    refunded = log(amount="300.00", occurred_at=now)
+    services.value_event_refund(actor=world.leader, original=refunded, amount="100.00", occurred_at=now)
+    reversed_payment = log(amount="777.00", occurred_at=now)
+    services.transaction_reverse(actor=world.admin, txn=reversed_payment.transaction, reason="duplicate")
+    # when the EMC's progress and the ME ledger's progress are computed
+    emc_view = selectors.progress_to_target(emc=world.emc, on=today)
+    (me_view,) = ui_selectors.me_contracts_and_progress(me=world.lead_me, on=today)
+    # then they agree on every figure
+    assert emc_view["value_minor"] == me_view["value_minor"] == 120000
+    assert emc_view["progress_pct"] == me_view["progress_pct"]
+    assert emc_view["tiers"] == me_view["tiers"]
+    assert (emc_view["period_start"], emc_view["period_end"]) == (
+        me_view["period_start"],
+        me_view["period_end"],
+    )
+    assert emc_view["series"][-1]["value_minor"] == 120000
+
+
 def test_me_ledger_rows_load_in_constant_queries(world, log, django_assert_num_queries):
     def count_queries(n):
         for _ in range(n):
