@@ -19,7 +19,7 @@ from ledger.models import (
     UserSignal,
     ValueEvent,
 )
-from orgs.models import EMC, Category, EMCNode, EMCParticipation, Microenterprise, Partner, Scenario, Solution
+from orgs.models import EMC, EMCNode, Microenterprise
 
 # --- balances ------------------------------------------------------------------------------
 
@@ -367,31 +367,6 @@ def me_emcs(*, me: Microenterprise, on: dt.date | None = None) -> QuerySet[EMC]:
         Q(left_on__isnull=True) | Q(left_on__gt=on)
     )
     return EMC.objects.filter(Q(lead_me=me) | Q(pk__in=seats.values("emc_id"))).distinct().order_by("code")
-
-
-def log_value_choices(*, me: Microenterprise, on: dt.date | None = None) -> dict:
-    """What the "log user value" form offers for one ME: its EMCs, their scenarios and
-    solutions, all categories, and the partners creditable in those EMCs (five queries)."""
-    on = on or timezone.localdate()
-    emcs = list(me_emcs(me=me, on=on))
-    emc_ids = [e.pk for e in emcs]
-    scenarios = list(Scenario.objects.filter(emcs__in=emc_ids).distinct().order_by("name"))
-    solutions = list(Solution.objects.filter(scenario__in=scenarios).order_by("name"))
-    covering = EMCParticipation.objects.filter(emc_id__in=emc_ids, started_on__lte=on).filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gt=on)
-    )
-    partners = list(
-        Partner.objects.filter(
-            pk__in=covering.values("partner_id"), state__in=Partner.CREDITABLE_STATES
-        ).order_by("name")
-    )
-    return {
-        "emcs": emcs,
-        "scenarios": scenarios,
-        "solutions": solutions,
-        "categories": list(Category.objects.order_by("name")),
-        "partners": partners,
-    }
 
 
 def value_event_by_key(*, user, key: str) -> ValueEvent | None:

@@ -20,7 +20,8 @@ from ledger import selectors
 from ledger.allocation import Rule
 from ledger.models import Account, AccountDay, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
 from ledger.money import currency_is_known, from_minor, to_minor
-from orgs.models import EMC, Category, EMCParticipation, Microenterprise, Partner, Scenario, Solution
+from orgs.models import EMC, Category, Microenterprise, Scenario, Solution
+from orgs.selectors import partners_creditable_in_emc
 
 # --- money and explanations ----------------------------------------------------------------
 
@@ -375,15 +376,9 @@ def log_form_choices(
     partners = []
     if emc is not None and contract is not None:
         shares = {s.partner_id: s.share_pct for s in contract.partner_shares.all()}
-        covering = EMCParticipation.objects.filter(emc=emc, started_on__lte=on).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gt=on)
-        )
         partners = list(
-            Partner.objects.filter(
-                pk__in=covering.values("partner_id"), state__in=Partner.CREDITABLE_STATES
-            ).order_by("name")
+            partners_creditable_in_emc(emc_id=emc.pk, on=on).filter(pk__in=shares).order_by("name")
         )
-        partners = [p for p in partners if p.pk in shares]
         for p in partners:
             p.share_pct = shares[p.pk]
     return {

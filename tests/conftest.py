@@ -10,7 +10,6 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from tests.factories import UserFactory
 
@@ -51,11 +50,6 @@ def user_with_role(db):
         return UserFactory(roles=[role] if role else [], **kwargs)
 
     return make
-
-
-@pytest.fixture
-def admin_user_(user_with_role):
-    return user_with_role("platform_admin", username="admin1")
 
 
 # --- a real Celery worker -------------------------------------------------------------------
@@ -154,8 +148,3 @@ def login(page):
         return page
 
     return do
-
-
-@pytest.fixture
-def on_postgres():
-    return connection.vendor == "postgresql"

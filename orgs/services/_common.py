@@ -56,16 +56,6 @@ def check_weight_total(weights: Iterable[Decimal], *, field: str) -> None:
         )
 
 
-def check_date_order(*, start: dt.date, end: dt.date, field: str, what: str) -> None:
-    if end < start:
-        raise ValidationError(
-            {
-                field: _("%(what)s cannot end (%(end)s) before it began (%(start)s).")
-                % {"what": what, "end": end, "start": start}
-            }
-        )
-
-
 def normalise(weights: dict, total: Decimal = WEIGHT_TOTAL) -> dict:
     """Scale {key: weight} to sum exactly to `total`; the rounding remainder goes to the largest
     weight (ties: the first key in sorted order), so the result is deterministic."""
