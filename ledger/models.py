@@ -115,14 +115,33 @@ class Transaction(models.Model):
 class Leg(models.Model):
     """One signed line of a transaction (debit > 0, credit < 0), with the rule that made it."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="legs")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="legs")
+    # References without per-row FK triggers (db_constraint=False): legs are the ledger's
+    # highest-volume rows (~8 per event), and PostgreSQL checks a FK with one lookup per row and
+    # column at commit, which cost more than everything else in a bulk import. On PostgreSQL the
+    # statement-level trigger `ledger_leg_checked` (migration 0006) checks all three references,
+    # and that the leg's currency is its account's, with one set-based query per INSERT/COPY;
+    # the referenced rows are never deleted (transactions are append-only, accounts and
+    # contracts refuse DELETE), so checking on insert is enough.
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="legs", db_constraint=False
+    )
+    # (account, effective_on) below serves lookups by account: no separate account index
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="legs", db_constraint=False, db_index=False
+    )
     currency = models.CharField(max_length=3)
     amount_minor = models.BigIntegerField()
     effective_on = models.DateField()
     rule = models.CharField(max_length=20)
+    # the transaction carries the contract too (and is indexed): none here
     contract = models.ForeignKey(
-        "Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     basis = models.JSONField(default=dict, blank=True)
 
@@ -360,8 +379,11 @@ class ValueEvent(models.Model):
         REFUND = "refund", _("Refund")
 
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PAYMENT)
-    me = models.ForeignKey(Microenterprise, on_delete=models.PROTECT, related_name="value_events")
-    emc = models.ForeignKey(EMC, on_delete=models.PROTECT, related_name="value_events")
+    # (me, occurred_on) and (emc, occurred_on) below serve lookups by ME and EMC
+    me = models.ForeignKey(
+        Microenterprise, on_delete=models.PROTECT, related_name="value_events", db_index=False
+    )
+    emc = models.ForeignKey(EMC, on_delete=models.PROTECT, related_name="value_events", db_index=False)
     scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="value_events")
     solution = models.ForeignKey(Solution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="value_events")
@@ -411,7 +433,10 @@ class ValueEvent(models.Model):
 
 
 class ValueEventPartner(models.Model):
-    event = models.ForeignKey(ValueEvent, on_delete=models.PROTECT, related_name="partner_links")
+    # the unique (event, partner) constraint's index serves lookups by event
+    event = models.ForeignKey(
+        ValueEvent, on_delete=models.PROTECT, related_name="partner_links", db_index=False
+    )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -254,3 +254,64 @@ def test_logged_events_partner_links_and_signals_cannot_be_changed_or_removed():
         world.partner.pk
     ]
     assert UserSignal.objects.get(pk=signal.pk).rating == 4
+
+
+# --- legs' references, checked per statement (migration 0006) --------------------------------
+
+
+def _insert_legs(cursor, rows):
+    """One multi-row INSERT: (transaction_id, account_id, currency, amount, contract_id)."""
+    cursor.execute(
+        "INSERT INTO ledger_leg (transaction_id, account_id, currency, amount_minor, effective_on, rule, "
+        "contract_id, basis) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, 'test', %s, '{}')"] * len(rows)),
+        [
+            v
+            for txn, account, currency, amount, contract in rows
+            for v in (txn, account, currency, amount, DAY, contract)
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("account", "account .* does not exist"),
+        ("transaction", "transaction .* does not exist"),
+        ("contract", "contract .* does not exist"),
+        ("currency", "in USD on account .* which is in CNY"),
+    ],
+)
+def test_a_leg_with_a_bad_reference_is_refused_even_among_good_ones(accounts, bad, message):
+    clearing, fee = accounts
+    # given a statement of many balanced legs where ONE leg is wrong in one way
+    with pytest.raises(DatabaseError, match=message), transaction.atomic(), connection.cursor() as cursor:
+        txn_ids = [_insert_transaction(cursor) for _ in range(20)]
+        rows = []
+        for txn_id in txn_ids:
+            rows += [(txn_id, clearing.pk, "CNY", 100, None), (txn_id, fee.pk, "CNY", -100, None)]
+        missing = 10**12
+        txn_id = txn_ids[13]
+        rows[27] = {
+            "account": (txn_id, missing, "CNY", 100, None),
+            "transaction": (missing, clearing.pk, "CNY", 100, None),
+            "contract": (txn_id, clearing.pk, "CNY", 100, missing),
+            "currency": (txn_id, clearing.pk, "USD", 100, None),
+        }[bad]
+        _insert_legs(cursor, rows)
+    # then nothing was written
+    assert Transaction.objects.count() == 0 and Leg.objects.count() == 0
+
+
+def test_accounts_and_contracts_cannot_be_deleted(accounts):
+    from tests.ledger.factories import world_build
+
+    clearing, _fee = accounts
+    world = world_build()
+    for table, pk in (("ledger_account", clearing.pk), ("ledger_contract", world.contract.pk)):
+        with (
+            pytest.raises(DatabaseError, match="never deleted"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+    assert Account.objects.filter(pk=clearing.pk).exists()
