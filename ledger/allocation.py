@@ -88,6 +88,26 @@ def _int_weights(weights: tuple) -> tuple[list, int]:
     return int_weights, sum(w for _, w in int_weights)
 
 
+def _apportion(total: int, int_weights: Sequence[tuple[Hashable, int]], int_sum: int) -> list[tuple]:
+    """Largest remainder over integer weights (int_sum > 0, total > 0): [(key, amount, bonus_unit)]
+    in the order of `int_weights`."""
+    floors = []
+    remainders = []
+    left = total
+    for key, w in int_weights:
+        q, r = divmod(total * w, int_sum)
+        floors.append(q)
+        left -= q
+        remainders.append((-r, key))
+    if not left:
+        return [(key, q, 0) for (key, _w), q in zip(int_weights, floors)]
+    remainders.sort()  # largest remainder first, ties to the lower key
+    bonus = {key for _r, key in remainders[:left]}
+    return [
+        (key, q + 1, 1) if key in bonus else (key, q, 0) for (key, _w), q in zip(int_weights, floors)
+    ]
+
+
 def largest_remainder(total: int, weights: Sequence[tuple[Hashable, int | Decimal]]) -> dict:
     """Apportion `total` (≥ 0) over `weights` (key, weight ≥ 0) exactly.
 
@@ -101,18 +121,113 @@ def largest_remainder(total: int, weights: Sequence[tuple[Hashable, int | Decima
     int_weights, int_sum = _int_weights(tuple(weights))
     if int_sum <= 0:
         raise ValueError("weights must sum to more than zero")
-    floors = {}
-    remainders = []
-    for key, w in int_weights:
-        q, r = divmod(total * w, int_sum)
-        floors[key] = q
-        remainders.append((-r, key))
-    left = total - sum(floors.values())
-    remainders.sort(key=lambda item: (item[0], item[1]))
-    bonus = {key for _, key in remainders[:left]}
-    return {
-        key: (floors[key] + (1 if key in bonus else 0), 1 if key in bonus else 0) for key, _ in int_weights
-    }
+    return {key: (amount, bonus) for key, amount, bonus in _apportion(total, int_weights, int_sum)}
+
+
+class PaymentSplitter:
+    """The payment rule of one contract's terms, prepared once and applied to many payments
+    (`split`): each percentage as an exact integer fraction plus its basis text, the node shares
+    as integer weights. `split_payment` is this for one payment; the posting engine keeps one per
+    contract (terms.Terms.splitter), so an import does no Decimal work per event."""
+
+    def __init__(
+        self,
+        *,
+        fee_pct: Decimal,
+        partner_pcts: dict[int, Decimal],
+        holdback_pct: Decimal,
+        node_pcts: Sequence[tuple[int, Decimal]],
+        emc_id: int,
+    ):
+        self.fee_pct = fee_pct
+        self.partner_pcts = partner_pcts
+        self.emc_id = emc_id
+        self.fee = (*_pct_fraction(fee_pct), _pct(fee_pct))
+        self.holdback = (*_pct_fraction(holdback_pct), _pct(holdback_pct))
+        node_pcts = sorted(node_pcts)
+        self.nodes_error = (
+            "node shares must sum to 100%"
+            if node_pcts and sum(Decimal(p) for _, p in node_pcts) != HUNDRED
+            else None
+        )
+        self.node_weights, self.node_sum = _int_weights(tuple(node_pcts)) if node_pcts else ([], 0)
+        self.node_rates = {me_id: _pct(pct) for me_id, pct in node_pcts}
+        self._partner_sets: dict[tuple, tuple[list, str | None]] = {}
+
+    def _partners(self, partner_ids: tuple[int, ...]) -> tuple[list, str | None]:
+        """The partners that took part as sorted (id, num, den, rate text), and whether fee and
+        their shares exceed 100% (prepared once per set of partners)."""
+        prepared = self._partner_sets.get(partner_ids)
+        if prepared is None:
+            pcts = sorted((pid, self.partner_pcts[pid]) for pid in partner_ids)
+            total_pct = Decimal(self.fee_pct) + sum((Decimal(p) for _, p in pcts), Decimal(0))
+            error = "fee and partner shares exceed 100%" if total_pct > HUNDRED else None
+            prepared = ([(pid, *_pct_fraction(pct), _pct(pct)) for pid, pct in pcts], error)
+            self._partner_sets[partner_ids] = prepared
+        return prepared
+
+    def split(self, amount_minor: int, partner_ids: Sequence[int] = ()) -> list[Part]:
+        """Split a payment by the prepared terms (`partner_ids`: the partners that took part);
+        see the module docstring for the rule."""
+        if amount_minor <= 0:
+            raise ValueError("a payment is positive")
+        partners, error = self._partners(tuple(partner_ids))
+        if error:
+            raise ValueError(error)
+        if self.nodes_error:
+            raise ValueError(self.nodes_error)
+        parts = [
+            Part(("clearing", None), amount_minor, Rule.USER_PAYMENT, {"amount_minor": amount_minor}),
+        ]
+        num, den, rate = self.fee
+        fee = amount_minor * num // den
+        if fee:
+            parts.append(
+                Part(("platform", None), -fee, Rule.PLATFORM_FEE, {"rate_pct": rate, "base_minor": amount_minor})
+            )
+        remainder = amount_minor - fee
+        for partner_id, num, den, rate in partners:
+            share = amount_minor * num // den
+            remainder -= share
+            if share:
+                parts.append(
+                    Part(
+                        ("partner", partner_id),
+                        -share,
+                        Rule.PARTNER_SHARE,
+                        {"rate_pct": rate, "base_minor": amount_minor},
+                    )
+                )
+        num, den, rate = self.holdback
+        holdback = remainder * num // den
+        if holdback:
+            parts.append(
+                Part(
+                    ("emc_holdback", self.emc_id),
+                    -holdback,
+                    Rule.HOLDBACK,
+                    {"rate_pct": rate, "base_minor": remainder},
+                )
+            )
+        distributable = remainder - holdback
+        if not distributable:
+            return parts
+        if not self.node_weights:
+            raise ValueError("no node shares to distribute the remainder to")
+        if self.node_sum <= 0:
+            raise ValueError("weights must sum to more than zero")
+        rates = self.node_rates
+        for me_id, amount, bonus in _apportion(distributable, self.node_weights, self.node_sum):
+            if amount:
+                parts.append(
+                    Part(
+                        ("me", me_id),
+                        -amount,
+                        Rule.NODE_SHARE,
+                        {"rate_pct": rates[me_id], "base_minor": distributable, "remainder_units": bonus},
+                    )
+                )
+        return parts
 
 
 def split_payment(
@@ -125,65 +240,14 @@ def split_payment(
     emc_id: int,
 ) -> list[Part]:
     """Split a payment by the contract terms; see the module docstring for the rule."""
-    if amount_minor <= 0:
-        raise ValueError("a payment is positive")
-    total_pct = Decimal(fee_pct) + sum((Decimal(p) for _, p in partner_pcts), Decimal(0))
-    if total_pct > HUNDRED:
-        raise ValueError("fee and partner shares exceed 100%")
-    if node_pcts and sum(Decimal(p) for _, p in node_pcts) != HUNDRED:
-        raise ValueError("node shares must sum to 100%")
-    parts = [
-        Part(("clearing", None), amount_minor, Rule.USER_PAYMENT, {"amount_minor": amount_minor}),
-    ]
-    fee = floor_pct(amount_minor, fee_pct)
-    if fee:
-        parts.append(
-            Part(
-                ("platform", None),
-                -fee,
-                Rule.PLATFORM_FEE,
-                {"rate_pct": _pct(fee_pct), "base_minor": amount_minor},
-            )
-        )
-    remainder = amount_minor - fee
-    for partner_id, pct in sorted(partner_pcts):
-        share = floor_pct(amount_minor, pct)
-        remainder -= share
-        if share:
-            parts.append(
-                Part(
-                    ("partner", partner_id),
-                    -share,
-                    Rule.PARTNER_SHARE,
-                    {"rate_pct": _pct(pct), "base_minor": amount_minor},
-                )
-            )
-    holdback = floor_pct(remainder, holdback_pct)
-    if holdback:
-        parts.append(
-            Part(
-                ("emc_holdback", emc_id),
-                -holdback,
-                Rule.HOLDBACK,
-                {"rate_pct": _pct(holdback_pct), "base_minor": remainder},
-            )
-        )
-    distributable = remainder - holdback
-    if distributable and not node_pcts:
-        raise ValueError("no node shares to distribute the remainder to")
-    shares = largest_remainder(distributable, list(node_pcts))
-    for me_id, pct in sorted(node_pcts):
-        amount, bonus = shares[me_id]
-        if amount:
-            parts.append(
-                Part(
-                    ("me", me_id),
-                    -amount,
-                    Rule.NODE_SHARE,
-                    {"rate_pct": _pct(pct), "base_minor": distributable, "remainder_units": bonus},
-                )
-            )
-    return parts
+    splitter = PaymentSplitter(
+        fee_pct=fee_pct,
+        partner_pcts=dict(partner_pcts),
+        holdback_pct=holdback_pct,
+        node_pcts=node_pcts,
+        emc_id=emc_id,
+    )
+    return splitter.split(amount_minor, tuple(pid for pid, _ in partner_pcts))
 
 
 def split_refund(

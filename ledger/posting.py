@@ -373,14 +373,8 @@ def _validate(
             if i in errors:
                 continue
             try:
-                parts = allocation.split_payment(
-                    amount_minor=s.amount_minor,
-                    fee_pct=terms.fee_pct,
-                    partner_pcts=[(p, terms.partner_pcts[p]) for p in s.partner_ids],
-                    holdback_pct=terms.holdback_pct,
-                    node_pcts=terms.node_pcts,
-                    emc_id=s.emc_id,
-                )
+                # allocation.split_payment, with the terms prepared once per contract
+                parts = terms.splitter.split(s.amount_minor, s.partner_ids)
             except ValueError as exc:  # terms the split cannot apply: a clear error, never a 500
                 err(i, "emc", _bad_terms_message(terms, ctx, exc))
                 continue

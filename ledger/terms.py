@@ -4,7 +4,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
+from ledger.allocation import PaymentSplitter
 from ledger.models import Contract, ContractNodeShare, ContractPartnerShare
 
 
@@ -19,6 +21,17 @@ class Terms:
     holdback_pct: Decimal
     partner_pcts: dict[int, Decimal]
     node_pcts: tuple[tuple[int, Decimal], ...]
+
+    @cached_property
+    def splitter(self) -> PaymentSplitter:
+        """The payment rule of these terms, prepared once for all the payments they split."""
+        return PaymentSplitter(
+            fee_pct=self.fee_pct,
+            partner_pcts=self.partner_pcts,
+            holdback_pct=self.holdback_pct,
+            node_pcts=self.node_pcts,
+            emc_id=self.emc_id,
+        )
 
 
 def terms_load(*, emc_ids: set[int], until: dt.date) -> dict[int, list[Terms]]:

@@ -139,3 +139,121 @@ def test_random_refund_sequences_never_over_refund_and_end_at_zero():
 def test_refund_larger_than_what_remains_is_refused():
     with pytest.raises(ValueError):
         split_refund(refund_minor=11, debit_target="c", remaining=[("a", 10, Rule.NODE_SHARE)])
+
+
+# --- the prepared splitter (PaymentSplitter, _apportion) against the rule written out plainly ---
+
+
+def _reference_largest_remainder(total, weights):
+    """Hamilton's method with exact fractions, straight from the module docstring."""
+    from fractions import Fraction
+
+    if total == 0 or not weights:
+        return {key: (0, 0) for key, _ in weights}
+    weight_sum = sum(Fraction(w) for _, w in weights)
+    quotas = {key: Fraction(total) * Fraction(w) / weight_sum for key, w in weights}
+    floors = {key: q.numerator // q.denominator for key, q in quotas.items()}
+    left = total - sum(floors.values())
+    order = sorted(quotas, key=lambda key: (-(quotas[key] - floors[key]), key))
+    bonus = set(order[:left])
+    return {key: (floors[key] + (key in bonus), int(key in bonus)) for key in quotas}
+
+
+def _reference_split_payment(*, amount_minor, fee_pct, partner_pcts, holdback_pct, node_pcts, emc_id):
+    """The rule of the module docstring, one Decimal/Fraction step at a time (no preparation)."""
+    from fractions import Fraction
+
+    def floor_of(amount, pct):
+        exact = Fraction(amount) * Fraction(pct) / 100
+        return exact.numerator // exact.denominator
+
+    def text(pct):
+        return f"{D(pct):.4f}"
+
+    if amount_minor <= 0:
+        raise ValueError("a payment is positive")
+    if D(fee_pct) + sum((D(p) for _, p in partner_pcts), D(0)) > 100:
+        raise ValueError("fee and partner shares exceed 100%")
+    if node_pcts and sum(D(p) for _, p in node_pcts) != 100:
+        raise ValueError("node shares must sum to 100%")
+    parts = [(("clearing", None), amount_minor, Rule.USER_PAYMENT, {"amount_minor": amount_minor})]
+    fee = floor_of(amount_minor, fee_pct)
+    if fee:
+        parts.append(
+            (("platform", None), -fee, Rule.PLATFORM_FEE, {"rate_pct": text(fee_pct), "base_minor": amount_minor})
+        )
+    remainder = amount_minor - fee
+    for pid, pct in sorted(partner_pcts):
+        share = floor_of(amount_minor, pct)
+        remainder -= share
+        if share:
+            parts.append(
+                (("partner", pid), -share, Rule.PARTNER_SHARE, {"rate_pct": text(pct), "base_minor": amount_minor})
+            )
+    holdback = floor_of(remainder, holdback_pct)
+    if holdback:
+        parts.append(
+            (("emc_holdback", emc_id), -holdback, Rule.HOLDBACK, {"rate_pct": text(holdback_pct), "base_minor": remainder})
+        )
+    distributable = remainder - holdback
+    if distributable and not node_pcts:
+        raise ValueError("no node shares to distribute the remainder to")
+    shares = _reference_largest_remainder(distributable, list(node_pcts))
+    for me_id, pct in sorted(node_pcts):
+        amount, bonus = shares[me_id]
+        if amount:
+            basis = {"rate_pct": text(pct), "base_minor": distributable, "remainder_units": bonus}
+            parts.append((("me", me_id), -amount, Rule.NODE_SHARE, basis))
+    return parts
+
+
+def test_largest_remainder_equals_the_plain_rule():
+    rng = random.Random(99)
+    for _ in range(3000):
+        n = rng.randint(1, 7)
+        keys = rng.sample(range(1, 40), n)
+        if rng.random() < 0.5:
+            weights = [(k, rng.randint(0, 50)) for k in keys]
+        else:
+            weights = [(k, D(rng.randint(0, 500000)) / D(10) ** rng.randint(0, 4)) for k in keys]
+        if sum(w for _, w in weights) <= 0:
+            continue
+        total = rng.choice([0, 1, 2, n - 1, n, n + 1, rng.randint(1, 1000), rng.randint(1, 10**12)])
+        assert largest_remainder(total, weights) == _reference_largest_remainder(total, weights)
+
+
+def test_split_payment_and_a_reused_splitter_equal_the_plain_rule():
+    """The prepared splitter (as the posting engine keeps one per contract) gives exactly the
+    parts, bases and errors of the rule applied afresh to each payment."""
+    from ledger.allocation import PaymentSplitter
+
+    rng = random.Random(4242)
+    for _ in range(300):
+        fee, partners, nodes, holdback = _random_terms(rng)
+        if rng.random() < 0.05:
+            nodes = nodes[:-1]  # shares no longer sum to 100%: refused
+        if rng.random() < 0.05:
+            nodes = []
+        if rng.random() < 0.05:
+            fee = D("95.5")  # with partners: more than 100%, refused
+        splitter = PaymentSplitter(
+            fee_pct=fee, partner_pcts=dict(partners), holdback_pct=holdback, node_pcts=nodes, emc_id=5
+        )
+        for _ in range(20):
+            chosen = rng.sample(partners, rng.randint(0, len(partners)))
+            amount = rng.choice([-1, 0, 1, 2, 3, 99, 101, rng.randint(1, 10**6), rng.randint(1, 10**13)])
+            terms = dict(fee_pct=fee, partner_pcts=chosen, holdback_pct=holdback, node_pcts=nodes, emc_id=5)
+            try:
+                expected = _reference_split_payment(amount_minor=amount, **terms)
+            except ValueError as exc:
+                with pytest.raises(ValueError, match=str(exc)):
+                    split_payment(amount_minor=amount, **terms)
+                with pytest.raises(ValueError, match=str(exc)):
+                    splitter.split(amount, tuple(pid for pid, _ in chosen))
+                continue
+            for parts in (
+                split_payment(amount_minor=amount, **terms),
+                splitter.split(amount, tuple(pid for pid, _ in chosen)),
+            ):
+                assert [(p.target, p.amount_minor, p.rule, p.basis) for p in parts] == expected
+                assert [list(p.basis) for p in parts] == [list(e[3]) for e in expected]  # key order
