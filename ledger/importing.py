@@ -37,6 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.errors import ConflictError
 from ledger.models import ImportBatch, Source, UserSignal, ValueEvent
@@ -47,6 +48,7 @@ from orgs.audit import audit_record
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 
 CHUNK = 5000  # rows per engine call: bounded memory, ~10 set-based queries per chunk
+STOPPED_MESSAGE = gettext_lazy("The import stopped unexpectedly; nothing was posted. Upload the file again.")
 
 EVENT_COLUMNS = [
     "kind",
@@ -389,8 +391,13 @@ def _engine_errors(report: _Report, errors: dict, lines: list[int]) -> None:
                 report.add(lines[index], FIELD_COLUMN.get(name, name), message)
 
 
-def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
-    """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction)."""
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+def _run(batch: ImportBatch, actor, *, write: bool, progress=_no_progress) -> tuple[int, _Report]:
+    """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction).
+    `progress(rows done, rows in all)` is called once per chunk."""
     report = _Report()
     rows = _open_rows(batch)
     _line, header = next(rows)
@@ -424,8 +431,10 @@ def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
     res.resolve()
     now = timezone.now()
     writing = write and not report.rows
+    progress(0, n_rows)
     if batch.kind == ImportBatch.Kind.SIGNALS:
-        _run_signals(batch, actor, res, report, now, writing)
+        _run_signals(batch, actor, res, report, now, writing, lambda line: progress(line - 1, n_rows))
+        progress(n_rows, n_rows)
         return n_rows, report
 
     referenced_lines = {res.refs[r] for r in res.all_original_refs if r in res.refs}
@@ -462,6 +471,7 @@ def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
             for local, event_id in enumerate(event_ids):
                 if chunk_lines[local] in referenced_lines:
                     posted[offset + local] = event_id
+        progress(chunk_lines[-1] - 1, n_rows)
         chunk_specs.clear()
         chunk_lines.clear()
 
@@ -479,6 +489,7 @@ def _run(batch: ImportBatch, actor, *, write: bool) -> tuple[int, _Report]:
             flush()
     if chunk_specs:
         flush()
+    progress(n_rows, n_rows)
     return n_rows, report
 
 
@@ -487,7 +498,7 @@ def _skip_header(rows):
     return rows
 
 
-def _run_signals(batch, actor, res, report, now, writing) -> None:
+def _run_signals(batch, actor, res, report, now, writing, line_done) -> None:
     specs, lines = [], []
 
     def flush():
@@ -498,6 +509,7 @@ def _run_signals(batch, actor, res, report, now, writing) -> None:
             writing = False
         if writing:
             user_signals_post(specs=specs, actor=actor, source=Source.CSV, now=now)
+        line_done(lines[-1])
         specs.clear()
         lines.clear()
 
@@ -530,7 +542,7 @@ def _finish_failed(batch: ImportBatch, actor, n_rows: int, report: _Report, *, i
     return batch
 
 
-def _post(batch: ImportBatch, actor) -> ImportBatch:
+def _post(batch: ImportBatch, actor, progress=_no_progress) -> ImportBatch:
     """Validate and write the whole file in ONE DB transaction; on any error write nothing."""
     is_new = batch.pk is None
     n_rows, report = 0, _Report()
@@ -539,7 +551,7 @@ def _post(batch: ImportBatch, actor) -> ImportBatch:
             if is_new:
                 batch.status = ImportBatch.Status.POSTED
                 batch.save()
-            n_rows, report = _run(batch, actor, write=True)
+            n_rows, report = _run(batch, actor, write=True, progress=progress)
             if report.rows:
                 raise _Failed
             batch.status = ImportBatch.Status.POSTED
@@ -554,43 +566,86 @@ def _post(batch: ImportBatch, actor) -> ImportBatch:
         return _finish_failed(batch, actor, n_rows, report, is_new=is_new)
 
 
+def _stored(*, actor, kind: str, upload, filename: str, status: str) -> ImportBatch:
+    """An unsaved batch with the upload stored in MEDIA_ROOT."""
+    if kind not in ImportBatch.Kind.values:
+        raise ValidationError({"kind": _("Use events or signals.")})
+    batch = ImportBatch(kind=kind, filename=filename[:255], status=status, created_by=actor)
+    batch.file.save(filename, upload, save=False)
+    return batch
+
+
 def import_batch_create(*, actor, kind: str, upload, filename: str, commit: bool = True) -> ImportBatch:
     """Store and validate an uploaded CSV whole; with `commit`, post it all-or-nothing.
 
     Returns the batch: `posted`, `validated` (commit=False and no errors) or `failed` with its
     row-by-row error report. Nothing reaches the ledger unless every row is valid.
     """
-    if kind not in ImportBatch.Kind.values:
-        raise ValidationError({"kind": _("Use events or signals.")})
-    batch = ImportBatch(
-        kind=kind, filename=filename[:255], status=ImportBatch.Status.VALIDATED, created_by=actor
+    batch = _stored(
+        actor=actor, kind=kind, upload=upload, filename=filename, status=ImportBatch.Status.VALIDATED
     )
-    batch.file.save(filename, upload, save=False)
     if commit:
         return _post(batch, actor)
-    # validate only, inside a transaction that is always rolled back: the engine locks the
-    # stored payments that refunds reference (select_for_update needs a transaction), and a
-    # preview must never leave anything behind
+    return import_batch_validate(batch=batch)
+
+
+def import_batch_store(*, actor, kind: str, upload, filename: str) -> ImportBatch:
+    """Store an upload as a batch to validate in the background (status `validating`)."""
+    batch = _stored(
+        actor=actor, kind=kind, upload=upload, filename=filename, status=ImportBatch.Status.VALIDATING
+    )
     with transaction.atomic():
-        n_rows, report = _run(batch, actor, write=False)
+        batch.save()
+        audit_record(actor=actor, action="ledger.import_queued", target=batch, changes={})
+    return batch
+
+
+def import_batch_validate(*, batch: ImportBatch, progress=_no_progress) -> ImportBatch:
+    """Validate a stored file whole without writing to the ledger: the batch (saved or not)
+    ends `validated`, or `failed` with its error report."""
+    actor = batch.created_by
+    # inside a transaction that is always rolled back: the engine locks the stored payments
+    # that refunds reference (select_for_update needs a transaction), and a preview must never
+    # leave anything behind
+    with transaction.atomic():
+        n_rows, report = _run(batch, actor, write=False, progress=progress)
         transaction.set_rollback(True)
     if report.rows:
-        return _finish_failed(batch, actor, n_rows, report, is_new=True)
+        return _finish_failed(batch, actor, n_rows, report, is_new=batch.pk is None)
     batch.rows = n_rows
+    batch.status = ImportBatch.Status.VALIDATED
     with transaction.atomic():
         batch.save()
         audit_record(actor=actor, action="ledger.import_validated", target=batch, changes={"rows": n_rows})
     return batch
 
 
+def lock_for_posting(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Lock a batch (in the caller's transaction) that `actor` may post now, or raise 409."""
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.VALIDATED:
+        raise ConflictError(
+            _("Only a validated import can be posted; this one is %(s)s.")
+            % {"s": locked.get_status_display()}
+        )
+    if locked.created_by_id != getattr(actor, "pk", None):
+        raise ConflictError(_("Only the person who uploaded an import can post it."))
+    return locked
+
+
 def import_batch_post(*, actor, batch: ImportBatch) -> ImportBatch:
     """Post a validated batch, validating it again (the organization may have changed)."""
     with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != ImportBatch.Status.VALIDATED:
-            raise ConflictError(
-                _("Only a validated import can be posted; this one is %(s)s.") % {"s": locked.status}
-            )
-        if locked.created_by_id != getattr(actor, "pk", None):
-            raise ConflictError(_("Only the person who uploaded an import can post it."))
-        return _post(locked, actor)
+        return _post(lock_for_posting(actor=actor, batch=batch), actor)
+
+
+def import_batch_post_now(*, batch: ImportBatch, progress=_no_progress) -> ImportBatch:
+    """Post a batch that `ledger.import_jobs` marked `posting` (the background task)."""
+    return _post(batch, batch.created_by, progress=progress)
+
+
+def import_batch_fail(*, batch: ImportBatch, message) -> ImportBatch:
+    """End a batch in progress as `failed` with one message (nothing was posted)."""
+    report = _Report()
+    report.add(1, "", message)
+    return _finish_failed(batch, batch.created_by, batch.rows, report, is_new=False)

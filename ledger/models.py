@@ -346,9 +346,13 @@ class ImportBatch(models.Model):
         SIGNALS = "signals", _("User signals")
 
     class Status(models.TextChoices):
+        VALIDATING = "validating", _("Validating")  # a background task is validating it
         VALIDATED = "validated", _("Validated")
+        POSTING = "posting", _("Posting")  # a background task is posting it
         FAILED = "failed", _("Failed")
         POSTED = "posted", _("Posted")
+
+    IN_PROGRESS = (Status.VALIDATING, Status.POSTING)
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     filename = models.CharField(max_length=255)

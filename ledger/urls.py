@@ -18,6 +18,7 @@ urlpatterns = [
     path("import/", imports.import_upload, name="import"),
     path("import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("import/<int:pk>/post/", imports.import_post, name="import-post"),
+    path("import/<int:pk>/progress/", imports.import_progress, name="import-progress"),
     path("import/<int:pk>/errors.csv", imports.import_errors_csv, name="import-errors"),
     path("import/sample/<slug:kind>.csv", imports.import_sample, name="import-sample"),
 ]

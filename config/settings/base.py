@@ -193,8 +193,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Cache (idempotency locks, health) ------------------------------------------------------
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# --- Cache (import progress, health) -------------------------------------------------------
+# With Redis, the web processes and the workers share it (a worker's import progress is read by
+# the page that polls it); without, each process has its own memory (tasks run in-process).
+_redis = env("REDIS_URL", default="")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis,
+        "KEY_PREFIX": "rh",
+    }
+    if _redis
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# CSV imports with more rows than this run as a background task with a progress bar; smaller
+# ones are validated and posted within the request.
+LEDGER_IMPORT_INLINE_ROWS = env.int("LEDGER_IMPORT_INLINE_ROWS", default=5000)
 
 LOGGING = {
     "version": 1,

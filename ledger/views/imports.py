@@ -1,4 +1,7 @@
-"""CSV import: upload, validated whole; a preview with "Post all" or the row-by-row errors."""
+"""CSV import: upload, validated whole; a preview with "Post all" or the row-by-row errors.
+
+Files of more than settings.LEDGER_IMPORT_INLINE_ROWS rows are validated and posted by
+background tasks (ledger.import_jobs); their page shows a progress bar until they finish."""
 
 import time
 from pathlib import Path
@@ -9,9 +12,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from config.web import paginate, rule_required
-from ledger import importing, selectors, ui_selectors
+from ledger import import_jobs, importing, selectors, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
 from ledger.models import ImportBatch
 
@@ -37,18 +41,28 @@ def import_upload(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             started = time.monotonic()
+            rows = import_jobs.rows_estimate(upload)
             try:
-                batch = importing.import_batch_create(
-                    actor=request.user,
-                    kind=form.cleaned_data["kind"],
-                    upload=upload,
-                    filename=upload.name,
-                    commit=False,
-                )
+                if import_jobs.runs_in_background(rows):
+                    batch = import_jobs.import_validate_queue(
+                        actor=request.user,
+                        kind=form.cleaned_data["kind"],
+                        upload=upload,
+                        filename=upload.name,
+                    )
+                else:
+                    batch = importing.import_batch_create(
+                        actor=request.user,
+                        kind=form.cleaned_data["kind"],
+                        upload=upload,
+                        filename=upload.name,
+                        commit=False,
+                    )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                _timing(request, _("Validated"), batch, time.monotonic() - started)
+                if batch.status not in ImportBatch.IN_PROGRESS:
+                    _timing(request, _("Validated"), batch, time.monotonic() - started)
                 return redirect("ledger:import-detail", pk=batch.pk)
     page, query = paginate(request, selectors.import_batches_visible(user=request.user), per_page=20)
     return render(
@@ -88,7 +102,23 @@ def import_detail(request, pk):
             "n_errors": n_errors,
             "can_post": batch.status == ImportBatch.Status.VALIDATED
             and batch.created_by_id == request.user.pk,
+            "progress": import_jobs.progress_get(batch.pk)
+            if batch.status in ImportBatch.IN_PROGRESS
+            else None,
         },
+    )
+
+
+@rule_required("ledger.view")
+def import_progress(request, pk):
+    """The progress bar of a batch in progress (polled by htmx); once it is done, reload the page."""
+    batch = _batch_or_404(request, pk)
+    if batch.status not in ImportBatch.IN_PROGRESS:
+        return HttpResponseClientRefresh()
+    return render(
+        request,
+        "ledger/_import_progress.html",
+        {"batch": batch, "progress": import_jobs.progress_get(batch.pk)},
     )
 
 
@@ -100,13 +130,16 @@ def import_post(request, pk):
         raise PermissionDenied
     started = time.monotonic()
     try:
-        batch = importing.import_batch_post(actor=request.user, batch=batch)
+        if import_jobs.runs_in_background(batch.rows):
+            batch = import_jobs.import_post_queue(actor=request.user, batch=batch)
+        else:
+            batch = importing.import_batch_post(actor=request.user, batch=batch)
     except ValidationError as exc:  # e.g. already posted (a second click)
         messages.warning(request, " ".join(exc.messages))
         return redirect("ledger:import-detail", pk=pk)
     if batch.status == ImportBatch.Status.POSTED:
         _timing(request, _("Posted"), batch, time.monotonic() - started)
-    else:
+    elif batch.status == ImportBatch.Status.FAILED:  # (in progress: the page shows the progress)
         messages.error(request, _("Nothing was posted: the file no longer validates (see the errors)."))
     return redirect("ledger:import-detail", pk=batch.pk)
 
