@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -498,7 +499,32 @@ def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
 
 
 # one encoder for every leg (json.dumps with options builds a new encoder per call)
-_basis_json = json.JSONEncoder(separators=(",", ":")).encode
+_json_encode = json.JSONEncoder(separators=(",", ":")).encode
+_JSON_TEXT_CACHE = 4096
+_json_texts: dict[str, str] = {}  # basis keys and string values (rates, rules) -> their JSON
+
+
+def _json_text(value: str) -> str:
+    text = _json_texts.get(value)
+    if text is None:
+        text = encode_basestring_ascii(value)  # what _json_encode does with a string
+        if len(_json_texts) < _JSON_TEXT_CACHE:
+            _json_texts[value] = text
+    return text
+
+
+def basis_json(basis: dict) -> str:
+    """`basis` as compact JSON, the same text `_json_encode` makes. Every basis is a flat dict
+    of string keys and int or string values: those are written here (~3x faster, it counts at
+    ~8 legs per event); anything else goes to the json encoder."""
+    items = []
+    for key, value in basis.items():
+        kind = type(value)
+        if type(key) is not str or (kind is not int and kind is not str):  # bool is not int here
+            return _json_encode(basis)
+        items.append(f"{_json_text(key)}:{value if kind is int else _json_text(value)}")
+    return "{" + ",".join(items) + "}"
+
 
 LEG_COLUMNS = [
     "transaction_id",
@@ -536,21 +562,38 @@ def _copy_field(value: str) -> str:
     return value
 
 
+class _CopyTexts(dict):
+    """value -> its COPY text, made once per value: None -> \\N, a date -> ISO 8601, anything
+    else its escaped str (a batch has a few currencies, rules, days and contracts)."""
+
+    def __missing__(self, value) -> str:
+        if value is None:
+            text = COPY_NULL
+        elif isinstance(value, dt.date):
+            text = value.isoformat()
+        else:
+            text = _copy_field(str(value))
+        self[value] = text
+        return text
+
+
+def _leg_lines(legs: list[LegRow]):
+    """COPY text lines of legs. Every value is a number, a date, a code constant (currency,
+    rule) or JSON made by us, escaped all the same."""
+    texts = _CopyTexts()
+    for leg in legs:
+        yield (
+            f"{leg.transaction_id}\t{leg.account_id}\t{texts[leg.currency]}\t{leg.amount_minor}\t"
+            f"{texts[leg.effective_on]}\t{texts[leg.rule]}\t{texts[leg.contract_id]}\t"
+            f"{_copy_field(basis_json(leg.basis))}\n"
+        )
+
+
 def legs_write(legs: list[LegRow]) -> None:
     """Insert legs and add them to the daily rollups (the one way legs are written)."""
     if bulk.is_postgres() and len(legs) >= bulk.COPY_MIN_ROWS:
-        # large batches (imports): COPY text lines formatted here; every value is a number, a
-        # date, a code constant (currency, rule) or JSON made by us, escaped all the same
-        bulk.copy_text(
-            Leg._meta.db_table,
-            LEG_COLUMNS,
-            [
-                f"{leg.transaction_id}\t{leg.account_id}\t{_copy_field(leg.currency)}\t{leg.amount_minor}\t"
-                f"{leg.effective_on.isoformat()}\t{_copy_field(leg.rule)}\t"
-                f"{COPY_NULL if leg.contract_id is None else leg.contract_id}\t{_copy_field(_basis_json(leg.basis))}\n"
-                for leg in legs
-            ],
-        )
+        # large batches (imports): COPY text lines, streamed (formatted while PostgreSQL reads)
+        bulk.copy_text(Leg._meta.db_table, LEG_COLUMNS, _leg_lines(legs))
     else:
         _legs_insert(legs)
     _rollup_add(legs)
@@ -569,7 +612,7 @@ def _legs_insert(legs: list[LegRow]) -> None:
                 leg.effective_on,
                 leg.rule,
                 leg.contract_id,
-                _basis_json(leg.basis),
+                basis_json(leg.basis),
             )
             for leg in legs
         ],
@@ -580,12 +623,15 @@ def _rollup_add(legs: list[LegRow]) -> None:
     rollup: dict[tuple[int, dt.date, int], list[int]] = {}
     for leg in legs:
         key = (leg.account_id, leg.effective_on, leg.transaction_id % ROLLUP_SLOTS)
-        agg = rollup.setdefault(key, [0, 0, 0, 0])
-        agg[0] += leg.amount_minor
-        if leg.amount_minor > 0:
-            agg[1] += leg.amount_minor
+        agg = rollup.get(key)
+        if agg is None:
+            agg = rollup[key] = [0, 0, 0, 0]
+        amount = leg.amount_minor
+        agg[0] += amount
+        if amount > 0:
+            agg[1] += amount
         else:
-            agg[2] += -leg.amount_minor
+            agg[2] -= amount
         agg[3] += 1
     accountday_upsert(rollup)
 
