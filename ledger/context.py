@@ -37,8 +37,9 @@ def user_ref_error(value: str) -> str | None:
     return None
 
 
-def local_date(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
+def local_date(moment: dt.datetime, tz: dt.tzinfo | None = None) -> dt.date:
+    """The day of `moment` in `tz` (default: the current time zone; a batch passes it once)."""
+    return timezone.localtime(moment, tz).date()
 
 
 def occurred_at_error(moment, *, now: dt.datetime) -> str | None:

@@ -281,8 +281,11 @@ def _validate(
             setattr(s, name, value)
         s.partner_ids = partners
 
+    tz = timezone.get_current_timezone()
     days = {
-        i: local_date(s.occurred_at) for i, s in enumerate(specs) if isinstance(s.occurred_at, dt.datetime)
+        i: local_date(s.occurred_at, tz)
+        for i, s in enumerate(specs)
+        if isinstance(s.occurred_at, dt.datetime)
     }
     dates = list(days.values())
     ctx: OrgContext
@@ -500,17 +503,19 @@ def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
 
 # one encoder for every leg (json.dumps with options builds a new encoder per call)
 _json_encode = json.JSONEncoder(separators=(",", ":")).encode
-_JSON_TEXT_CACHE = 4096
-_json_texts: dict[str, str] = {}  # basis keys and string values (rates, rules) -> their JSON
 
 
-def _json_text(value: str) -> str:
-    text = _json_texts.get(value)
-    if text is None:
+class _JsonTexts(dict):
+    """Basis keys and string values (rates, rules) -> their JSON text, made once."""
+
+    def __missing__(self, value: str) -> str:
         text = encode_basestring_ascii(value)  # what _json_encode does with a string
-        if len(_json_texts) < _JSON_TEXT_CACHE:
-            _json_texts[value] = text
-    return text
+        if len(self) < 4096:
+            self[value] = text
+        return text
+
+
+_json_text = _JsonTexts()
 
 
 def basis_json(basis: dict) -> str:
@@ -522,7 +527,7 @@ def basis_json(basis: dict) -> str:
         kind = type(value)
         if type(key) is not str or (kind is not int and kind is not str):  # bool is not int here
             return _json_encode(basis)
-        items.append(f"{_json_text(key)}:{value if kind is int else _json_text(value)}")
+        items.append(f"{_json_text[key]}:{value if kind is int else _json_text[value]}")
     return "{" + ",".join(items) + "}"
 
 
