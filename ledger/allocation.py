@@ -100,11 +100,12 @@ def _apportion(total: int, int_weights: Sequence[tuple[Hashable, int]], int_sum:
         left -= q
         remainders.append((-r, key))
     if not left:
-        return [(key, q, 0) for (key, _w), q in zip(int_weights, floors)]
+        return [(key, q, 0) for (key, _w), q in zip(int_weights, floors, strict=True)]
     remainders.sort()  # largest remainder first, ties to the lower key
     bonus = {key for _r, key in remainders[:left]}
     return [
-        (key, q + 1, 1) if key in bonus else (key, q, 0) for (key, _w), q in zip(int_weights, floors)
+        (key, q + 1, 1) if key in bonus else (key, q, 0)
+        for (key, _w), q in zip(int_weights, floors, strict=True)
     ]
 
 
@@ -183,7 +184,12 @@ class PaymentSplitter:
         fee = amount_minor * num // den
         if fee:
             parts.append(
-                Part(("platform", None), -fee, Rule.PLATFORM_FEE, {"rate_pct": rate, "base_minor": amount_minor})
+                Part(
+                    ("platform", None),
+                    -fee,
+                    Rule.PLATFORM_FEE,
+                    {"rate_pct": rate, "base_minor": amount_minor},
+                )
             )
         remainder = amount_minor - fee
         for partner_id, num, den, rate in partners:

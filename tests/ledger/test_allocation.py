@@ -180,7 +180,12 @@ def _reference_split_payment(*, amount_minor, fee_pct, partner_pcts, holdback_pc
     fee = floor_of(amount_minor, fee_pct)
     if fee:
         parts.append(
-            (("platform", None), -fee, Rule.PLATFORM_FEE, {"rate_pct": text(fee_pct), "base_minor": amount_minor})
+            (
+                ("platform", None),
+                -fee,
+                Rule.PLATFORM_FEE,
+                {"rate_pct": text(fee_pct), "base_minor": amount_minor},
+            )
         )
     remainder = amount_minor - fee
     for pid, pct in sorted(partner_pcts):
@@ -188,12 +193,22 @@ def _reference_split_payment(*, amount_minor, fee_pct, partner_pcts, holdback_pc
         remainder -= share
         if share:
             parts.append(
-                (("partner", pid), -share, Rule.PARTNER_SHARE, {"rate_pct": text(pct), "base_minor": amount_minor})
+                (
+                    ("partner", pid),
+                    -share,
+                    Rule.PARTNER_SHARE,
+                    {"rate_pct": text(pct), "base_minor": amount_minor},
+                )
             )
     holdback = floor_of(remainder, holdback_pct)
     if holdback:
         parts.append(
-            (("emc_holdback", emc_id), -holdback, Rule.HOLDBACK, {"rate_pct": text(holdback_pct), "base_minor": remainder})
+            (
+                ("emc_holdback", emc_id),
+                -holdback,
+                Rule.HOLDBACK,
+                {"rate_pct": text(holdback_pct), "base_minor": remainder},
+            )
         )
     distributable = remainder - holdback
     if distributable and not node_pcts:
@@ -242,7 +257,13 @@ def test_split_payment_and_a_reused_splitter_equal_the_plain_rule():
         for _ in range(20):
             chosen = rng.sample(partners, rng.randint(0, len(partners)))
             amount = rng.choice([-1, 0, 1, 2, 3, 99, 101, rng.randint(1, 10**6), rng.randint(1, 10**13)])
-            terms = dict(fee_pct=fee, partner_pcts=chosen, holdback_pct=holdback, node_pcts=nodes, emc_id=5)
+            terms = {
+                "fee_pct": fee,
+                "partner_pcts": chosen,
+                "holdback_pct": holdback,
+                "node_pcts": nodes,
+                "emc_id": 5,
+            }
             try:
                 expected = _reference_split_payment(amount_minor=amount, **terms)
             except ValueError as exc:
