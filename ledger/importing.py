@@ -25,12 +25,15 @@ Columns of an events file (header names; order free):
 Columns of a signals file: kind (rating|co_creation|story|ownership), ref, me_code, emc_code,
   scenario_code, solution_code, user_ref, occurred_at, rating, expectation, co_creation_kind,
   products_owned, related_purchase, note.
-Samples: ledger/samples/value_events.csv, ledger/samples/user_signals.csv.
+Samples: ledger/samples/value_events.csv, ledger/samples/user_signals.csv (fit the demo
+ecosystem; `sample_csv` serves them with recent dates).
 """
 
 import csv
+import datetime as dt
 import io
 from collections import defaultdict
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -104,6 +107,28 @@ CODE_MODELS = {
     "category_code": Category,
 }
 TRUE, FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
+
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLE_FILES = {ImportBatch.Kind.EVENTS: "value_events.csv", ImportBatch.Kind.SIGNALS: "user_signals.csv"}
+
+
+def sample_csv(kind: str, *, now=None) -> str:
+    """A sample file with its dates moved together, by whole days, so the latest is a day ago:
+    with the dates as written it would age past the back-dating window (LEDGER_BACKDATE_DAYS)
+    and fail. Times of day, offsets and the order of the rows stay as written."""
+    with open(SAMPLES / SAMPLE_FILES[kind], encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    moments = [dt.datetime.fromisoformat(row["occurred_at"]) for row in rows]
+    shift = dt.timedelta(days=((now or timezone.now()) - dt.timedelta(days=1) - max(moments)).days)
+    for row, moment in zip(rows, moments, strict=True):
+        row["occurred_at"] = (moment + shift).isoformat()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 class _Failed(Exception):

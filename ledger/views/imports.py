@@ -4,11 +4,10 @@ Files of more than settings.LEDGER_IMPORT_INLINE_ROWS rows are validated and pos
 background tasks (ledger.import_jobs); their page shows a progress bar until they finish."""
 
 import time
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,9 +17,6 @@ from config.web import paginate, rule_required
 from ledger import import_jobs, importing, selectors, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
 from ledger.models import ImportBatch
-
-SAMPLES = Path(importing.__file__).resolve().parent / "samples"
-SAMPLE_FILES = {"events": "value_events.csv", "signals": "user_signals.csv"}
 
 
 def _timing(request, verb: str, batch: ImportBatch, seconds: float) -> None:
@@ -74,7 +70,7 @@ def import_upload(request):
             "query": query,
             "event_columns": importing.EVENT_COLUMNS,
             "signal_columns": importing.SIGNAL_COLUMNS,
-            "samples": {k: (SAMPLES / v).exists() for k, v in SAMPLE_FILES.items()},
+            "samples": {k: (importing.SAMPLES / v).exists() for k, v in importing.SAMPLE_FILES.items()},
         },
         status=status,
     )
@@ -156,9 +152,8 @@ def import_errors_csv(request, pk):
 
 @rule_required("ledger.view")
 def import_sample(request, kind):
-    name = SAMPLE_FILES.get(kind)
-    if name is None or not (SAMPLES / name).exists():
+    if kind not in importing.SAMPLE_FILES:
         raise Http404
-    return FileResponse(
-        open(SAMPLES / name, "rb"), as_attachment=True, filename=name, content_type="text/csv"
-    )
+    response = HttpResponse(importing.sample_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{importing.SAMPLE_FILES[kind]}"'
+    return response
