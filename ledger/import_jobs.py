@@ -62,7 +62,9 @@ def import_validate_queue(*, actor, kind: str, upload, filename: str) -> ImportB
     from ledger.tasks import import_validate
 
     with transaction.atomic():
-        batch = importing.import_batch_store(actor=actor, kind=kind, upload=upload, filename=filename)
+        batch = importing.import_batch_store(
+            actor=actor, kind=kind, upload=upload, filename=filename, rows=rows_estimate(upload)
+        )
         transaction.on_commit(lambda: import_validate.delay(batch.pk))
     return batch
 

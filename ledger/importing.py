@@ -616,11 +616,13 @@ def import_batch_create(*, actor, kind: str, upload, filename: str, commit: bool
     return import_batch_validate(batch=batch)
 
 
-def import_batch_store(*, actor, kind: str, upload, filename: str) -> ImportBatch:
-    """Store an upload as a batch to validate in the background (status `validating`)."""
+def import_batch_store(*, actor, kind: str, upload, filename: str, rows: int = 0) -> ImportBatch:
+    """Store an upload as a batch to validate in the background (status `validating`); `rows`
+    is shown until validation counts them."""
     batch = _stored(
         actor=actor, kind=kind, upload=upload, filename=filename, status=ImportBatch.Status.VALIDATING
     )
+    batch.rows = rows
     with transaction.atomic():
         batch.save()
         audit_record(actor=actor, action="ledger.import_queued", target=batch, changes={})

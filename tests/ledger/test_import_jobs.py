@@ -83,7 +83,7 @@ def test_while_a_batch_is_in_progress_its_page_shows_a_polling_progress_bar(clie
     # given a queued batch no worker has picked up yet (the commit hook never runs here)
     client.post(reverse("ledger:import"), {"kind": "events", "file": _upload(_rows(world, now, 5))})
     batch = ImportBatch.objects.get()
-    assert batch.status == ImportBatch.Status.VALIDATING
+    assert batch.status == ImportBatch.Status.VALIDATING and batch.rows == 5  # estimated until counted
     page = client.get(reverse("ledger:import-detail", args=[batch.pk]))
     assert b'data-testid="import-progress"' in page.content and b"post-all" not in page.content
     # when a worker reports progress, the polled fragment shows it
