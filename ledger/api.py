@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse as django_reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import HasRulePermission
-from ledger import importing, posting, selectors, serializers, services
+from ledger import import_jobs, importing, posting, selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor, to_minor
@@ -339,15 +340,36 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return ImportBatch.objects.none()
         return selectors.import_batches_visible(user=self.request.user)
 
+    def _accepted(self, request, batch) -> Response:
+        """202: a background task validates (and posts) the batch; poll its Location."""
+        location = request.build_absolute_uri(django_reverse("api-import-detail", args=[batch.pk]))
+        body = serializers.ImportBatchSerializer(batch).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
     @extend_schema(
         request=serializers.ImportInSerializer,
-        responses={201: serializers.ImportBatchSerializer, 400: serializers.ImportBatchSerializer},
+        responses={
+            201: serializers.ImportBatchSerializer,
+            202: serializers.ImportBatchSerializer,
+            400: serializers.ImportBatchSerializer,
+        },
         parameters=[IDEMPOTENCY_PARAM],
+        description="Files of more than LEDGER_IMPORT_INLINE_ROWS rows are answered 202 at once "
+        "with the batch `validating` (or `posting` with commit) and a Location to poll.",
     )
     @idempotent
     def create(self, request):
         data = _valid(serializers.ImportInSerializer, request)
         upload = data["file"]
+        if import_jobs.runs_in_background(import_jobs.rows_estimate(upload)):
+            batch = import_jobs.import_queue(
+                actor=request.user,
+                kind=data["kind"],
+                upload=upload,
+                filename=upload.name,
+                commit=data["commit"],
+            )
+            return self._accepted(request, batch)
         batch = importing.import_batch_create(
             actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
         )
@@ -358,12 +380,17 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=None, responses={200: serializers.ImportBatchSerializer}, parameters=[IDEMPOTENCY_PARAM]
+        request=None,
+        responses={200: serializers.ImportBatchSerializer, 202: serializers.ImportBatchSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
     )
     @action(detail=True, methods=["post"])
     @idempotent
     def post(self, request, pk=None):
-        batch = importing.import_batch_post(actor=request.user, batch=self.get_object())
+        batch = self.get_object()
+        if import_jobs.runs_in_background(batch.rows):
+            return self._accepted(request, import_jobs.import_post_queue(actor=request.user, batch=batch))
+        batch = importing.import_batch_post(actor=request.user, batch=batch)
         code = status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK
         return Response(serializers.ImportBatchSerializer(batch).data, status=code)
 

@@ -2,7 +2,8 @@
 
 A file of more than `settings.LEDGER_IMPORT_INLINE_ROWS` rows (counted by its line breaks) is
 stored with status `validating` and validated by the task `ledger.import_validate`; posting it
-sets `posting` and runs `ledger.import_post`. Both tasks are safe to run twice (a redelivered
+sets `posting` and runs `ledger.import_post` (the API may also ask for both at once: stored as
+`posting`, validated and posted by `ledger.import_post`). Both tasks are safe to run twice (a redelivered
 task finds the batch no longer in progress, or re-runs a posting that rolled back) and never
 leave a batch in progress: an unexpected error fails it, with nothing posted. Progress (rows
 done of the total, by phase) goes to the cache, which the web processes and the workers share
@@ -10,13 +11,18 @@ through Redis; without a broker the tasks run in-process and the page shows the 
 Smaller files keep the request-bound path of `ledger.importing`, which is just as all-or-nothing.
 """
 
+import datetime as dt
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from ledger import importing
 from ledger.models import ImportBatch
 
+log = logging.getLogger(__name__)
 PROGRESS_TTL = 6 * 3600
 
 
@@ -57,15 +63,35 @@ def progress_get(batch_id: int) -> dict | None:
     return state
 
 
-def import_validate_queue(*, actor, kind: str, upload, filename: str) -> ImportBatch:
-    """Store the file as a `validating` batch and queue its validation (after this commits)."""
-    from ledger.tasks import import_validate
+def _send(task, batch_id: int) -> None:
+    """Queue a batch's task (after the commit that stored its state). If it cannot be queued
+    (the broker is down) or, run in-process, fails, the batch fails: never left in progress."""
+    cache.delete(_key(batch_id))  # no progress left over from an earlier phase
+    try:
+        task.delay(batch_id)
+    except Exception:
+        log.exception("import %s: task %s could not run", batch_id, task.name)
+        importing.import_batch_fail(batch=ImportBatch(pk=batch_id), message=importing.STOPPED_MESSAGE)
 
+
+def import_queue(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:
+    """Store the file as a batch and queue its validation (`validating`), or with `commit` its
+    validation and posting at once (`posting`, all rows or none); the task starts after this
+    commits."""
+    from ledger.tasks import import_post, import_validate
+
+    status = ImportBatch.Status.POSTING if commit else ImportBatch.Status.VALIDATING
+    task = import_post if commit else import_validate
     with transaction.atomic():
         batch = importing.import_batch_store(
-            actor=actor, kind=kind, upload=upload, filename=filename, rows=rows_estimate(upload)
+            actor=actor,
+            kind=kind,
+            upload=upload,
+            filename=filename,
+            rows=rows_estimate(upload),
+            status=status,
         )
-        transaction.on_commit(lambda: import_validate.delay(batch.pk))
+        transaction.on_commit(lambda: _send(task, batch.pk))
     return batch
 
 
@@ -76,6 +102,21 @@ def import_post_queue(*, actor, batch: ImportBatch) -> ImportBatch:
     with transaction.atomic():
         locked = importing.lock_for_posting(actor=actor, batch=batch)
         locked.status = ImportBatch.Status.POSTING
-        locked.save(update_fields=["status"])
-        transaction.on_commit(lambda: import_post.delay(locked.pk))
+        locked.queued_at = timezone.now()
+        locked.save(update_fields=["status", "queued_at"])
+        transaction.on_commit(lambda: _send(import_post, locked.pk))
     return locked
+
+
+def stale_imports_fail(*, now=None) -> int:
+    """Fail the batches whose task was queued more than LEDGER_IMPORT_STALE_HOURS ago and has
+    not finished: the worker died, was killed at the time limit, or never took the task. A
+    posting either committed whole (then the batch is `posted`) or not at all, so nothing was
+    posted for them. Returns how many were failed."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.LEDGER_IMPORT_STALE_HOURS)
+    stale = ImportBatch.objects.filter(status__in=ImportBatch.IN_PROGRESS, queued_at__lt=cutoff)
+    failed = 0
+    for batch in stale.only("pk"):
+        if importing.import_batch_fail(batch=batch, message=importing.STOPPED_MESSAGE).status == "failed":
+            failed += 1
+    return failed

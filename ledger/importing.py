@@ -616,13 +616,16 @@ def import_batch_create(*, actor, kind: str, upload, filename: str, commit: bool
     return import_batch_validate(batch=batch)
 
 
-def import_batch_store(*, actor, kind: str, upload, filename: str, rows: int = 0) -> ImportBatch:
-    """Store an upload as a batch to validate in the background (status `validating`); `rows`
-    is shown until validation counts them."""
-    batch = _stored(
-        actor=actor, kind=kind, upload=upload, filename=filename, status=ImportBatch.Status.VALIDATING
-    )
+def import_batch_store(
+    *, actor, kind: str, upload, filename: str, rows: int = 0, status: str = ImportBatch.Status.VALIDATING
+) -> ImportBatch:
+    """Store an upload as a batch for a background task (status `validating`, or `posting` to
+    validate and post it at once); `rows` is shown until validation counts them."""
+    if status not in ImportBatch.IN_PROGRESS:
+        raise ValueError(f"a stored batch waits for a task: {status!r}")
+    batch = _stored(actor=actor, kind=kind, upload=upload, filename=filename, status=status)
     batch.rows = rows
+    batch.queued_at = timezone.now()
     with transaction.atomic():
         batch.save()
         audit_record(actor=actor, action="ledger.import_queued", target=batch, changes={})
@@ -630,8 +633,9 @@ def import_batch_store(*, actor, kind: str, upload, filename: str, rows: int = 0
 
 
 def import_batch_validate(*, batch: ImportBatch, progress=_no_progress) -> ImportBatch:
-    """Validate a stored file whole without writing to the ledger: the batch (saved or not)
-    ends `validated`, or `failed` with its error report."""
+    """Validate a stored file whole without writing to the ledger: the batch ends `validated`,
+    or `failed` with its error report. A saved batch (a background task's) must still be
+    `validating` when the result is saved; otherwise it is returned as it is."""
     actor = batch.created_by
     # inside a transaction that is always rolled back: the engine locks the stored payments
     # that refunds reference (select_for_update needs a transaction), and a preview must never
@@ -639,11 +643,15 @@ def import_batch_validate(*, batch: ImportBatch, progress=_no_progress) -> Impor
     with transaction.atomic():
         n_rows, report = _run(batch, actor, write=False, progress=progress)
         transaction.set_rollback(True)
-    if report.rows:
-        return _finish_failed(batch, actor, n_rows, report, is_new=batch.pk is None)
-    batch.rows = n_rows
-    batch.status = ImportBatch.Status.VALIDATED
     with transaction.atomic():
+        if batch.pk is not None:
+            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if batch.status != ImportBatch.Status.VALIDATING:
+                return batch  # finished by another delivery of the task, or failed meanwhile
+        if report.rows:
+            return _finish_failed(batch, actor, n_rows, report, is_new=batch.pk is None)
+        batch.rows = n_rows
+        batch.status = ImportBatch.Status.VALIDATED
         batch.save()
         audit_record(actor=actor, action="ledger.import_validated", target=batch, changes={"rows": n_rows})
     return batch
@@ -669,12 +677,22 @@ def import_batch_post(*, actor, batch: ImportBatch) -> ImportBatch:
 
 
 def import_batch_post_now(*, batch: ImportBatch, progress=_no_progress) -> ImportBatch:
-    """Post a batch that `ledger.import_jobs` marked `posting` (the background task)."""
-    return _post(batch, batch.created_by, progress=progress)
+    """Post a batch that `ledger.import_jobs` marked `posting` (the background task). The batch
+    stays locked while it posts, so a second delivery of the task waits, then finds it done."""
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != ImportBatch.Status.POSTING:
+            return locked
+        return _post(locked, locked.created_by, progress=progress)
 
 
 def import_batch_fail(*, batch: ImportBatch, message) -> ImportBatch:
-    """End a batch in progress as `failed` with one message (nothing was posted)."""
-    report = _Report()
-    report.add(1, "", message)
-    return _finish_failed(batch, batch.created_by, batch.rows, report, is_new=False)
+    """End a batch still in progress as `failed` with one message (nothing was posted); a batch
+    that has finished meanwhile is left as it is."""
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status not in ImportBatch.IN_PROGRESS:
+            return locked
+        report = _Report()
+        report.add(1, "", message)
+        return _finish_failed(locked, locked.created_by, locked.rows, report, is_new=False)

@@ -3,8 +3,10 @@
 Serializers parse and render only; every rule lives in ledger.services / ledger.posting.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ledger import import_jobs
 from ledger.models import (
     Account,
     Contract,
@@ -325,10 +327,37 @@ class ImportInSerializer(serializers.Serializer):
     commit = serializers.BooleanField(default=True, help_text="False: validate only (status validated).")
 
 
+class ImportProgressSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=["validating", "posting"])
+    done = serializers.IntegerField(help_text="Rows done.")
+    total = serializers.IntegerField(help_text="Rows in the file.")
+    percent = serializers.IntegerField()
+
+
 class ImportBatchSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField(
+        help_text="While a background task validates or posts the batch: how far it got (null "
+        "before it starts and once it is done)."
+    )
+
     class Meta:
         model = ImportBatch
-        fields = ["id", "kind", "filename", "rows", "status", "errors", "created_at", "posted_at"]
+        fields = [
+            "id",
+            "kind",
+            "filename",
+            "rows",
+            "status",
+            "errors",
+            "created_at",
+            "queued_at",
+            "posted_at",
+            "progress",
+        ]
+
+    @extend_schema_field(ImportProgressSerializer(allow_null=True))
+    def get_progress(self, batch) -> dict | None:
+        return import_jobs.progress_get(batch.pk) if batch.status in ImportBatch.IN_PROGRESS else None
 
 
 # --- value events in batches (POST /api/value-events/batch/) -------------------------------

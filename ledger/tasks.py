@@ -33,3 +33,9 @@ def import_validate(batch_id: int) -> str:
 def import_post(batch_id: int) -> str:
     """Post a `posting` batch all-or-nothing; it ends `posted` or `failed`."""
     return _run(batch_id, ImportBatch.Status.POSTING, importing.import_batch_post_now, "posting")
+
+
+@shared_task(name="ledger.import_sweep")
+def import_sweep() -> int:
+    """Fail imports whose task never finished (see import_jobs.stale_imports_fail)."""
+    return import_jobs.stale_imports_fail()

@@ -191,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
         "options": {"expires": 6 * 3600},
     },
+    "import-sweep": {
+        "task": "ledger.import_sweep",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 15 * 60},
+    },
 }
 
 # --- Cache (import progress, health) -------------------------------------------------------
@@ -210,6 +215,9 @@ CACHES = {
 # CSV imports with more rows than this run as a background task with a progress bar; smaller
 # ones are validated and posted within the request.
 LEDGER_IMPORT_INLINE_ROWS = env.int("LEDGER_IMPORT_INLINE_ROWS", default=5000)
+# a background import not finished this long after its task was queued is failed (the sweep
+# runs every 15 minutes): long enough for a queue busy with the nightly pipeline
+LEDGER_IMPORT_STALE_HOURS = env.int("LEDGER_IMPORT_STALE_HOURS", default=6)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,8 @@ lookups and 1.3 of its 3.4 seconds of database time. This migration:
 import django.db.models.deletion
 from django.db import migrations, models
 
+from ledger.migrations._postgres import postgres_sql
+
 FORWARD = r"""
 CREATE OR REPLACE FUNCTION ledger_check_new_legs() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -130,18 +132,6 @@ CREATE TRIGGER ledger_leg_same_db_transaction
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(BACKWARD)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0005_events_append_only"),
@@ -213,5 +203,5 @@ class Migration(migrations.Migration):
                 to="ledger.valueevent",
             ),
         ),
-        migrations.RunPython(forward, backward),
+        postgres_sql(FORWARD, BACKWARD),
     ]

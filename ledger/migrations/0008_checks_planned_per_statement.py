@@ -23,6 +23,8 @@ import re
 
 from django.db import migrations
 
+from ledger.migrations._postgres import postgres_sql
+
 FORWARD = r"""
 CREATE OR REPLACE FUNCTION ledger_check_transaction_balanced() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -128,20 +130,16 @@ def _function(migration: str, name: str) -> str:
     return re.search(rf"CREATE OR REPLACE FUNCTION {name}\(\).*?END \$\$;", module.FORWARD, re.S).group(0)
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(FORWARD)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(_function("0004_incremental_balance_check", "ledger_check_transaction_balanced"))
-            cursor.execute(_function("0006_leg_references_checked_per_statement", "ledger_check_new_legs"))
+def _previous_definitions() -> str:
+    return "\n".join(
+        [
+            _function("0004_incremental_balance_check", "ledger_check_transaction_balanced"),
+            _function("0006_leg_references_checked_per_statement", "ledger_check_new_legs"),
+        ]
+    )
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0007_import_batch_in_progress")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgres_sql(FORWARD, _previous_definitions)]

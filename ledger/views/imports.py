@@ -40,7 +40,7 @@ def import_upload(request):
             rows = import_jobs.rows_estimate(upload)
             try:
                 if import_jobs.runs_in_background(rows):
-                    batch = import_jobs.import_validate_queue(
+                    batch = import_jobs.import_queue(
                         actor=request.user,
                         kind=form.cleaned_data["kind"],
                         upload=upload,

@@ -1,14 +1,18 @@
 """Large CSV imports run in the background with progress; small ones stay in the request."""
 
 import csv
+import datetime as dt
 import io
 import time
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from ledger import import_jobs, selectors, tasks
+from ledger import import_jobs, importing, selectors, tasks
 from ledger.importing import EVENT_COLUMNS, STOPPED_MESSAGE
 from ledger.models import ImportBatch, ValueEvent
 from tests.ledger.test_importing import _row
@@ -115,7 +119,7 @@ def test_a_bad_large_file_fails_in_the_background_and_writes_nothing(
 def test_a_redelivered_task_does_nothing_and_an_unexpected_error_fails_the_batch(
     world, now, background, monkeypatch
 ):
-    batch = import_jobs.import_validate_queue(
+    batch = import_jobs.import_queue(
         actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename="big.csv"
     )
     # a task that finds the batch no longer in progress (done by an earlier delivery) does nothing
@@ -127,6 +131,104 @@ def test_a_redelivered_task_does_nothing_and_an_unexpected_error_fails_the_batch
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.FAILED and str(STOPPED_MESSAGE) in batch.error_report
     assert ValueEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_second_delivery_of_the_post_task_does_not_post_twice(world, now, background):
+    # given a validated batch queued for posting, and a second delivery of the same task that
+    # read the batch before the first finished
+    batch = import_jobs.import_queue(
+        actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename="big.csv"
+    )
+    tasks.import_validate(batch.pk)
+    batch.refresh_from_db()
+    import_jobs.import_post_queue(actor=world.leader, batch=batch)
+    stale = ImportBatch.objects.get(pk=batch.pk)
+    assert stale.status == ImportBatch.Status.POSTING
+    # when both run, one after the other
+    assert importing.import_batch_post_now(batch=ImportBatch.objects.get(pk=batch.pk)).status == "posted"
+    assert importing.import_batch_post_now(batch=stale).status == "posted"
+    # then the rows are posted once, and a late failure report cannot undo "posted"
+    assert ValueEvent.objects.filter(import_batch=batch).count() == 5
+    assert importing.import_batch_fail(batch=stale, message="late").status == "posted"
+
+
+@pytest.mark.django_db
+def test_imports_whose_task_never_finished_are_failed_by_the_sweep(world, now, background, settings):
+    settings.LEDGER_IMPORT_STALE_HOURS = 6
+    old, recent = (
+        import_jobs.import_queue(
+            actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename=f
+        )
+        for f in ("old.csv", "recent.csv")
+    )
+    ImportBatch.objects.filter(pk=old.pk).update(queued_at=timezone.now() - dt.timedelta(hours=7))
+    assert tasks.import_sweep() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == ImportBatch.Status.FAILED and str(STOPPED_MESSAGE) in old.error_report
+    assert recent.status == ImportBatch.Status.VALIDATING
+    # and a task delivered after the sweep does nothing
+    assert tasks.import_validate(old.pk) == ImportBatch.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_when_the_task_cannot_be_queued_the_batch_fails_and_its_page_says_so(
+    client, world, now, background, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.import_validate, "delay", broker_down)
+    client.force_login(world.leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("ledger:import"), {"kind": "events", "file": _upload(_rows(world, now, 5))}
+        )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.status == ImportBatch.Status.FAILED
+    assert str(STOPPED_MESSAGE) in client.get(response.url).content.decode()
+
+
+@pytest.mark.django_db
+def test_posting_starts_its_progress_from_zero(world, now, background, django_capture_on_commit_callbacks):
+    batch = import_jobs.import_queue(
+        actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename="big.csv"
+    )
+    tasks.import_validate(batch.pk)
+    assert import_jobs.progress_get(batch.pk)["percent"] == 100
+    batch.refresh_from_db()
+    queued = []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        import_jobs.import_post_queue(actor=world.leader, batch=batch)
+    # once posting is queued, validation's 100% is gone before the task reports anything
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tasks.import_post, "delay", queued.append)
+        for callback in callbacks:
+            callback()
+    assert queued == [batch.pk] and import_jobs.progress_get(batch.pk) is None
+
+
+@pytest.mark.django_db
+def test_the_api_answers_202_for_a_large_file_and_a_task_validates_and_posts_it(
+    world, now, background, django_capture_on_commit_callbacks
+):
+    api = APIClient()
+    api.force_authenticate(world.leader)
+    upload = _upload(_rows(world, now, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/imports/",
+            {"kind": "events", "file": upload, "commit": "true"},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+    assert response.status_code == 202, response.content
+    assert response.data["status"] == ImportBatch.Status.POSTING and response.data["rows"] == 5
+    # the Location answers with the finished batch
+    done = api.get(response["Location"])
+    assert done.status_code == 200 and done.data["status"] == "posted" and done.data["progress"] is None
+    assert ValueEvent.objects.filter(import_batch_id=response.data["id"]).count() == 5
 
 
 @pytest.mark.worker

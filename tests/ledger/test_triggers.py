@@ -315,3 +315,25 @@ def test_accounts_and_contracts_cannot_be_deleted(accounts):
         ):
             cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
     assert Account.objects.filter(pk=clearing.pk).exists()
+
+
+def test_an_account_keeps_its_currency_and_id_and_a_contract_its_id(accounts):
+    from tests.ledger.factories import world_build
+
+    clearing, _fee = accounts
+    world = world_build()
+    for sql, pk in (
+        ("UPDATE ledger_account SET currency = 'USD' WHERE id = %s", clearing.pk),
+        ("UPDATE ledger_account SET id = id + 1000 WHERE id = %s", clearing.pk),
+        ("UPDATE ledger_contract SET id = id + 1000 WHERE id = %s", world.contract.pk),
+    ):
+        with (
+            pytest.raises(DatabaseError, match="keep their id"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(sql, [pk])
+    # other fields stay editable
+    Account.objects.filter(pk=clearing.pk).update(name="User-payments clearing (CNY)")
+    clearing.refresh_from_db()
+    assert clearing.currency == "CNY" and clearing.name == "User-payments clearing (CNY)"
