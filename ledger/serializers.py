@@ -54,6 +54,12 @@ class ValueEventInSerializer(serializers.Serializer):
 class RefundInSerializer(serializers.Serializer):
     original = serializers.PrimaryKeyRelatedField(queryset=ValueEvent.objects.all())
     amount = serializers.CharField(max_length=40)
+    currency = serializers.CharField(
+        max_length=3,
+        required=False,
+        help_text="Optional: the payment's currency, stated to guard against a mix-up; another "
+        "currency is refused, never converted.",
+    )
     occurred_at = serializers.DateTimeField()
     user_ref = serializers.CharField(max_length=64, required=False)
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

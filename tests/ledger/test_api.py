@@ -175,6 +175,14 @@ def test_refund_then_over_refund(api, world, now):
     assert again.status_code == 400 and "amount" in again.json()["errors"]
 
 
+def test_a_refund_stated_in_another_currency_is_refused_not_converted(api, world, now):
+    event_id = post(api, "/api/value-events/", payload(world, now)).json()["id"]
+    body = {"original": event_id, "amount": "10.00", "occurred_at": now.isoformat()}
+    wrong = post(api, "/api/refunds/", {**body, "currency": "USD"})
+    assert wrong.status_code == 400 and "CNY" in wrong.json()["errors"]["currency"][0]
+    assert post(api, "/api/refunds/", {**body, "currency": "CNY"}).status_code == 201
+
+
 def test_reversal_via_the_api(world, now, log):
     event = log()
     finance = UserFactory(roles=["finance"])
