@@ -117,6 +117,9 @@ def stale_imports_fail(*, now=None) -> int:
     stale = ImportBatch.objects.filter(status__in=ImportBatch.IN_PROGRESS, queued_at__lt=cutoff)
     failed = 0
     for batch in stale.only("pk"):
-        if importing.import_batch_fail(batch=batch, message=importing.STOPPED_MESSAGE).status == "failed":
+        if (
+            importing.import_batch_fail(batch=batch, message=importing.STOPPED_MESSAGE).status
+            == ImportBatch.Status.FAILED
+        ):
             failed += 1
     return failed
