@@ -337,3 +337,33 @@ def test_an_account_keeps_its_currency_and_id_and_a_contract_its_id(accounts):
     Account.objects.filter(pk=clearing.pk).update(name="User-payments clearing (CNY)")
     clearing.refresh_from_db()
     assert clearing.currency == "CNY" and clearing.name == "User-payments clearing (CNY)"
+
+
+def test_legs_written_by_copy_are_checked_like_inserts(accounts):
+    from ledger import bulk
+
+    clearing, fee = accounts
+    columns = ["transaction_id", "account_id", "currency", "amount_minor", "effective_on", "rule", "basis"]
+
+    def line(txn_id, account_id, amount):
+        return f"{txn_id}\t{account_id}\tCNY\t{amount}\t{DAY.isoformat()}\ttest\t{{}}\n"
+
+    # given 600 balanced transactions whose legs go in by COPY (the import's path), one of them
+    # on an account that does not exist
+    with pytest.raises(DatabaseError, match=r"account .* does not exist"), transaction.atomic():
+        with connection.cursor() as cursor:
+            txn_ids = [_insert_transaction(cursor) for _ in range(600)]
+        lines = [line(t, clearing.pk, 100) for t in txn_ids] + [line(t, fee.pk, -100) for t in txn_ids]
+        lines[777] = line(txn_ids[177], 10**12, -100)
+        bulk.copy_text("ledger_leg", columns, lines)
+    assert Transaction.objects.count() == 0 and Leg.objects.count() == 0
+    # and the same rows with the right account commit
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            txn_ids = [_insert_transaction(cursor) for _ in range(600)]
+        bulk.copy_text(
+            "ledger_leg",
+            columns,
+            [line(t, clearing.pk, 100) for t in txn_ids] + [line(t, fee.pk, -100) for t in txn_ids],
+        )
+    assert Leg.objects.count() == 1200
