@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import HasRulePermission
-from ledger import import_jobs, importing, posting, selectors, serializers, services
+from ledger import import_jobs, posting, selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor, to_minor
@@ -361,18 +361,11 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = _valid(serializers.ImportInSerializer, request)
         upload = data["file"]
-        if import_jobs.runs_in_background(import_jobs.rows_estimate(upload)):
-            batch = import_jobs.import_queue(
-                actor=request.user,
-                kind=data["kind"],
-                upload=upload,
-                filename=upload.name,
-                commit=data["commit"],
-            )
-            return self._accepted(request, batch)
-        batch = importing.import_batch_create(
+        batch = import_jobs.import_start(
             actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
         )
+        if batch.status in ImportBatch.IN_PROGRESS:
+            return self._accepted(request, batch)
         body = serializers.ImportBatchSerializer(batch).data
         if batch.status == batch.Status.FAILED:
             body["error_report_url"] = request.build_absolute_uri(f"{request.path}{batch.pk}/errors/")
@@ -387,10 +380,9 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     @idempotent
     def post(self, request, pk=None):
-        batch = self.get_object()
-        if import_jobs.runs_in_background(batch.rows):
-            return self._accepted(request, import_jobs.import_post_queue(actor=request.user, batch=batch))
-        batch = importing.import_batch_post(actor=request.user, batch=batch)
+        batch = import_jobs.import_post_start(actor=request.user, batch=self.get_object())
+        if batch.status in ImportBatch.IN_PROGRESS:
+            return self._accepted(request, batch)
         code = status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK
         return Response(serializers.ImportBatchSerializer(batch).data, status=code)
 

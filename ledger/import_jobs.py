@@ -63,6 +63,11 @@ def progress_get(batch_id: int) -> dict | None:
     return state
 
 
+def progress_of(batch: ImportBatch) -> dict | None:
+    """The progress of a batch while a task works on it; None otherwise."""
+    return progress_get(batch.pk) if batch.status in ImportBatch.IN_PROGRESS else None
+
+
 def _send(task, batch_id: int) -> None:
     """Queue a batch's task (after the commit that stored its state). If it cannot be queued
     (the broker is down) or, run in-process, fails, the batch fails: never left in progress."""
@@ -72,6 +77,24 @@ def _send(task, batch_id: int) -> None:
     except Exception:
         log.exception("import %s: task %s could not run", batch_id, task.name)
         importing.import_batch_fail(batch=ImportBatch(pk=batch_id), message=importing.STOPPED_MESSAGE)
+
+
+def import_start(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:
+    """Validate an upload whole (with `commit`, and post it all or nothing): within this call for
+    a file of up to LEDGER_IMPORT_INLINE_ROWS rows, else queued for a task (the batch returned is
+    then in progress)."""
+    if runs_in_background(rows_estimate(upload)):
+        return import_queue(actor=actor, kind=kind, upload=upload, filename=filename, commit=commit)
+    return importing.import_batch_create(
+        actor=actor, kind=kind, upload=upload, filename=filename, commit=commit
+    )
+
+
+def import_post_start(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Post a validated batch: within this call when it is small, else queued (`posting`)."""
+    if runs_in_background(batch.rows):
+        return import_post_queue(actor=actor, batch=batch)
+    return importing.import_batch_post(actor=actor, batch=batch)
 
 
 def import_queue(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:

@@ -363,7 +363,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ImportProgressSerializer(allow_null=True))
     def get_progress(self, batch) -> dict | None:
-        return import_jobs.progress_get(batch.pk) if batch.status in ImportBatch.IN_PROGRESS else None
+        return import_jobs.progress_of(batch)
 
 
 # --- value events in batches (POST /api/value-events/batch/) -------------------------------

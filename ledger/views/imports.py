@@ -37,23 +37,10 @@ def import_upload(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             started = time.monotonic()
-            rows = import_jobs.rows_estimate(upload)
             try:
-                if import_jobs.runs_in_background(rows):
-                    batch = import_jobs.import_queue(
-                        actor=request.user,
-                        kind=form.cleaned_data["kind"],
-                        upload=upload,
-                        filename=upload.name,
-                    )
-                else:
-                    batch = importing.import_batch_create(
-                        actor=request.user,
-                        kind=form.cleaned_data["kind"],
-                        upload=upload,
-                        filename=upload.name,
-                        commit=False,
-                    )
+                batch = import_jobs.import_start(
+                    actor=request.user, kind=form.cleaned_data["kind"], upload=upload, filename=upload.name
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -98,9 +85,7 @@ def import_detail(request, pk):
             "n_errors": n_errors,
             "can_post": batch.status == ImportBatch.Status.VALIDATED
             and batch.created_by_id == request.user.pk,
-            "progress": import_jobs.progress_get(batch.pk)
-            if batch.status in ImportBatch.IN_PROGRESS
-            else None,
+            "progress": import_jobs.progress_of(batch),
         },
     )
 
@@ -114,7 +99,7 @@ def import_progress(request, pk):
     return render(
         request,
         "ledger/_import_progress.html",
-        {"batch": batch, "progress": import_jobs.progress_get(batch.pk)},
+        {"batch": batch, "progress": import_jobs.progress_of(batch)},
     )
 
 
@@ -126,10 +111,7 @@ def import_post(request, pk):
         raise PermissionDenied
     started = time.monotonic()
     try:
-        if import_jobs.runs_in_background(batch.rows):
-            batch = import_jobs.import_post_queue(actor=request.user, batch=batch)
-        else:
-            batch = importing.import_batch_post(actor=request.user, batch=batch)
+        batch = import_jobs.import_post_start(actor=request.user, batch=batch)
     except ValidationError as exc:  # e.g. already posted (a second click)
         messages.warning(request, " ".join(exc.messages))
         return redirect("ledger:import-detail", pk=pk)
