@@ -5,7 +5,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse as django_reverse
 from django_filters import rest_framework as filters
@@ -18,6 +17,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.exports import csv_download, csv_rows
 from config.permissions import HasRulePermission
 from ledger import import_jobs, posting, selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
@@ -390,11 +390,8 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"])
     def errors(self, request, pk=None):
         batch = self.get_object()
-        response = HttpResponse(
-            batch.error_report or "row,column,message\n", content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-        return response
+        report = csv_rows(batch.error_report or "row,column,message\n")
+        return csv_download(report, filename=f"import-{batch.pk}-errors.csv")
 
 
 # --- value events in batches ---------------------------------------------------------------

@@ -7,12 +7,13 @@ import time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from config.exports import csv_download, csv_rows
 from config.web import paginate, rule_required
 from ledger import import_jobs, importing, selectors, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
@@ -125,17 +126,13 @@ def import_post(request, pk):
 @rule_required("ledger.view")
 def import_errors_csv(request, pk):
     batch = _batch_or_404(request, pk)
-    response = HttpResponse(
-        batch.error_report or "row,column,message\n", content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    return response
+    report = csv_rows(batch.error_report or "row,column,message\n")
+    return csv_download(report, filename=f"import-{batch.pk}-errors.csv")
 
 
 @rule_required("ledger.view")
 def import_sample(request, kind):
     if kind not in importing.SAMPLE_FILES:
         raise Http404
-    response = HttpResponse(importing.sample_csv(kind), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{importing.SAMPLE_FILES[kind]}"'
-    return response
+    sample = csv_rows(importing.sample_csv(kind))
+    return csv_download(sample, filename=importing.SAMPLE_FILES[kind])

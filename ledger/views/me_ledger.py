@@ -1,13 +1,12 @@
 """The ME ledger: events with their split, balances as of a date, contracts in force, progress
 to target with a chart, recent user signals, and a CSV export of the filtered events."""
 
-import csv
-
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.exports import csv_download
 from config.web import paginate, rule_required
 from ledger import selectors, ui_selectors
 from ledger.forms import MELedgerFilterForm
@@ -72,11 +71,6 @@ def me_ledger(request, code):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 EXPORT_COLUMNS = [
     "event_id",
     "kind",
@@ -109,40 +103,35 @@ def me_ledger_export(request, code):
     _form, _data, events = _filtered(request, me)
 
     def lines():
-        writer = csv.writer(_Echo())
-        yield writer.writerow(EXPORT_COLUMNS)
+        yield EXPORT_COLUMNS
         for event in events.iterator(chunk_size=1000):
             partners = ";".join(sorted(p.code for p in event.partners.all()))
             version = event.transaction.contract.version if event.transaction.contract_id else ""
             reversed_ = "yes" if hasattr(event.transaction, "reversed_by") else "no"
             for leg in event.transaction.legs.all():
-                yield writer.writerow(
-                    [
-                        event.pk,
-                        event.kind,
-                        timezone.localtime(event.occurred_at).isoformat(),
-                        me.code,
-                        event.emc.code,
-                        event.scenario.code,
-                        event.solution.code if event.solution_id else "",
-                        event.category.code,
-                        event.user_ref,
-                        format_minor(event.amount_minor, event.currency),
-                        event.currency,
-                        "true" if event.customized else "false",
-                        partners,
-                        event.transaction_id,
-                        reversed_,
-                        leg.pk,
-                        leg.account.code,
-                        leg.rule,
-                        format_minor(leg.amount_minor, leg.currency),
-                        version,
-                        ui_selectors.leg_explanation(leg),
-                    ]
-                )
+                yield [
+                    event.pk,
+                    event.kind,
+                    timezone.localtime(event.occurred_at).isoformat(),
+                    me.code,
+                    event.emc.code,
+                    event.scenario.code,
+                    event.solution.code if event.solution_id else "",
+                    event.category.code,
+                    event.user_ref,
+                    format_minor(event.amount_minor, event.currency),
+                    event.currency,
+                    "true" if event.customized else "false",
+                    partners,
+                    event.transaction_id,
+                    reversed_,
+                    leg.pk,
+                    leg.account.code,
+                    leg.rule,
+                    format_minor(leg.amount_minor, leg.currency),
+                    version,
+                    ui_selectors.leg_explanation(leg),
+                ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="ledger-{me.code}-{stamp}.csv"'
-    return response
+    return csv_download(lines(), filename=f"ledger-{me.code}-{stamp}.csv", stream=True)

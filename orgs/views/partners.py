@@ -1,15 +1,14 @@
 """Partner pages: the directory (filters, htmx refresh, CSV export), detail with the lifecycle
 timeline, and the lifecycle / tier / proposal actions behind confirming forms."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.exports import csv_download
 from config.web import paginate, rule_required
 from orgs import lifecycle, selectors, services
 from orgs.filters import PartnerFilter
@@ -37,16 +36,10 @@ def partner_list(request):
     return render(request, template, context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @rule_required("orgs.view")
 def partner_export(request):
     """The filtered directory as CSV, streamed in chunks (constant memory at 10,000 partners)."""
     filterset = PartnerFilter(request.GET, queryset=selectors.partner_list())
-    writer = csv.writer(_Echo())
     header = [
         "code",
         "name",
@@ -63,28 +56,24 @@ def partner_export(request):
     ]
 
     def rows():
-        yield writer.writerow(header)
+        yield header
         for p in filterset.qs.iterator(chunk_size=EXPORT_CHUNK):
-            yield writer.writerow(
-                [
-                    p.code,
-                    p.name,
-                    p.state,
-                    p.state_since,
-                    p.tier.code,
-                    " ".join(r.code for r in p.roles.all()),
-                    " ".join(i.code for i in p.industries.all()),
-                    p.applied_on,
-                    p.revenue_baseline_minor,
-                    p.baseline_currency,
-                    p.contact_name,
-                    p.contact_email,
-                ]
-            )
+            yield [
+                p.code,
+                p.name,
+                p.state,
+                p.state_since,
+                p.tier.code,
+                " ".join(r.code for r in p.roles.all()),
+                " ".join(i.code for i in p.industries.all()),
+                p.applied_on,
+                p.revenue_baseline_minor,
+                p.baseline_currency,
+                p.contact_name,
+                p.contact_email,
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="partners.csv"'
-    return response
+    return csv_download(rows(), filename="partners.csv", stream=True)
 
 
 def _partner_or_404(code: str) -> Partner:
