@@ -43,6 +43,17 @@ def healthz(request):
     return JsonResponse(body, status=200 if ok else 503)
 
 
+def login_locked_out(request, original_response=None, credentials=None):
+    """What a locked-out login sees (django-axes calls this): 429, when to retry, who can unlock."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if _wants_json(request):
+        body = error_body(429, "locked_out", "Too many failed logins; try again later.")
+        return JsonResponse({**body, "retry_after_minutes": minutes}, status=429)
+    response = render(request, "registration/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 def _wants_json(request) -> bool:
     return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
 

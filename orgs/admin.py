@@ -6,6 +6,8 @@ are admin actions that call the services with the reason typed in the action bar
 admin writes the same timeline and audit rows as every other interface.
 """
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -40,6 +42,7 @@ from orgs.models import (
     Solution,
     SolutionVersion,
 )
+from orgs.services.logins import login_unlock
 
 
 class ReasonActionForm(ActionForm):
@@ -512,3 +515,39 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "object_repr", "reason"]
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "reason", "actor__username"]
+
+
+# --- login throttling (django-axes) -----------------------------------------------------------
+# Axes' own admin lists the failed logins; here a platform admin unlocks them with a reason, which
+# the audit trail keeps. Deleting rows (an unlock without a trace) is not offered.
+
+admin.site.unregister(AccessAttempt)
+for model in (AccessLog, AccessFailureLog):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+@admin.register(AccessAttempt)
+class LoginAttemptAdmin(AccessAttemptAdmin):
+    action_form = ReasonActionForm
+    actions = ["unlock"]
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("orgs.manage")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orgs.manage")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock (forget these failed logins)"))
+    def unlock(self, request, queryset):
+        n = login_unlock(actor=request.user, attempts=queryset, reason=request.POST.get("reason", ""))
+        messages.success(request, _("%(n)s login lockout(s) lifted.") % {"n": n})

@@ -5,6 +5,7 @@ in-process, so a fresh machine needs no server. Set DATABASE_URL and REDIS_URL (
 CELERY_BROKER_URL) to run on PostgreSQL with a real worker and beat.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
     "orgs",
     "ledger",
     "scoring",
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the page that says so
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +92,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any check
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -101,6 +105,23 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "orgs:login"
 LOGIN_REDIRECT_URL = "orgs:dashboard"
 LOGOUT_REDIRECT_URL = "orgs:login"
+
+# --- Login throttling (django-axes) ---------------------------------------------------------
+# Every password check (the login page, the Django admin's login) counts failures per account
+# *and* client address together: after LOGIN_FAILURE_LIMIT failures that account cannot log in
+# from that address for LOGIN_COOLOFF_MINUTES, and each further try restarts the wait. Another
+# address (the real user) is not locked out by an attacker's tries. Behind the TLS proxy, the
+# client address is read from X-Forwarded-For as the TRUSTED_PROXIES hops nearest us saw it
+# (config/proxy.py): never from what the client wrote itself.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True  # a right password before the limit forgets the earlier slips
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (the session table has them)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -225,7 +246,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Domain settings (every business number is data; these are only operational knobs) ----
