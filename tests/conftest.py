@@ -127,13 +127,34 @@ def chromium():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy refused (the `securitypolicyviolation` event,
+# and Chromium's console error for it) into `page.csp_violations`; a journey fails on any.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolation(
+  `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.documentURI}: ${e.sample}`));
+"""
+
+
 @pytest.fixture
 def page(chromium, live_server):
     context = chromium.new_context(base_url=live_server.url, locale="en-US")
     context.set_default_timeout(15_000)
+    violations: list[str] = []
+    context.expose_binding("__cspViolation", lambda _source, text: violations.append(text))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
     pg = context.new_page()
+    pg.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    pg.csp_violations = violations
     yield pg
     context.close()
+    assert not violations, f"the Content-Security-Policy refused: {violations}"
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_a_leader_logs_a_payment_and_sees_its_split_and_a_resubmit_posts_nothing
     assert page.locator("input[name=token]").input_value() == token
     submit = page.get_by_test_id("submit")
     submit.wait_for(state="visible")
-    page.wait_for_function("!document.querySelector('[data-testid=submit]').disabled")
+    page.wait_for_function("() => !document.querySelector('[data-testid=submit]').disabled")
     submit.click()
     page.wait_for_url(re.compile(rf"/ledger/me/{world.lead_me.code}/\?highlight=\d+"))
     assert "already submitted" in page.content()

@@ -31,7 +31,9 @@ def test_admin_phases_out_a_partner_found_by_filter(user_with_role, login, page)
     page.get_by_test_id("filter-state").select_option("active")
     page.get_by_test_id("filter-q").fill("drift")
     rows = page.get_by_test_id("partner-table").locator("tbody tr")
-    page.wait_for_function("document.querySelectorAll('[data-testid=partner-table] tbody tr').length === 1")
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=partner-table] tbody tr').length === 1"
+    )
     assert rows.count() == 1 and "Drift Laundry Tech" in rows.first.inner_text()
     assert "emc=balcony" in page.url  # the filtered view is linkable
 
