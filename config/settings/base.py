@@ -81,6 +81,14 @@ TEMPLATES = [
     },
 ]
 
+# --- Database connections -------------------------------------------------------------------
+# On PostgreSQL every process (runserver, each gunicorn worker, each Celery worker) takes its
+# connections from one bounded pool (psycopg_pool, Django 5.2's OPTIONS["pool"]): at most
+# DB_POOL_MAX_SIZE open at once however many threads serve requests, a request waiting up to
+# DB_POOL_TIMEOUT seconds for one, idle ones closed after DB_POOL_MAX_IDLE seconds down to
+# DB_POOL_MIN_SIZE. A persistent connection per thread (CONN_MAX_AGE) is what leaked under the
+# threaded runserver, so CONN_MAX_AGE stays 0 (the pool keeps the connections). DB_POOL_MAX_SIZE=0
+# turns the pool off: each request then opens and closes its own connection (behind PgBouncer).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -89,8 +97,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DB_POOL_MAX_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("DB_POOL_MIN_SIZE", default=1), DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "max_idle": env.float("DB_POOL_MAX_IDLE", default=300.0),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
