@@ -32,3 +32,16 @@ def test_wrong_password_shows_an_error_and_no_session(user_with_role, login, pag
     assert not any(c["name"] == "sessionid" for c in page.context.cookies())
     page.goto("/")
     assert "/login/" in page.url
+
+
+def test_repeated_wrong_passwords_lock_the_account_with_a_clear_message(user_with_role, login, page):
+    user_with_role("finance", username="fin")
+    for i in range(4):
+        login("fin", f"guess-{i}")
+        assert page.get_by_test_id("login-error").is_visible()
+    login("fin", "guess-4")
+    message = page.get_by_test_id("locked-out")
+    assert "Too many failed logins" in message.inner_text() and "15 minutes" in message.inner_text()
+    login("fin")  # the right password, too late: still locked out from this address
+    assert page.get_by_test_id("locked-out").is_visible()
+    assert not any(c["name"] == "sessionid" for c in page.context.cookies())
