@@ -240,7 +240,8 @@ def bench_service_batches(world: World, n: int, batch: int, single_rate: float, 
 
     from bench.harness import Figure, Timer, progress, rate
     from ledger.money import to_minor
-    from ledger.posting import ValueEventSpec, value_events_post
+    from ledger.posting.engine import value_events_post
+    from ledger.posting.specs import ValueEventSpec
 
     now = timezone.now()
     specs = []

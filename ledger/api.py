@@ -19,11 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import HasRulePermission
-from ledger import import_jobs, posting, selectors, serializers, services
+from ledger import import_jobs, selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor, to_minor
-from ledger.posting import ValueEventSpec
+from ledger.posting import engine
+from ledger.posting.specs import BatchValidationError, ValueEventSpec
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
     HEADER,
@@ -474,14 +475,14 @@ class ValueEventBatchView(APIView):
         if errors:
             # report the rows the engine would refuse too, so one round trip lists every bad row
             if specs:
-                found = posting.value_events_validate(specs=list(specs.values()), actor=request.user)
+                found = engine.value_events_validate(specs=list(specs.values()), actor=request.user)
                 errors.update({order[i]: fields for i, fields in found.items()})
             raise _batch_invalid(errors)
         try:
-            events = posting.value_events_post(
+            events = engine.value_events_post(
                 specs=list(specs.values()), actor=request.user, source=Source.API
             )
-        except posting.BatchValidationError as exc:
+        except BatchValidationError as exc:
             raise _batch_invalid({order[i]: fields for i, fields in exc.row_errors.items()}) from None
         except ValidationError as exc:  # a batch of one reports its error by field only
             if len(order) != 1:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.models import Account, Contract, ContractNodeShare, ContractPartnerShare
-from ledger.terms import Terms, terms_build, terms_load
+from ledger.posting.terms import Terms, terms_build, terms_load
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Microenterprise, Partner, Solution
 
 USER_REF_RE = re.compile(r"^[A-Za-z0-9_.:\-]{4,64}$")

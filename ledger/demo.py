@@ -13,7 +13,8 @@ from django.utils import timezone
 from ledger import services
 from ledger.allocation import largest_remainder
 from ledger.models import Contract, Source, UserSignal, ValueEvent
-from ledger.posting import ValueEventSpec, value_events_post, value_events_validate
+from ledger.posting.engine import value_events_post, value_events_validate
+from ledger.posting.specs import ValueEventSpec
 from ledger.user_signals import UserSignalSpec, user_signals_post, user_signals_validate
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Partner
 

@@ -46,7 +46,8 @@ from config.errors import ConflictError
 from ledger import bulk
 from ledger.models import ImportBatch, Source, UserSignal, ValueEvent
 from ledger.money import currency_is_known, to_minor
-from ledger.posting import EVENT_KINDS, ValueEventSpec, validate_chunk, write_chunk
+from ledger.posting.engine import validate_chunk, write_chunk
+from ledger.posting.specs import EVENT_KINDS, ValueEventSpec
 from ledger.user_signals import UserSignalSpec, user_signals_post, user_signals_validate
 from orgs.audit import audit_record
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution

@@ -29,7 +29,10 @@ from ledger.models import (
     ValueEvent,
 )
 from ledger.money import currency_check, to_minor
-from ledger.posting import LegRow, ValueEventSpec, check_balanced, legs_write, value_events_post
+from ledger.posting.engine import value_events_post
+from ledger.posting.legs import LegRow, check_balanced
+from ledger.posting.rollups import legs_write
+from ledger.posting.specs import ValueEventSpec
 from ledger.user_signals import UserSignalSpec, user_signals_post
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCNode, Microenterprise, Partner

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ledger.context import local_date, occurred_at_error, org_context_load, user_ref_error
 from ledger.models import Source, UserSignal
-from ledger.posting import BULK_BATCH, BatchValidationError
+from ledger.posting.specs import BULK_BATCH, BatchValidationError
 
 
 @dataclass(slots=True)

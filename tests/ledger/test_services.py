@@ -11,7 +11,8 @@ from django.utils import timezone
 from config.errors import ConflictError
 from ledger import selectors, services
 from ledger.models import Account, AccountDay, ContractNodeShare, Leg, Transaction, UserSignal, ValueEvent
-from ledger.posting import ValueEventSpec, value_events_post
+from ledger.posting.engine import value_events_post
+from ledger.posting.specs import ValueEventSpec
 from orgs.audit import audit_for
 from orgs.models import EMCParticipation
 from orgs.services import me_split
