@@ -503,7 +503,7 @@ def bench_csv(world: World, rows: int, service_rate: float, figures: list) -> No
     from django.utils import timezone
 
     from bench.harness import Figure, Timer, peak_rss_mb, progress, rate
-    from ledger.importing import import_batch_create
+    from ledger.imports.batches import import_batch_create
     from ledger.models import ImportBatch
 
     data = _csv_file(world, rows, timezone.now() - dt.timedelta(hours=2))

@@ -19,8 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import HasRulePermission
-from ledger import import_jobs, selectors, serializers, services
+from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
+from ledger.imports import jobs as import_jobs
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor, to_minor
 from ledger.posting import engine

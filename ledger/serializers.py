@@ -6,7 +6,7 @@ Serializers parse and render only; every rule lives in ledger.services / ledger.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ledger import import_jobs
+from ledger.imports.progress import progress_of
 from ledger.models import (
     Account,
     Contract,
@@ -363,7 +363,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ImportProgressSerializer(allow_null=True))
     def get_progress(self, batch) -> dict | None:
-        return import_jobs.progress_of(batch)
+        return progress_of(batch)
 
 
 # --- value events in batches (POST /api/value-events/batch/) -------------------------------

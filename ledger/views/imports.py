@@ -1,7 +1,7 @@
 """CSV import: upload, validated whole; a preview with "Post all" or the row-by-row errors.
 
 Files of more than settings.LEDGER_IMPORT_INLINE_ROWS rows are validated and posted by
-background tasks (ledger.import_jobs); their page shows a progress bar until they finish."""
+background tasks (ledger.imports.jobs); their page shows a progress bar until they finish."""
 
 import time
 
@@ -14,8 +14,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from config.web import paginate, rule_required
-from ledger import import_jobs, importing, selectors, ui_selectors
+from ledger import selectors, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
+from ledger.imports import jobs as import_jobs
+from ledger.imports import rows, samples
+from ledger.imports.progress import progress_of
 from ledger.models import ImportBatch
 
 
@@ -55,9 +58,9 @@ def import_upload(request):
             "form": form,
             "page": page,
             "query": query,
-            "event_columns": importing.EVENT_COLUMNS,
-            "signal_columns": importing.SIGNAL_COLUMNS,
-            "samples": {k: (importing.SAMPLES / v).exists() for k, v in importing.SAMPLE_FILES.items()},
+            "event_columns": rows.EVENT_COLUMNS,
+            "signal_columns": rows.SIGNAL_COLUMNS,
+            "samples": {k: (samples.SAMPLES / v).exists() for k, v in samples.SAMPLE_FILES.items()},
         },
         status=status,
     )
@@ -85,7 +88,7 @@ def import_detail(request, pk):
             "n_errors": n_errors,
             "can_post": batch.status == ImportBatch.Status.VALIDATED
             and batch.created_by_id == request.user.pk,
-            "progress": import_jobs.progress_of(batch),
+            "progress": progress_of(batch),
         },
     )
 
@@ -99,7 +102,7 @@ def import_progress(request, pk):
     return render(
         request,
         "ledger/_import_progress.html",
-        {"batch": batch, "progress": import_jobs.progress_of(batch)},
+        {"batch": batch, "progress": progress_of(batch)},
     )
 
 
@@ -134,8 +137,8 @@ def import_errors_csv(request, pk):
 
 @rule_required("ledger.view")
 def import_sample(request, kind):
-    if kind not in importing.SAMPLE_FILES:
+    if kind not in samples.SAMPLE_FILES:
         raise Http404
-    response = HttpResponse(importing.sample_csv(kind), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{importing.SAMPLE_FILES[kind]}"'
+    response = HttpResponse(samples.sample_csv(kind), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{samples.SAMPLE_FILES[kind]}"'
     return response

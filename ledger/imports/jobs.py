@@ -8,7 +8,7 @@ task finds the batch no longer in progress, or re-runs a posting that rolled bac
 leave a batch in progress: an unexpected error fails it, with nothing posted. Progress (rows
 done of the total, by phase) goes to the cache, which the web processes and the workers share
 through Redis; without a broker the tasks run in-process and the page shows the result.
-Smaller files keep the request-bound path of `ledger.importing`, which is just as all-or-nothing.
+Smaller files keep the request-bound path of `ledger.imports.batches`, which is just as all-or-nothing.
 """
 
 import datetime as dt
@@ -19,11 +19,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from ledger import importing
+from ledger.imports import batches
+from ledger.imports.progress import progress_key
 from ledger.models import ImportBatch
 
 log = logging.getLogger(__name__)
-PROGRESS_TTL = 6 * 3600
 
 
 def rows_estimate(upload) -> int:
@@ -42,41 +42,15 @@ def runs_in_background(rows: int) -> bool:
     return rows > settings.LEDGER_IMPORT_INLINE_ROWS
 
 
-def _key(batch_id: int) -> str:
-    return f"ledger:import:{batch_id}:progress"
-
-
-def progress_reporter(batch_id: int, phase: str):
-    """A callback for the import engine: (rows done, rows in all) -> the cache."""
-
-    def report(done: int, total: int) -> None:
-        cache.set(_key(batch_id), {"phase": phase, "done": done, "total": total}, PROGRESS_TTL)
-
-    return report
-
-
-def progress_get(batch_id: int) -> dict | None:
-    """{"phase", "done", "total", "percent"} of a batch in progress, or None before it starts."""
-    state = cache.get(_key(batch_id))
-    if state:
-        state["percent"] = round(100 * state["done"] / state["total"]) if state["total"] else 0
-    return state
-
-
-def progress_of(batch: ImportBatch) -> dict | None:
-    """The progress of a batch while a task works on it; None otherwise."""
-    return progress_get(batch.pk) if batch.status in ImportBatch.IN_PROGRESS else None
-
-
 def _send(task, batch_id: int) -> None:
     """Queue a batch's task (after the commit that stored its state). If it cannot be queued
     (the broker is down) or, run in-process, fails, the batch fails: never left in progress."""
-    cache.delete(_key(batch_id))  # no progress left over from an earlier phase
+    cache.delete(progress_key(batch_id))  # no progress left over from an earlier phase
     try:
         task.delay(batch_id)
     except Exception:
         log.exception("import %s: task %s could not run", batch_id, task.name)
-        importing.import_batch_fail(batch=ImportBatch(pk=batch_id), message=importing.STOPPED_MESSAGE)
+        batches.import_batch_fail(batch=ImportBatch(pk=batch_id), message=batches.STOPPED_MESSAGE)
 
 
 def import_start(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:
@@ -85,7 +59,7 @@ def import_start(*, actor, kind: str, upload, filename: str, commit: bool = Fals
     then in progress)."""
     if runs_in_background(rows_estimate(upload)):
         return import_queue(actor=actor, kind=kind, upload=upload, filename=filename, commit=commit)
-    return importing.import_batch_create(
+    return batches.import_batch_create(
         actor=actor, kind=kind, upload=upload, filename=filename, commit=commit
     )
 
@@ -94,7 +68,7 @@ def import_post_start(*, actor, batch: ImportBatch) -> ImportBatch:
     """Post a validated batch: within this call when it is small, else queued (`posting`)."""
     if runs_in_background(batch.rows):
         return import_post_queue(actor=actor, batch=batch)
-    return importing.import_batch_post(actor=actor, batch=batch)
+    return batches.import_batch_post(actor=actor, batch=batch)
 
 
 def import_queue(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:
@@ -106,7 +80,7 @@ def import_queue(*, actor, kind: str, upload, filename: str, commit: bool = Fals
     status = ImportBatch.Status.POSTING if commit else ImportBatch.Status.VALIDATING
     task = import_post if commit else import_validate
     with transaction.atomic():
-        batch = importing.import_batch_store(
+        batch = batches.import_batch_store(
             actor=actor,
             kind=kind,
             upload=upload,
@@ -123,7 +97,7 @@ def import_post_queue(*, actor, batch: ImportBatch) -> ImportBatch:
     from ledger.tasks import import_post
 
     with transaction.atomic():
-        locked = importing.lock_for_posting(actor=actor, batch=batch)
+        locked = batches.lock_for_posting(actor=actor, batch=batch)
         locked.status = ImportBatch.Status.POSTING
         locked.queued_at = timezone.now()
         locked.save(update_fields=["status", "queued_at"])
@@ -141,7 +115,7 @@ def stale_imports_fail(*, now=None) -> int:
     failed = 0
     for batch in stale.only("pk"):
         if (
-            importing.import_batch_fail(batch=batch, message=importing.STOPPED_MESSAGE).status
+            batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE).status
             == ImportBatch.Status.FAILED
         ):
             failed += 1
