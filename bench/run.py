@@ -235,12 +235,12 @@ def bench_service_concurrent(world: World, n: int, workers: int, single_rate: fl
 
 
 def bench_service_batches(world: World, n: int, batch: int, single_rate: float, figures: list) -> None:
-    """value_events_post with `batch` events per call (one DB transaction per batch)."""
+    """services.value_events_log with `batch` events per call (one DB transaction per batch)."""
     from django.utils import timezone
 
     from bench.harness import Figure, Timer, progress, rate
+    from ledger import services
     from ledger.money import to_minor
-    from ledger.posting.engine import value_events_post
     from ledger.posting.specs import ValueEventSpec
 
     now = timezone.now()
@@ -262,9 +262,9 @@ def bench_service_batches(world: World, n: int, batch: int, single_rate: float, 
                 partner_ids=tuple(p.pk for p in kw["partners"]),
             )
         )
-    with progress(f"service: {n} events in batches of {batch} (value_events_post)"), Timer() as t:
+    with progress(f"service: {n} events in batches of {batch} (value_events_log)"), Timer() as t:
         for start in range(0, n, batch):
-            value_events_post(specs=specs[start : start + batch], actor=world.leader, source="api")
+            services.value_events_log(specs=specs[start : start + batch], actor=world.leader, source="api")
     batch_rate = rate(n, t.seconds)
     figures.append(
         Figure(

@@ -78,16 +78,7 @@ class OrgContext:
     # MEs of the batch and node MEs of its contracts that are no longer live (split, merged,
     # dissolved): id -> (code, ended_on); usually empty
     ended_mes: dict[int, tuple[str, dt.date | None]] = field(default_factory=dict)
-    _may_log: dict[int, bool] = field(default_factory=dict)
     _creditable: dict[tuple, bool] = field(default_factory=dict)
-
-    def may_log(self, actor, me_id: int) -> bool:
-        if actor is None:  # jobs and the demo loader post as the system
-            return True
-        if me_id not in self._may_log:
-            me = self.mes.get(me_id)
-            self._may_log[me_id] = me is not None and actor.has_perm("ledger.log_value", me)
-        return self._may_log[me_id]
 
     def me_in_emc(self, emc_id: int, me_id: int, on: dt.date) -> bool:
         emc = self.emcs.get(emc_id)

@@ -1,7 +1,11 @@
-"""Writes of the ledger: contracts, value events, refunds, reversals and user signals.
+"""Writes of the ledger, the one way in: contracts, value events (one or a batch), refunds,
+reversals, user signals and CSV imports.
 
-Each service owns its DB transaction and leaves an audit row where the design asks for one.
-Posting itself goes through `ledger.posting` (one code path for one event and for imports).
+Every interface (web form, single and batch API, CSV upload, admin action, Celery task, the
+nightly jobs, the demo loader) calls one of these. Each owns its DB transaction, asks the
+permission to log for an ME once per ME (`ledger.permissions`), and leaves an audit row where
+the design asks for one. Posting itself goes through the engine `ledger.posting` (one code
+path for one event and for imports), CSV files through `ledger.imports`.
 """
 
 import datetime as dt
@@ -15,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ConflictError
+from ledger import permissions
 from ledger.allocation import Rule
 from ledger.models import (
     Contract,
@@ -29,11 +34,11 @@ from ledger.models import (
     ValueEvent,
 )
 from ledger.money import currency_check, to_minor
-from ledger.posting.engine import value_events_post
+from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.legs import LegRow, check_balanced
 from ledger.posting.rollups import legs_write
-from ledger.posting.specs import ValueEventSpec
-from ledger.user_signals import UserSignalSpec, user_signals_post
+from ledger.posting.specs import BatchValidationError, Planned, ValueEventSpec
+from ledger.user_signals import UserSignalSpec, user_signals_plan, user_signals_write
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCNode, Microenterprise, Partner
 
@@ -367,6 +372,53 @@ def _existing_by_key(model, actor, key):
     return found
 
 
+def _raise_row_errors(errors: dict, n_specs: int) -> None:
+    """A batch of one raises its field errors; a larger batch raises them by row."""
+    if n_specs == 1:
+        raise ValidationError(errors[0])
+    raise BatchValidationError(errors)
+
+
+def _events_planned(specs, *, actor, now, message) -> tuple[Planned, dict]:
+    """Plan a batch (caller's transaction) and ask the permission once per ME: (plan, errors)."""
+    planned = batch_plan(specs, now=now)
+    refused = permissions.refused_rows(actor=actor, specs=specs, mes=planned.ctx.mes, message=message)
+    return planned, permissions.with_refusals(planned.errors, refused)
+
+
+def value_events_log(
+    *,
+    specs: list[ValueEventSpec],
+    actor,
+    source: str = Source.API,
+    now: dt.datetime | None = None,
+    message=permissions.NOT_YOURS_NAMED,
+) -> list[ValueEvent]:
+    """Post a batch of events all or none, in one DB transaction, as `actor`: a user (who must
+    be allowed to log for every ME of the batch, asked once per ME) or None, the system (the
+    nightly jobs, the demo, the synthetic-ecosystem generator).
+
+    Returns the ValueEvents with `.transaction`. Raises BatchValidationError (`row_errors`:
+    {index: {field: [messages]}}) and writes nothing when any spec is bad; a batch of one
+    raises its field errors as a ValidationError.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        planned, errors = _events_planned(specs, actor=actor, now=now, message=message)
+        if errors:
+            _raise_row_errors(errors, len(specs))
+        return batch_write(planned, actor=actor, source=source, now=now)
+
+
+def value_events_check(
+    *, specs: list[ValueEventSpec], actor, now: dt.datetime | None = None, message=permissions.NOT_YOURS_NAMED
+) -> dict[int, dict[str, list[str]]]:
+    """What `value_events_log` would refuse, by row, without writing (empty when all is valid)."""
+    with transaction.atomic():  # refunds lock their payments while planning
+        _planned, errors = _events_planned(specs, actor=actor, now=now or timezone.now(), message=message)
+    return errors
+
+
 def value_event_log(
     *,
     actor,
@@ -422,17 +474,14 @@ def value_event_log(
 
 
 def _post_one(spec, *, actor, source, errors) -> ValueEvent:
+    """Post one event; money errors found before the engine are reported with its own."""
+    single = permissions.NOT_YOURS
     try:
         if errors:  # report money errors together with the rest
-            try:
-                value_events_post(specs=[spec], actor=actor, source=source)
-            except ValidationError as exc:
-                for name, msgs in exc.message_dict.items():
-                    if name not in errors:
-                        errors[name] = msgs
-            raise ValidationError(errors)
-        # value_events_post owns the DB transaction (no extra savepoint round trips here)
-        event = value_events_post(specs=[spec], actor=actor, source=source)[0]
+            found = value_events_check(specs=[spec], actor=actor, message=single).get(0, {})
+            raise ValidationError({**found, **errors})
+        # value_events_log owns the DB transaction (no extra savepoint round trips here)
+        event = value_events_log(specs=[spec], actor=actor, source=source, message=single)[0]
     except IntegrityError:
         # two identical submits raced: the other one posted; show it
         existing = _existing_by_key(ValueEvent, actor, spec.idempotency_key)
@@ -586,8 +635,7 @@ def user_signal_log(
         idempotency_key=idempotency_key or None,
     )
     try:
-        with transaction.atomic():
-            signal = user_signals_post(specs=[spec], actor=actor, source=source)[0]
+        signal = user_signals_log(specs=[spec], actor=actor, source=source)[0]
     except IntegrityError:
         existing = _existing_by_key(UserSignal, actor, idempotency_key)
         if existing is None:
@@ -595,3 +643,30 @@ def user_signal_log(
         return existing
     signal.replayed = False
     return signal
+
+
+def _signals_checked(specs, *, actor, now) -> dict:
+    errors, ctx = user_signals_plan(specs=specs, now=now)
+    refused = permissions.refused_rows(
+        actor=actor, specs=specs, mes=ctx.mes, message=permissions.SIGNALS_NOT_YOURS
+    )
+    return permissions.with_refusals(errors, refused)
+
+
+def user_signals_log(
+    *, specs: list[UserSignalSpec], actor, source: str = Source.API, now: dt.datetime | None = None
+) -> list[UserSignal]:
+    """Log a batch of user signals all or none, as `actor` (a user allowed for every ME of the
+    batch, asked once per ME) or None, the system. Raises like `value_events_log`."""
+    now = now or timezone.now()
+    errors = _signals_checked(specs, actor=actor, now=now)
+    if errors:
+        _raise_row_errors(errors, len(specs))
+    return user_signals_write(specs=specs, actor=actor, source=source, now=now)
+
+
+def user_signals_check(
+    *, specs: list[UserSignalSpec], actor, now: dt.datetime | None = None
+) -> dict[int, dict[str, list[str]]]:
+    """What `user_signals_log` would refuse, by row, without writing."""
+    return _signals_checked(specs, actor=actor, now=now or timezone.now())

@@ -6,7 +6,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger import bulk
+from ledger import bulk, permissions
 from ledger.imports.report import Report, engine_errors
 from ledger.imports.resolve import Resolver
 from ledger.imports.rows import (
@@ -18,9 +18,9 @@ from ledger.imports.rows import (
     signal_spec,
 )
 from ledger.models import ImportBatch, Source
-from ledger.posting.engine import validate_chunk, write_chunk
+from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.specs import ValueEventSpec
-from ledger.user_signals import user_signals_post, user_signals_validate
+from ledger.user_signals import user_signals_plan, user_signals_write
 
 CHUNK = 5000  # rows per engine call: bounded memory, ~10 set-based queries per chunk
 
@@ -39,14 +39,11 @@ def no_progress(done: int, total: int) -> None:
     pass
 
 
-@bulk.gc_paused()  # a whole file's specs, plans and legs: see bulk.gc_paused
-def file_run(batch: ImportBatch, actor, *, write: bool, progress=no_progress) -> tuple[int, Report]:
-    """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction).
-    `progress(rows done, rows in all)` is called once per chunk."""
-    report = Report()
+def _header_report(batch: ImportBatch, report: Report) -> None:
+    """Unknown or missing columns, reported on row 1."""
     rows = _open_rows(batch)
     _line, header = next(rows)
-    rows.close()  # pass 1 reopens the file below
+    rows.close()  # pass 1 reopens the file
     columns = EVENT_COLUMNS if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_COLUMNS
     required = EVENT_REQUIRED if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_REQUIRED
     unknown = [c for c in header if c not in columns]
@@ -57,9 +54,10 @@ def file_run(batch: ImportBatch, actor, *, write: bool, progress=no_progress) ->
         )
     if missing:
         report.add(1, ",".join(missing), _("Missing required column(s)."))
-    if report.rows:
-        return 0, report
-    res = Resolver(batch.kind, actor)
+
+
+def _pass_one(batch: ImportBatch, res: Resolver, report: Report) -> tuple[int, bool]:
+    """Count the rows and collect their codes and refs: (rows read, whether the file read whole)."""
     n_rows = 0
     try:
         for line, row in _skip_header(_open_rows(batch)):
@@ -69,71 +67,30 @@ def file_run(batch: ImportBatch, actor, *, write: bool, progress=no_progress) ->
             n_rows += 1
     except (csv.Error, UnicodeDecodeError) as exc:
         report.add(n_rows + 2, "", _("The file is not valid UTF-8 CSV: %(error)s") % {"error": exc})
+        return n_rows, False
+    return n_rows, True
+
+
+@bulk.gc_paused()  # a whole file's specs, plans and legs: see bulk.gc_paused
+def file_run(batch: ImportBatch, actor, *, write: bool, progress=no_progress) -> tuple[int, Report]:
+    """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction).
+    `progress(rows done, rows in all)` is called once per chunk."""
+    report = Report()
+    _header_report(batch, report)
+    if report.rows:
+        return 0, report
+    res = Resolver(batch.kind, actor)
+    n_rows, readable = _pass_one(batch, res, report)
+    if not readable:
         return n_rows, report
     if n_rows == 0:
         report.add(2, "", _("The file has no rows."))
         return 0, report
     res.resolve()
-    now = timezone.now()
     writing = write and not report.rows
     progress(0, n_rows)
-    if batch.kind == ImportBatch.Kind.SIGNALS:
-        _run_signals(batch, actor, res, report, now, writing, lambda line: progress(line - 1, n_rows))
-        progress(n_rows, n_rows)
-        return n_rows, report
-
-    referenced_lines = {res.refs[r] for r in res.all_original_refs if r in res.refs}
-    good_index_of_line: dict[int, int] = {}
-    prior: dict[int, object] = {}
-    posted: dict[int, int] = {}
-    batch_refunds: dict = {}
-    chunk_specs: list[ValueEventSpec] = []
-    chunk_lines: list[int] = []
-    good = 0
-
-    def flush():
-        nonlocal writing
-        offset = good - len(chunk_specs)
-        plans, errors, ctx = validate_chunk(
-            chunk_specs,
-            actor,
-            now,
-            offset=offset,
-            prior=prior,
-            batch_refunds=batch_refunds,
-            keep_db=not writing,
-        )
-        if errors:
-            engine_errors(report, errors, chunk_lines)
-            writing = False
-        for local, plan in enumerate(plans):
-            if plan is not None and chunk_lines[local] in referenced_lines:
-                prior[offset + local] = plan
-        if writing:
-            event_ids = write_chunk(
-                plans, ctx, actor=actor, source=Source.CSV, now=now, offset=offset, posted=posted
-            )
-            for local, event_id in enumerate(event_ids):
-                if chunk_lines[local] in referenced_lines:
-                    posted[offset + local] = event_id
-        progress(chunk_lines[-1] - 1, n_rows)
-        chunk_specs.clear()
-        chunk_lines.clear()
-
-    for line, row in _skip_header(_open_rows(batch)):
-        bad_before = len(report.rows)
-        spec = event_spec(line, row, res, report, good_index_of_line, batch.pk)
-        if spec is None or len(report.rows) > bad_before:
-            writing = False
-            continue
-        good_index_of_line[line] = good
-        chunk_specs.append(spec)
-        chunk_lines.append(line)
-        good += 1
-        if len(chunk_specs) >= CHUNK:
-            flush()
-    if chunk_specs:
-        flush()
+    passing = _SignalsPass if batch.kind == ImportBatch.Kind.SIGNALS else _EventsPass
+    passing(batch, actor, res, report, writing, lambda line: progress(line - 1, n_rows)).run()
     progress(n_rows, n_rows)
     return n_rows, report
 
@@ -143,29 +100,109 @@ def _skip_header(rows):
     return rows
 
 
-def _run_signals(batch, actor, res, report, now, writing, line_done) -> None:
-    specs, lines = [], []
+class _EventsPass:
+    """Pass 2 of an events file: rows parsed into specs, planned and written CHUNK at a time.
+    Planning goes on after a bad row (so the report lists every one); writing stops."""
 
-    def flush():
-        nonlocal writing
-        errors = user_signals_validate(specs=specs, actor=actor, now=now)
+    def __init__(self, batch, actor, res: Resolver, report: Report, writing: bool, line_done):
+        self.batch, self.actor, self.res, self.report = batch, actor, res, report
+        self.writing, self.line_done = writing, line_done
+        self.now = timezone.now()
+        self.referenced_lines = {res.refs[r] for r in res.all_original_refs if r in res.refs}
+        self.good_index_of_line: dict[int, int] = {}
+        self.prior: dict[int, object] = {}  # valid payments that later refunds reference
+        self.posted: dict[int, int] = {}  # their event ids, once written
+        self.batch_refunds: dict = {}
+        self.specs: list[ValueEventSpec] = []
+        self.lines: list[int] = []
+        self.good = 0
+
+    def run(self) -> None:
+        for line, row in _skip_header(_open_rows(self.batch)):
+            bad_before = len(self.report.rows)
+            spec = event_spec(line, row, self.res, self.report, self.good_index_of_line, self.batch.pk)
+            if spec is None or len(self.report.rows) > bad_before:
+                self.writing = False
+                continue
+            self.good_index_of_line[line] = self.good
+            self.specs.append(spec)
+            self.lines.append(line)
+            self.good += 1
+            if len(self.specs) >= CHUNK:
+                self.flush()
+        if self.specs:
+            self.flush()
+
+    def flush(self) -> None:
+        offset = self.good - len(self.specs)
+        planned = batch_plan(
+            self.specs,
+            now=self.now,
+            offset=offset,
+            prior=self.prior,
+            batch_refunds=self.batch_refunds,
+            forget_stored=self.writing,
+        )
+        refused = permissions.refused_rows(actor=self.actor, specs=self.specs, mes=planned.ctx.mes)
+        errors = permissions.with_refusals(planned.errors, refused)
         if errors:
-            engine_errors(report, errors, lines)
-            writing = False
-        if writing:
-            user_signals_post(specs=specs, actor=actor, source=Source.CSV, now=now)
-        line_done(lines[-1])
-        specs.clear()
-        lines.clear()
+            engine_errors(self.report, errors, self.lines)
+            self.writing = False
+        for local, plan in enumerate(planned.plans):
+            if plan is not None and self.lines[local] in self.referenced_lines:
+                self.prior[offset + local] = plan
+        if self.writing:
+            event_ids = batch_write(
+                planned,
+                actor=self.actor,
+                source=Source.CSV,
+                now=self.now,
+                offset=offset,
+                posted=self.posted,
+                objects=False,
+            )
+            for local, event_id in enumerate(event_ids):
+                if self.lines[local] in self.referenced_lines:
+                    self.posted[offset + local] = event_id
+        self.line_done(self.lines[-1])
+        self.specs.clear()
+        self.lines.clear()
 
-    for line, row in _skip_header(_open_rows(batch)):
-        spec = signal_spec(line, row, res, report, batch.pk)
-        if spec is None:
-            writing = False
-            continue
-        specs.append(spec)
-        lines.append(line)
-        if len(specs) >= CHUNK:
-            flush()
-    if specs:
-        flush()
+
+class _SignalsPass:
+    """Pass 2 of a signals file: rows parsed into specs, checked and written CHUNK at a time."""
+
+    def __init__(self, batch, actor, res: Resolver, report: Report, writing: bool, line_done):
+        self.batch, self.actor, self.res, self.report = batch, actor, res, report
+        self.writing, self.line_done = writing, line_done
+        self.now = timezone.now()
+        self.specs: list = []
+        self.lines: list[int] = []
+
+    def run(self) -> None:
+        for line, row in _skip_header(_open_rows(self.batch)):
+            spec = signal_spec(line, row, self.res, self.report, self.batch.pk)
+            if spec is None:
+                self.writing = False
+                continue
+            self.specs.append(spec)
+            self.lines.append(line)
+            if len(self.specs) >= CHUNK:
+                self.flush()
+        if self.specs:
+            self.flush()
+
+    def flush(self) -> None:
+        errors, ctx = user_signals_plan(specs=self.specs, now=self.now)
+        refused = permissions.refused_rows(
+            actor=self.actor, specs=self.specs, mes=ctx.mes, message=permissions.SIGNALS_NOT_YOURS
+        )
+        errors = permissions.with_refusals(errors, refused)
+        if errors:
+            engine_errors(self.report, errors, self.lines)
+            self.writing = False
+        if self.writing:
+            user_signals_write(specs=self.specs, actor=self.actor, source=Source.CSV, now=self.now)
+        self.line_done(self.lines[-1])
+        self.specs.clear()
+        self.lines.clear()

@@ -55,3 +55,28 @@ class BatchValidationError(ValidationError):
             f"{index}.{name}": msgs for index, fields in row_errors.items() for name, msgs in fields.items()
         }
         super().__init__(flat)
+
+
+class RowErrors:
+    """The errors of a batch being validated: spec index -> field -> messages."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self):
+        self.rows: dict[int, dict[str, list[str]]] = {}
+
+    def add(self, index: int, name: str, message) -> None:
+        self.rows.setdefault(index, {}).setdefault(name, []).append(str(message))
+
+    def __contains__(self, index: int) -> bool:
+        return index in self.rows
+
+
+@dataclass(slots=True)
+class Planned:
+    """A validated batch: a plan per valid spec (None for a bad one), the errors by index, and
+    the organization context the plans were made in (the writer needs it)."""
+
+    plans: list[Plan | None]
+    errors: dict[int, dict[str, list[str]]]
+    ctx: object
