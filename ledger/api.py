@@ -21,7 +21,6 @@ from rest_framework.views import APIView
 from config.permissions import HasRulePermission
 from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
-from ledger.imports import jobs as import_jobs
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor
 from ledger.posting.specs import BatchValidationError
@@ -362,7 +361,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = _valid(serializers.ImportInSerializer, request)
         upload = data["file"]
-        batch = import_jobs.import_start(
+        batch = services.import_start(
             actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
         )
         if batch.status in ImportBatch.IN_PROGRESS:
@@ -381,7 +380,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     @idempotent
     def post(self, request, pk=None):
-        batch = import_jobs.import_post_start(actor=request.user, batch=self.get_object())
+        batch = services.import_post_start(actor=request.user, batch=self.get_object())
         if batch.status in ImportBatch.IN_PROGRESS:
             return self._accepted(request, batch)
         code = status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK

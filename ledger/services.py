@@ -9,9 +9,11 @@ path for one event and for imports), CSV files through `ledger.imports`.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -21,12 +23,15 @@ from django.utils.translation import gettext as _
 from config.errors import ConflictError
 from ledger import permissions
 from ledger.allocation import Rule
+from ledger.imports import batches, jobs
+from ledger.imports.progress import progress_reporter
 from ledger.models import (
     Contract,
     ContractGoal,
     ContractNodeShare,
     ContractPartnerShare,
     ContractTier,
+    ImportBatch,
     Leg,
     Source,
     Transaction,
@@ -42,6 +47,7 @@ from ledger.user_signals import UserSignalSpec, user_signals_plan, user_signals_
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCNode, Microenterprise, Partner
 
+log = logging.getLogger(__name__)
 HUNDRED = Decimal(100)
 
 # --- contracts -----------------------------------------------------------------------------
@@ -670,3 +676,65 @@ def user_signals_check(
 ) -> dict[int, dict[str, list[str]]]:
     """What `user_signals_log` would refuse, by row, without writing."""
     return _signals_checked(specs, actor=actor, now=now or timezone.now())
+
+
+# --- CSV imports ---------------------------------------------------------------------------
+
+
+def import_start(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:
+    """Validate an upload whole (with `commit`, and post it all or nothing): within this call for
+    a file of up to LEDGER_IMPORT_INLINE_ROWS rows, else queued for a task (the batch returned is
+    then in progress)."""
+    if jobs.runs_in_background(jobs.rows_estimate(upload)):
+        return jobs.import_queue(actor=actor, kind=kind, upload=upload, filename=filename, commit=commit)
+    return batches.import_batch_create(
+        actor=actor, kind=kind, upload=upload, filename=filename, commit=commit
+    )
+
+
+def import_post_start(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Post a validated batch (by its uploader): within this call when it is small, else queued
+    (`posting`)."""
+    if jobs.runs_in_background(batch.rows):
+        return jobs.import_post_queue(actor=actor, batch=batch)
+    return batches.import_batch_post(actor=actor, batch=batch)
+
+
+IMPORT_PHASES = {
+    "validating": (ImportBatch.Status.VALIDATING, batches.import_batch_validate),
+    "posting": (ImportBatch.Status.POSTING, batches.import_batch_post_now),
+}
+
+
+def import_task_run(*, batch_id: int, phase: str) -> str:
+    """The background task's work on a batch (phase `validating` or `posting`); returns the
+    batch's status. A batch no longer in that phase (gone, or done by an earlier delivery of
+    the task) is left alone; an unexpected error fails it, with nothing posted, and re-raises."""
+    status, job = IMPORT_PHASES[phase]
+    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
+    if batch is None or batch.status != status:
+        return batch.status if batch else "missing"
+    try:
+        batch = job(batch=batch, progress=progress_reporter(batch_id, phase))
+    except Exception:
+        log.exception("import %s stopped", batch_id)
+        batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE)
+        raise
+    return batch.status
+
+
+def imports_stale_fail(*, now: dt.datetime | None = None) -> int:
+    """Fail the batches whose task was queued more than LEDGER_IMPORT_STALE_HOURS ago and has
+    not finished: the worker died, was killed at the time limit, or never took the task. A
+    posting either committed whole (then the batch is `posted`) or not at all, so nothing was
+    posted for them. Returns how many were failed."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.LEDGER_IMPORT_STALE_HOURS)
+    stale = ImportBatch.objects.filter(status__in=ImportBatch.IN_PROGRESS, queued_at__lt=cutoff)
+    failed = 0
+    for batch in stale.only("pk"):
+        if (
+            batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE).status
+            == ImportBatch.Status.FAILED
+        ):
+            failed += 1
+    return failed

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from config.web import paginate, rule_required
-from ledger import selectors, ui_selectors
+from ledger import selectors, services, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
-from ledger.imports import jobs as import_jobs
 from ledger.imports import rows, samples
 from ledger.imports.progress import progress_of
 from ledger.models import ImportBatch
@@ -41,7 +40,7 @@ def import_upload(request):
             upload = form.cleaned_data["file"]
             started = time.monotonic()
             try:
-                batch = import_jobs.import_start(
+                batch = services.import_start(
                     actor=request.user, kind=form.cleaned_data["kind"], upload=upload, filename=upload.name
                 )
             except ValidationError as exc:
@@ -114,7 +113,7 @@ def import_post(request, pk):
         raise PermissionDenied
     started = time.monotonic()
     try:
-        batch = import_jobs.import_post_start(actor=request.user, batch=batch)
+        batch = services.import_post_start(actor=request.user, batch=batch)
     except ValidationError as exc:  # e.g. already posted (a second click)
         messages.warning(request, " ".join(exc.messages))
         return redirect("ledger:import-detail", pk=pk)
