@@ -20,6 +20,7 @@ from ledger import selectors
 from ledger.allocation import Rule
 from ledger.models import Account, AccountDay, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
 from ledger.money import currency_is_known, from_minor, to_minor
+from orgs import selectors as org_selectors
 from orgs.models import EMC, Category, Microenterprise, Scenario, Solution
 from orgs.selectors import partners_creditable_in_emc
 
@@ -291,7 +292,7 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
     """For each EMC of the ME: the contract in force, and the current period's user-paid value
     (the EMC's, and this ME's part of it) against the target, with a chart's data series."""
     on = on or timezone.localdate()
-    emcs = list(selectors.me_emcs(me=me, on=on))
+    emcs = list(org_selectors.me_emcs(me=me, on=on))
     contracts = contracts_in_force(emc_ids=[e.pk for e in emcs], on=on)
     bounds, emc_daily, me_daily = selectors.period_daily_values(contracts=contracts, on=on, me_id=me.pk)
     out = []
@@ -365,7 +366,7 @@ def log_form_choices(
     """The choices the log forms offer: the ME's EMCs on `on`; the chosen EMC's scenarios,
     their solutions, and the partners creditable in it on `on` that hold a share in its
     contract in force (the service accepts no others); every category; and that contract."""
-    emcs = list(selectors.me_emcs(me=me, on=on)) if me is not None else []
+    emcs = list(org_selectors.me_emcs(me=me, on=on)) if me is not None else []
     if emc is not None and emc.pk not in {e.pk for e in emcs}:
         emc = None
     scenarios = list(Scenario.objects.filter(emcs=emc).order_by("name")) if emc else []
