@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "orgs",
     "ledger",
     "scoring",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +100,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "orgs:login"
-LOGIN_REDIRECT_URL = "orgs:dashboard"
+LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "orgs:login"
 
 LANGUAGE_CODE = "en"
