@@ -38,13 +38,14 @@ from ledger.models import (
     UserSignal,
     ValueEvent,
 )
-from ledger.money import currency_check, to_minor
+from ledger.money import to_minor
 from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.legs import LegRow, check_balanced
 from ledger.posting.rollups import legs_write
 from ledger.posting.specs import BatchValidationError, Planned, ValueEventSpec
 from ledger.user_signals import UserSignalSpec, user_signals_plan, user_signals_write
 from orgs.audit import audit_record
+from orgs.currencies import currency_check
 from orgs.models import EMC, EMCNode, Microenterprise, Partner
 
 log = logging.getLogger(__name__)

@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 from ledger.imports.report import Report
 from ledger.imports.resolve import Resolver
 from ledger.models import ValueEvent
-from ledger.money import currency_is_known, to_minor
+from ledger.money import to_minor
 from ledger.posting.specs import EVENT_KINDS, ValueEventSpec
 from ledger.user_signals import UserSignalSpec
+from orgs.currencies import currency_error
 
 EVENT_COLUMNS = [
     "kind",
@@ -136,8 +137,8 @@ def event_spec(
             partner_ids.append(pid)
     currency = (row.get("currency") or "").strip().upper()
     amount_minor = 0
-    if currency and not currency_is_known(currency):
-        report.add(line, "currency", _("Unknown currency “%(code)s”.") % {"code": currency})
+    if currency and currency_error(currency):
+        report.add(line, "currency", currency_error(currency))
     elif currency and (row.get("amount") or "").strip():
         try:
             amount_minor = to_minor(row["amount"].strip(), currency)

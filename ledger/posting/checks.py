@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 
 from ledger.context import OrgContext, occurred_at_error, user_ref_error
 from ledger.models import ValueEvent
-from ledger.money import currency_is_known
 from ledger.posting.specs import EVENT_KINDS, RowErrors, ValueEventSpec
+from orgs.currencies import currency_error
 
 
 def _payment_refs_check(i, s: ValueEventSpec, ctx: OrgContext, errors: RowErrors) -> None:
@@ -27,8 +27,9 @@ def spec_check(i, s: ValueEventSpec, on, ctx: OrgContext, now, errors: RowErrors
         return False
     if not isinstance(s.amount_minor, int) or s.amount_minor <= 0:
         errors.add(i, "amount", _("The amount must be more than zero."))
-    if not currency_is_known(s.currency):
-        errors.add(i, "currency", _("Unknown currency “%(code)s”.") % {"code": s.currency})
+    message = currency_error(s.currency)
+    if message:
+        errors.add(i, "currency", message)
     message = user_ref_error(s.user_ref)
     if message:
         errors.add(i, "user_ref", message)

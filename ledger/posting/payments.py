@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from ledger.posting.specs import Plan, RowErrors, ValueEventSpec
-from ledger.posting.terms import Terms, terms_in_force
+from ledger.posting.terms import Terms, terms_in_force, terms_load
 
 
 def _bad_terms_message(terms: Terms, ctx, exc: Exception) -> str:
@@ -44,6 +44,13 @@ def _terms_check(i, s: ValueEventSpec, on, terms: Terms, ctx, errors: RowErrors)
             )
         elif partner_id not in terms.partner_pcts:
             errors.add(i, "partners", _("%(p)s has no share in the contract in force.") % {"p": name})
+
+
+def terms_on(emc_id: int, on) -> Terms | None:
+    """The terms of the EMC's contract in force on `on`, as the engine loads them (three
+    queries): `terms.splitter.split(amount_minor, partner_ids)` is the split a payment posts,
+    which the log form previews."""
+    return terms_in_force(terms_load(emc_ids={emc_id}, until=on).get(emc_id), on)
 
 
 def payment_plan(i, s: ValueEventSpec, on, ctx, all_terms: dict, errors: RowErrors) -> Plan | None:

@@ -180,7 +180,7 @@ def refund(request, pk):
         raise PermissionDenied(permissions.NOT_YOURS)  # the page itself: before any form is shown
     if original.kind != ValueEvent.Kind.PAYMENT:
         raise Http404
-    refundable = ui_selectors.refundable_minor(event=original)
+    refundable = selectors.refundable_minor(event=original)
     status = 200
     if request.method == "POST":
         already = selectors.value_event_by_key(user=request.user, key=_raw(request.POST, "token"))
