@@ -243,36 +243,46 @@ def posting_context_load(
     me_ids, emc_ids = {i for i in me_ids if i}, {i for i in emc_ids if i}
     scenario_ids, solution_ids = {i for i in scenario_ids if i}, {i for i in solution_ids if i}
     category_ids, partner_ids = {i for i in category_ids if i}, {i for i in partner_ids if i}
+    ids = {
+        "me_ids": me_ids,
+        "emc_ids": emc_ids,
+        "scenario_ids": scenario_ids,
+        "solution_ids": solution_ids,
+        "category_ids": category_ids,
+        "partner_ids": partner_ids,
+    }
     if connection.vendor != "postgresql":
-        ctx = org_context_load(
-            me_ids=me_ids,
-            emc_ids=emc_ids,
-            scenario_ids=scenario_ids,
-            solution_ids=solution_ids,
-            category_ids=category_ids,
-            partner_ids=partner_ids,
-        )
-        terms = terms_load(emc_ids=set(ctx.emcs), until=terms_until) if terms_until and ctx.emcs else {}
-        node_me_ids = {me_id for ts in terms.values() for t in ts for me_id, _pct in t.node_pcts}
-        missing = node_me_ids - set(ctx.mes)
-        if missing:
-            for pk, code, status, ended_on in Microenterprise.objects.filter(pk__in=missing).values_list(
-                "id", "code", "status", "ended_on"
-            ):
-                ctx.other_me_codes[pk] = code
-                ctx.note_me(pk, code, status, ended_on)
-        return ctx, terms
+        return _orm_posting_context(ids, terms_until)
+    return _sql_posting_context(ids, terms_until, currencies)
 
+
+def _orm_posting_context(ids: dict, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
+    """The ORM loaders, a query each (SQLite)."""
+    ctx = org_context_load(**ids)
+    terms = terms_load(emc_ids=set(ctx.emcs), until=terms_until) if terms_until and ctx.emcs else {}
+    node_me_ids = {me_id for ts in terms.values() for t in ts for me_id, _pct in t.node_pcts}
+    missing = node_me_ids - set(ctx.mes)
+    if missing:
+        for pk, code, status, ended_on in Microenterprise.objects.filter(pk__in=missing).values_list(
+            "id", "code", "status", "ended_on"
+        ):
+            ctx.other_me_codes[pk] = code
+            ctx.note_me(pk, code, status, ended_on)
+    return ctx, terms
+
+
+def _sql_posting_context(ids: dict, terms_until, currencies) -> tuple[OrgContext, dict[int, list[Terms]]]:
+    """The lookups of `_posting_sql` in one round trip (PostgreSQL)."""
     global _POSTING_SQL
     if _POSTING_SQL is None:
         _POSTING_SQL = _posting_sql()
     params = {
-        "me": sorted(me_ids),
-        "emc": sorted(emc_ids),
-        "scenario": sorted(scenario_ids),
-        "solution": sorted(solution_ids),
-        "category": sorted(category_ids),
-        "partner": sorted(partner_ids),
+        "me": sorted(ids["me_ids"]),
+        "emc": sorted(ids["emc_ids"]),
+        "scenario": sorted(ids["scenario_ids"]),
+        "solution": sorted(ids["solution_ids"]),
+        "category": sorted(ids["category_ids"]),
+        "partner": sorted(ids["partner_ids"]),
         "approved": Contract.Status.APPROVED,
         # no day: no contract row (a date before any contract)
         "until": terms_until or dt.date(1, 1, 1),
@@ -285,6 +295,11 @@ def posting_context_load(
             results.append(cursor.fetchall())
             if not cursor.nextset():
                 break
+    return _context_from_rows(results, terms_until)
+
+
+def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
+    """The context from the thirteen result sets of `_posting_sql`, in its order."""
     (
         mes,
         emcs,

@@ -106,27 +106,21 @@ def parse_int(value: str):
         raise ValueError(_("Give a whole number.")) from None
 
 
-def event_spec(
-    line, row, res: Resolver, report: Report, good_index_of_line: dict, batch_id
-) -> ValueEventSpec | None:
-    errors_before = len(report.rows)
-    kind = (row.get("kind") or "payment").strip().lower()
-    if kind not in EVENT_KINDS:
-        report.add(line, "kind", _("Use payment or refund."))
-    for column in EVENT_REQUIRED:
-        if not (row.get(column) or "").strip():
-            report.add(line, column, _("This column is required."))
+def _payment_codes(line, row, res: Resolver, report: Report) -> dict:
     ids = {}
-    if kind == ValueEvent.Kind.PAYMENT:
-        for column in ("me_code", "emc_code", "scenario_code", "category_code", "solution_code"):
-            value = (row.get(column) or "").strip()
-            if not value:
-                if column != "solution_code":
-                    report.add(line, column, _("This column is required."))
-                continue
-            ids[column] = res.ids[column].get(value)
-            if ids[column] is None:
-                report.add(line, column, _("Unknown code “%(code)s”.") % {"code": value})
+    for column in ("me_code", "emc_code", "scenario_code", "category_code", "solution_code"):
+        value = (row.get(column) or "").strip()
+        if not value:
+            if column != "solution_code":
+                report.add(line, column, _("This column is required."))
+            continue
+        ids[column] = res.ids[column].get(value)
+        if ids[column] is None:
+            report.add(line, column, _("Unknown code “%(code)s”.") % {"code": value})
+    return ids
+
+
+def _partner_ids(line, row, res: Resolver, report: Report) -> tuple:
     partner_ids = []
     for code in (row.get("partner_codes") or "").split(";"):
         code = code.strip()
@@ -135,6 +129,11 @@ def event_spec(
             if pid is None:
                 report.add(line, "partner_codes", _("Unknown partner “%(code)s”.") % {"code": code})
             partner_ids.append(pid)
+    return tuple(partner_ids)
+
+
+def _money(line, row, report: Report) -> tuple[int, str]:
+    """(amount in minor units, currency); 0 when either is missing or bad (reported)."""
     currency = (row.get("currency") or "").strip().upper()
     amount_minor = 0
     if currency and currency_error(currency):
@@ -146,6 +145,10 @@ def event_spec(
                 report.add(line, "amount", _("The amount must be more than zero (the kind gives the sign)."))
         except ValidationError as exc:
             report.add(line, "amount", exc.message_dict["amount"][0])
+    return amount_minor, currency
+
+
+def _when_and_customized(line, row, report: Report) -> tuple:
     occurred_at = None
     if (row.get("occurred_at") or "").strip():
         try:
@@ -157,28 +160,53 @@ def event_spec(
     except ValueError as exc:
         report.add(line, "customized", exc)
         customized = False
+    return occurred_at, customized
+
+
+def _original(line, row, res: Resolver, report: Report, good_index_of_line: dict) -> tuple:
+    """A refund's payment: (stored event id, index of a valid payment earlier in the file)."""
+    original = (row.get("original_ref") or "").strip()
+    if not original:
+        report.add(line, "original_ref", _("A refund needs the ref or id of its payment."))
+    elif original in res.refs and res.refs[original] < line:
+        original_index = good_index_of_line.get(res.refs[original])
+        if original_index is None:
+            report.add(
+                line,
+                "original_ref",
+                _("The payment on row %(row)d is not valid.") % {"row": res.refs[original]},
+            )
+        return None, original_index
+    elif original in res.stored_originals:
+        return res.stored_originals[original], None
+    else:
+        report.add(line, "original_ref", _("No payment with this ref or id."))
+    return None, None
+
+
+def event_spec(
+    line, row, res: Resolver, report: Report, good_index_of_line: dict, batch_id
+) -> ValueEventSpec | None:
+    """The row at `line` as a spec, or None with its errors in the report."""
+    errors_before = len(report.rows)
+    kind = (row.get("kind") or "payment").strip().lower()
+    if kind not in EVENT_KINDS:
+        report.add(line, "kind", _("Use payment or refund."))
+    for column in EVENT_REQUIRED:
+        if not (row.get(column) or "").strip():
+            report.add(line, column, _("This column is required."))
+    ids = _payment_codes(line, row, res, report) if kind == ValueEvent.Kind.PAYMENT else {}
+    partner_ids = _partner_ids(line, row, res, report)
+    amount_minor, currency = _money(line, row, report)
+    occurred_at, customized = _when_and_customized(line, row, report)
     ref = (row.get("ref") or "").strip() or None
     if ref and line in res.duplicate_refs:
         report.add(line, "ref", _("This ref appears earlier in the file."))
     elif ref and ref in res.used_refs:
         report.add(line, "ref", _("A row with this ref was already imported."))
     original_id = original_index = None
-    original = (row.get("original_ref") or "").strip()
     if kind == ValueEvent.Kind.REFUND:
-        if not original:
-            report.add(line, "original_ref", _("A refund needs the ref or id of its payment."))
-        elif original in res.refs and res.refs[original] < line:
-            original_index = good_index_of_line.get(res.refs[original])
-            if original_index is None:
-                report.add(
-                    line,
-                    "original_ref",
-                    _("The payment on row %(row)d is not valid.") % {"row": res.refs[original]},
-                )
-        elif original in res.stored_originals:
-            original_id = res.stored_originals[original]
-        else:
-            report.add(line, "original_ref", _("No payment with this ref or id."))
+        original_id, original_index = _original(line, row, res, report, good_index_of_line)
     if len(report.rows) > errors_before:
         return None
     return ValueEventSpec(
@@ -193,7 +221,7 @@ def event_spec(
         currency=currency,
         occurred_at=occurred_at,
         customized=customized,
-        partner_ids=tuple(partner_ids),
+        partner_ids=partner_ids,
         original_id=original_id,
         original_index=original_index,
         note=(row.get("note") or "").strip(),

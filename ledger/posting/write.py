@@ -54,21 +54,9 @@ def _instance(model, pk: int, fields: list[str], row: tuple):
     return obj
 
 
-def write(
-    plans: list[Plan],
-    ctx: OrgContext,
-    *,
-    actor,
-    source: str,
-    now,
-    offset: int = 0,
-    posted: dict | None = None,
-    objects: bool = True,
-) -> list:
-    """Write valid plans; `posted` maps global indexes of earlier chunks' events to their ids.
-    Returns the ValueEvent instances (with `.transaction`), or only their ids when not
-    `objects` (the CSV import: no model instance on its hot path)."""
-    posted = posted or {}
+def _accounts_of(plans: list[Plan], ctx: OrgContext) -> dict[tuple, int]:
+    """(allocation target, currency) -> account id for every part of the plans, creating the
+    accounts a first posting needs in bulk."""
     codes = target_codes(plans, ctx)
     wanted: dict[str, dict] = {}
     target_code: dict[tuple, str] = {}
@@ -82,14 +70,11 @@ def write(
                 target_code[key] = code
                 wanted[code] = {**fields, "currency": plan.spec.currency}
     account_ids = accounts_get_or_create(wanted=wanted, known=ctx.accounts) if wanted else {}
-    account_of = {key: account_ids[code] for key, code in target_code.items()}
+    return {key: account_ids[code] for key, code in target_code.items()}
 
-    recorded_by_id = actor.pk if actor is not None and actor.is_authenticated else None
-    txn_rows = [
-        (plan.spec.kind, plan.occurred_on, now, recorded_by_id, plan.spec.note[:255], plan.contract_id, None)
-        for plan in plans
-    ]
-    txn_ids = _insert_returning_ids(Transaction, TXN_FIELDS, txn_rows)
+
+def _legs_of(plans: list[Plan], txn_ids: list[int], account_of: dict) -> list[LegRow]:
+    """The legs of each plan's transaction, balance-checked per transaction."""
     legs = []
     legs_by_txn = {}
     for plan, txn_id in zip(plans, txn_ids, strict=True):
@@ -112,37 +97,45 @@ def write(
         legs_by_txn[txn_id] = txn_legs
         legs.extend(txn_legs)
     check_balanced(legs_by_txn)
+    return legs
 
-    def event_row(plan, txn_id, original_id):
-        s = plan.spec
-        return (
-            s.kind,
-            s.me_id,
-            s.emc_id,
-            s.scenario_id,
-            s.solution_id,
-            s.category_id,
-            s.user_ref,
-            s.amount_minor,
-            s.currency,
-            s.occurred_at,
-            plan.occurred_on,
-            s.customized,
-            original_id,
-            txn_id,
-            s.note[:255],
-            recorded_by_id,
-            now,
-            source,
-            s.import_batch_id,
-            s.idempotency_key,
-        )
 
-    # payments and refunds of stored payments first; refunds of payments in this batch after
+def _event_row(plan: Plan, txn_id: int, original_id, recorded_by_id, now, source: str) -> tuple:
+    s = plan.spec
+    return (
+        s.kind,
+        s.me_id,
+        s.emc_id,
+        s.scenario_id,
+        s.solution_id,
+        s.category_id,
+        s.user_ref,
+        s.amount_minor,
+        s.currency,
+        s.occurred_at,
+        plan.occurred_on,
+        s.customized,
+        original_id,
+        txn_id,
+        s.note[:255],
+        recorded_by_id,
+        now,
+        source,
+        s.import_batch_id,
+        s.idempotency_key,
+    )
+
+
+def _events_insert(plans, txn_ids, *, recorded_by_id, now, source, offset, posted) -> tuple[list, list]:
+    """Insert the events: payments and refunds of stored payments first, then refunds of
+    payments in this batch (they need those ids). Returns (ids, rows) in plan order."""
     event_ids: list[int | None] = [None] * len(plans)
     event_rows: list[tuple | None] = [None] * len(plans)
 
-    def _original_pk(index: int) -> int:
+    def original_pk(spec) -> int | None:
+        index = spec.original_index
+        if index is None:
+            return spec.original_id
         return event_ids[index - offset] if index >= offset else posted[index]
 
     for group in (
@@ -152,13 +145,7 @@ def write(
         if not group:
             continue
         rows = [
-            event_row(
-                plans[i],
-                txn_ids[i],
-                plans[i].spec.original_id
-                if plans[i].spec.original_index is None
-                else _original_pk(plans[i].spec.original_index),
-            )
+            _event_row(plans[i], txn_ids[i], original_pk(plans[i].spec), recorded_by_id, now, source)
             for i in group
         ]
         for i, pk, row in zip(
@@ -166,6 +153,40 @@ def write(
         ):
             event_ids[i] = pk
             event_rows[i] = row
+    return event_ids, event_rows
+
+
+def write(
+    plans: list[Plan],
+    ctx: OrgContext,
+    *,
+    actor,
+    source: str,
+    now,
+    offset: int = 0,
+    posted: dict | None = None,
+    objects: bool = True,
+) -> list:
+    """Write valid plans; `posted` maps global indexes of earlier chunks' events to their ids.
+    Returns the ValueEvent instances (with `.transaction`), or only their ids when not
+    `objects` (the CSV import: no model instance on its hot path)."""
+    account_of = _accounts_of(plans, ctx)
+    recorded_by_id = actor.pk if actor is not None and actor.is_authenticated else None
+    txn_rows = [
+        (plan.spec.kind, plan.occurred_on, now, recorded_by_id, plan.spec.note[:255], plan.contract_id, None)
+        for plan in plans
+    ]
+    txn_ids = _insert_returning_ids(Transaction, TXN_FIELDS, txn_rows)
+    legs = _legs_of(plans, txn_ids, account_of)
+    event_ids, event_rows = _events_insert(
+        plans,
+        txn_ids,
+        recorded_by_id=recorded_by_id,
+        now=now,
+        source=source,
+        offset=offset,
+        posted=posted or {},
+    )
     links = [
         (event_id, partner_id)
         for plan, event_id in zip(plans, event_ids, strict=True)
