@@ -258,7 +258,8 @@ def value_event_log(
     idempotency_key: str | None = None,
     source: str = Source.UI,
 ) -> ValueEvent:
-    """Log a user payment and post its split by the contract in force at occurred-at.
+    """Log a user payment and post its split by the contract in force at occurred-at; `actor`
+    must be allowed to log for `me` (a refusal is a field error on `me`).
 
     With an `idempotency_key` already used by this actor, return that event (`.replayed` is
     True) and write nothing: a second submit of the same form does not post twice.

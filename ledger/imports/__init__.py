@@ -7,7 +7,9 @@ of CHUNK rows inside ONE DB transaction. Any error stops the writing (validation
 the report lists every bad row) and rolls everything back; the batch is then `failed` and its
 error report (CSV: row, column, message; row 1 is the header) can be downloaded.
 
-    jobs.py       the entry: validate (and post) an upload now or in a background task, by size
+    `ledger.services.import_start` / `import_post_start` are the entry: an upload is validated
+    (and posted) within the request, or by a background task when it is large
+    jobs.py       the background tasks of a batch, queued by their names after the commit
     batches.py    a batch's life: stored, validated, posted, failed (each with its audit row)
     run.py        one whole file validated (and written) chunk by chunk
     rows.py       the columns of a file and each row parsed into a spec
