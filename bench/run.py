@@ -235,12 +235,13 @@ def bench_service_concurrent(world: World, n: int, workers: int, single_rate: fl
 
 
 def bench_service_batches(world: World, n: int, batch: int, single_rate: float, figures: list) -> None:
-    """value_events_post with `batch` events per call (one DB transaction per batch)."""
+    """services.value_events_log with `batch` events per call (one DB transaction per batch)."""
     from django.utils import timezone
 
     from bench.harness import Figure, Timer, progress, rate
+    from ledger import services
     from ledger.money import to_minor
-    from ledger.posting import ValueEventSpec, value_events_post
+    from ledger.posting.specs import ValueEventSpec
 
     now = timezone.now()
     specs = []
@@ -261,9 +262,9 @@ def bench_service_batches(world: World, n: int, batch: int, single_rate: float, 
                 partner_ids=tuple(p.pk for p in kw["partners"]),
             )
         )
-    with progress(f"service: {n} events in batches of {batch} (value_events_post)"), Timer() as t:
+    with progress(f"service: {n} events in batches of {batch} (value_events_log)"), Timer() as t:
         for start in range(0, n, batch):
-            value_events_post(specs=specs[start : start + batch], actor=world.leader, source="api")
+            services.value_events_log(specs=specs[start : start + batch], actor=world.leader, source="api")
     batch_rate = rate(n, t.seconds)
     figures.append(
         Figure(
@@ -502,7 +503,7 @@ def bench_csv(world: World, rows: int, service_rate: float, figures: list) -> No
     from django.utils import timezone
 
     from bench.harness import Figure, Timer, peak_rss_mb, progress, rate
-    from ledger.importing import import_batch_create
+    from ledger.imports.batches import import_batch_create
     from ledger.models import ImportBatch
 
     data = _csv_file(world, rows, timezone.now() - dt.timedelta(hours=2))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("", include("portal.urls")),
     path("", include("orgs.urls")),
     path("ledger/", include("ledger.urls")),
     path("scoring/", include("scoring.urls")),

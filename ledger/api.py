@@ -19,11 +19,11 @@ from rest_framework.views import APIView
 
 from config.exports import csv_download, csv_rows
 from config.permissions import HasRulePermission
-from ledger import import_jobs, posting, selectors, serializers, services
+from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
-from ledger.money import format_minor, to_minor
-from ledger.posting import ValueEventSpec
+from ledger.money import format_minor
+from ledger.posting.specs import BatchValidationError
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
     HEADER,
@@ -361,7 +361,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def create(self, request):
         data = _valid(serializers.ImportInSerializer, request)
         upload = data["file"]
-        batch = import_jobs.import_start(
+        batch = services.import_start(
             actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
         )
         if batch.status in ImportBatch.IN_PROGRESS:
@@ -380,7 +380,7 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     @idempotent
     def post(self, request, pk=None):
-        batch = import_jobs.import_post_start(actor=request.user, batch=self.get_object())
+        batch = services.import_post_start(actor=request.user, batch=self.get_object())
         if batch.status in ImportBatch.IN_PROGRESS:
             return self._accepted(request, batch)
         code = status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK
@@ -406,8 +406,8 @@ class ValueEventBatchView(APIView):
     """Log up to 1,000 user payments in one request, posted all or none in one DB transaction.
 
     The body is `{"events": [...]}`, each event the body of POST /api/value-events/. Codes are
-    resolved for the whole batch at once and the permission to log for an ME (rule
-    `ledger.log_value`) is checked once per distinct ME; every row is validated before
+    resolved for the whole batch at once and the service (`services.value_events_log`) asks
+    the permission to log for an ME (rule `ledger.log_value`) once per distinct ME; every row is validated before
     anything is written, and a bad row answers 400 with `errors` keyed by row index then field
     (an ME the user does not lead is such a row error, named in the message, as on the
     single-event endpoint). The answer lists each event's id and transaction; its split is at
@@ -435,50 +435,16 @@ class ValueEventBatchView(APIView):
     @idempotent
     def post(self, request):
         rows, errors = serializers.ValueEventBatchInSerializer.parse(request.data)
-        specs: dict[int, ValueEventSpec] = {}
-        may_log: dict[int, bool] = {}
-        for index, row in rows.items():
-            me = row["me"]
-            if me.pk not in may_log:  # once per distinct ME
-                may_log[me.pk] = request.user.has_perm("ledger.log_value", me)
-            if not may_log[me.pk]:
-                errors[index] = {
-                    "me": [
-                        f"You may log value only for microenterprises you lead, and you do not lead {me.code}."
-                    ]
-                }
-                continue
-            try:
-                amount_minor = to_minor(row["amount"], row["currency"])
-            except ValidationError as exc:
-                errors[index] = exc.message_dict
-                continue
-            specs[index] = ValueEventSpec(
-                me_id=me.pk,
-                emc_id=row["emc"].pk,
-                scenario_id=row["scenario"].pk,
-                solution_id=row["solution"].pk if row.get("solution") else None,
-                category_id=row["category"].pk,
-                user_ref=row["user_ref"],
-                amount_minor=amount_minor,
-                currency=row["currency"],
-                occurred_at=row["occurred_at"],
-                customized=row["customized"],
-                partner_ids=tuple(p.pk for p in row["partners"]),
-                note=row["note"],
-            )
-        order = list(specs)
-        if errors:
-            # report the rows the engine would refuse too, so one round trip lists every bad row
-            if specs:
-                found = posting.value_events_validate(specs=list(specs.values()), actor=request.user)
-                errors.update({order[i]: fields for i, fields in found.items()})
-            raise _batch_invalid(errors)
+        order = list(rows)
+        specs = [serializers.value_event_spec(rows[index]) for index in order]
         try:
-            events = posting.value_events_post(
-                specs=list(specs.values()), actor=request.user, source=Source.API
-            )
-        except posting.BatchValidationError as exc:
+            if errors:
+                # report the rows the service would refuse too, so one round trip lists every bad row
+                found = services.value_events_check(specs=specs, actor=request.user) if specs else {}
+                errors.update({order[i]: fields for i, fields in found.items()})
+                raise _batch_invalid(errors)
+            events = services.value_events_log(specs=specs, actor=request.user, source=Source.API)
+        except BatchValidationError as exc:
             raise _batch_invalid({order[i]: fields for i, fields in exc.row_errors.items()}) from None
         except ValidationError as exc:  # a batch of one reports its error by field only
             if len(order) != 1:

@@ -1,9 +1,8 @@
 """Set-based loading of what validating a batch of events/signals needs (a few queries per batch).
 
-The rules mirror orgs: an ME may be credited in an EMC on day d when it leads the EMC or holds a
-node seat covering d (joined_on <= d, left_on unset or after d); a partner is creditable when its
-participation covers d (started_on <= d < ended_on) and its state is creditable, the same rule as
-`orgs.selectors.partners_creditable_in_emc`, done here for many (emc, partner) pairs at once.
+The organization's date rules themselves (an ME seated in an EMC on a day, a partner creditable
+there, an EMC open, an ME live) are `orgs.date_rules`: `OrgContext` asks them of the rows it
+loaded once for the whole batch, the way `orgs.selectors` asks them of a queryset.
 """
 
 import datetime as dt
@@ -17,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.models import Account, Contract, ContractNodeShare, ContractPartnerShare
-from ledger.terms import Terms, terms_build, terms_load
+from ledger.posting.terms import Terms, terms_build, terms_load
+from orgs import date_rules
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Microenterprise, Partner, Solution
 
 USER_REF_RE = re.compile(r"^[A-Za-z0-9_.:\-]{4,64}$")
@@ -76,55 +76,39 @@ class OrgContext:
     other_me_codes: dict[int, str] = field(default_factory=dict)  # node MEs of the contracts
     accounts: dict[str, int] = field(default_factory=dict)  # code -> id, prefetched (PostgreSQL)
     # MEs of the batch and node MEs of its contracts that are no longer live (split, merged,
-    # dissolved): id -> (code, ended_on); usually empty
-    ended_mes: dict[int, tuple[str, dt.date | None]] = field(default_factory=dict)
-    _may_log: dict[int, bool] = field(default_factory=dict)
+    # dissolved): id -> (code, status, ended_on); usually empty
+    ended_mes: dict[int, tuple[str, str, dt.date | None]] = field(default_factory=dict)
     _creditable: dict[tuple, bool] = field(default_factory=dict)
-
-    def may_log(self, actor, me_id: int) -> bool:
-        if actor is None:  # jobs and the demo loader post as the system
-            return True
-        if me_id not in self._may_log:
-            me = self.mes.get(me_id)
-            self._may_log[me_id] = me is not None and actor.has_perm("ledger.log_value", me)
-        return self._may_log[me_id]
 
     def me_in_emc(self, emc_id: int, me_id: int, on: dt.date) -> bool:
         emc = self.emcs.get(emc_id)
         if emc is None:
             return False
-        if emc["lead_me_id"] == me_id:
-            return True
-        return any(j <= on and (left is None or left > on) for j, left in self.nodes.get((emc_id, me_id), ()))
+        return date_rules.me_seated_on(emc["lead_me_id"], me_id, self.nodes.get((emc_id, me_id), ()), on)
 
     def note_me(self, pk: int, code: str, status: str, ended_on: dt.date | None) -> None:
-        if status not in Microenterprise.LIVE_STATUSES:
-            self.ended_mes[pk] = (code, ended_on)
+        if status not in Microenterprise.LIVE_STATUSES:  # may have ended by some day
+            self.ended_mes[pk] = (code, status, ended_on)
 
     def me_ended_by(self, me_id: int, on: dt.date) -> str | None:
         """The code of the ME when it was no longer live on `on` (split, merged, dissolved)."""
         ended = self.ended_mes.get(me_id)
         if ended is None:
             return None
-        code, ended_on = ended
-        return code if ended_on is None or on >= ended_on else None
+        code, status, ended_on = ended
+        return None if date_rules.me_live_on(status, ended_on, on) else code
 
     def emc_open_on(self, emc_id: int, on: dt.date) -> bool:
         emc = self.emcs[emc_id]
-        return emc["formed_on"] <= on and (emc["ended_on"] is None or on <= emc["ended_on"])
+        return date_rules.emc_open_on(emc["formed_on"], emc["ended_on"], on)
 
     def partner_creditable(self, emc_id: int, partner_id: int, on: dt.date) -> bool:
         key = (emc_id, partner_id, on)
         known = self._creditable.get(key)
         if known is None:  # memoized: an import asks the same few (EMC, partner, day) questions
             partner = self.partners.get(partner_id)
-            known = (
-                partner is not None
-                and partner["state"] in Partner.CREDITABLE_STATES
-                and any(
-                    s <= on and (e is None or on < e)
-                    for s, e in self.participations.get((emc_id, partner_id), ())
-                )
+            known = partner is not None and date_rules.partner_creditable_on(
+                partner["state"], self.participations.get((emc_id, partner_id), ()), on
             )
             self._creditable[key] = known
         return known
@@ -259,36 +243,46 @@ def posting_context_load(
     me_ids, emc_ids = {i for i in me_ids if i}, {i for i in emc_ids if i}
     scenario_ids, solution_ids = {i for i in scenario_ids if i}, {i for i in solution_ids if i}
     category_ids, partner_ids = {i for i in category_ids if i}, {i for i in partner_ids if i}
+    ids = {
+        "me_ids": me_ids,
+        "emc_ids": emc_ids,
+        "scenario_ids": scenario_ids,
+        "solution_ids": solution_ids,
+        "category_ids": category_ids,
+        "partner_ids": partner_ids,
+    }
     if connection.vendor != "postgresql":
-        ctx = org_context_load(
-            me_ids=me_ids,
-            emc_ids=emc_ids,
-            scenario_ids=scenario_ids,
-            solution_ids=solution_ids,
-            category_ids=category_ids,
-            partner_ids=partner_ids,
-        )
-        terms = terms_load(emc_ids=set(ctx.emcs), until=terms_until) if terms_until and ctx.emcs else {}
-        node_me_ids = {me_id for ts in terms.values() for t in ts for me_id, _pct in t.node_pcts}
-        missing = node_me_ids - set(ctx.mes)
-        if missing:
-            for pk, code, status, ended_on in Microenterprise.objects.filter(pk__in=missing).values_list(
-                "id", "code", "status", "ended_on"
-            ):
-                ctx.other_me_codes[pk] = code
-                ctx.note_me(pk, code, status, ended_on)
-        return ctx, terms
+        return _orm_posting_context(ids, terms_until)
+    return _sql_posting_context(ids, terms_until, currencies)
 
+
+def _orm_posting_context(ids: dict, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
+    """The ORM loaders, a query each (SQLite)."""
+    ctx = org_context_load(**ids)
+    terms = terms_load(emc_ids=set(ctx.emcs), until=terms_until) if terms_until and ctx.emcs else {}
+    node_me_ids = {me_id for ts in terms.values() for t in ts for me_id, _pct in t.node_pcts}
+    missing = node_me_ids - set(ctx.mes)
+    if missing:
+        for pk, code, status, ended_on in Microenterprise.objects.filter(pk__in=missing).values_list(
+            "id", "code", "status", "ended_on"
+        ):
+            ctx.other_me_codes[pk] = code
+            ctx.note_me(pk, code, status, ended_on)
+    return ctx, terms
+
+
+def _sql_posting_context(ids: dict, terms_until, currencies) -> tuple[OrgContext, dict[int, list[Terms]]]:
+    """The lookups of `_posting_sql` in one round trip (PostgreSQL)."""
     global _POSTING_SQL
     if _POSTING_SQL is None:
         _POSTING_SQL = _posting_sql()
     params = {
-        "me": sorted(me_ids),
-        "emc": sorted(emc_ids),
-        "scenario": sorted(scenario_ids),
-        "solution": sorted(solution_ids),
-        "category": sorted(category_ids),
-        "partner": sorted(partner_ids),
+        "me": sorted(ids["me_ids"]),
+        "emc": sorted(ids["emc_ids"]),
+        "scenario": sorted(ids["scenario_ids"]),
+        "solution": sorted(ids["solution_ids"]),
+        "category": sorted(ids["category_ids"]),
+        "partner": sorted(ids["partner_ids"]),
         "approved": Contract.Status.APPROVED,
         # no day: no contract row (a date before any contract)
         "until": terms_until or dt.date(1, 1, 1),
@@ -301,6 +295,11 @@ def posting_context_load(
             results.append(cursor.fetchall())
             if not cursor.nextset():
                 break
+    return _context_from_rows(results, terms_until)
+
+
+def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
+    """The context from the thirteen result sets of `_posting_sql`, in its order."""
     (
         mes,
         emcs,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from ledger import services
 from ledger.allocation import largest_remainder
 from ledger.models import Contract, Source, UserSignal, ValueEvent
-from ledger.posting import ValueEventSpec, value_events_post, value_events_validate
-from ledger.user_signals import UserSignalSpec, user_signals_post, user_signals_validate
+from ledger.posting.specs import ValueEventSpec
+from ledger.user_signals import UserSignalSpec
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Partner
 
 DAYS = 90
@@ -184,12 +184,12 @@ def demo_ledger_load(*, users, progress) -> str:
                         )
                     )
     # drop what the organization's dates do not allow (e.g. a partner that left), then post
-    bad = value_events_validate(specs=payments, actor=None)
+    bad = services.value_events_check(specs=payments, actor=None)
     payments = [s for i, s in enumerate(payments) if i not in bad]
     with transaction.atomic():
         posted = []
         for chunk_start in range(0, len(payments), 2000):
-            posted += value_events_post(
+            posted += services.value_events_log(
                 specs=payments[chunk_start : chunk_start + 2000], actor=None, source=Source.JOB
             )
         progress(f"ledger: {len(posted)} payments posted")
@@ -211,11 +211,11 @@ def demo_ledger_load(*, users, progress) -> str:
                     note="Returned within the guarantee period",
                 )
             )
-        value_events_post(specs=refunds, actor=None, source=Source.JOB)
+        services.value_events_log(specs=refunds, actor=None, source=Source.JOB)
         progress(f"ledger: {len(refunds)} refunds posted")
 
-        bad = user_signals_validate(specs=signals, actor=None)
+        bad = services.user_signals_check(specs=signals, actor=None)
         signals = [s for i, s in enumerate(signals) if i not in bad]
-        user_signals_post(specs=signals, actor=None, source=Source.JOB)
+        services.user_signals_log(specs=signals, actor=None, source=Source.JOB)
         progress(f"ledger: {len(signals)} user signals logged")
     return f"{len(plan)} contracts, {len(posted)} payments, {len(refunds)} refunds, {len(signals)} signals"

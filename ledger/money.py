@@ -1,30 +1,17 @@
 """Money as integer minor units plus an ISO 4217 code; never float, never converted.
 
 `to_minor(Decimal("199.00"), "CNY") == 19900`; a value with more decimals than the currency
-allows is refused (ValidationError), never rounded silently.
+allows is refused (ValidationError), never rounded silently. What a currency is, is the one
+rule of `orgs.currencies`.
 """
 
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from moneyed import CURRENCIES, get_currency
+from moneyed import get_currency
 
-# moneyed knows a few placeholder codes that are not real money
-_NOT_MONEY = {"XXX", "XTS", "DEFAULT"}
-
-
-def currency_is_known(code: str) -> bool:
-    return isinstance(code, str) and code in CURRENCIES and code not in _NOT_MONEY
-
-
-def currency_check(code: str, *, field: str = "currency") -> str:
-    """Return the code if it is a known ISO 4217 currency, else raise a field error."""
-    if not currency_is_known(code):
-        raise ValidationError(
-            {field: _("Unknown currency “%(code)s” (use an ISO 4217 code such as CNY).") % {"code": code}}
-        )
-    return code
+from orgs.currencies import currency_check
 
 
 def minor_exponent(currency: str) -> int:

@@ -360,15 +360,6 @@ def me_balances(*, me: Microenterprise, as_of: dt.date | None = None) -> list[di
     return [{"account": a, "net_minor": nets[a.pk], "owed_minor": -nets[a.pk]} for a in accounts]
 
 
-def me_emcs(*, me: Microenterprise, on: dt.date | None = None) -> QuerySet[EMC]:
-    """EMCs the ME leads or holds an open node seat in on `on` (default today)."""
-    on = on or timezone.localdate()
-    seats = EMCNode.objects.filter(me=me, joined_on__lte=on).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=on)
-    )
-    return EMC.objects.filter(Q(lead_me=me) | Q(pk__in=seats.values("emc_id"))).distinct().order_by("code")
-
-
 def value_event_by_key(*, user, key: str) -> ValueEvent | None:
     """The event this user already logged with this one-time form token, if any."""
     if not key or not user.is_authenticated:

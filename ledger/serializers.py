@@ -3,10 +3,11 @@
 Serializers parse and render only; every rule lives in ledger.services / ledger.posting.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ledger import import_jobs
+from ledger.imports.progress import progress_of
 from ledger.models import (
     Account,
     Contract,
@@ -17,7 +18,8 @@ from ledger.models import (
     UserSignal,
     ValueEvent,
 )
-from ledger.money import format_minor
+from ledger.money import format_minor, to_minor
+from ledger.posting.specs import ValueEventSpec
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 
 
@@ -363,7 +365,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ImportProgressSerializer(allow_null=True))
     def get_progress(self, batch) -> dict | None:
-        return import_jobs.progress_of(batch)
+        return progress_of(batch)
 
 
 # --- value events in batches (POST /api/value-events/batch/) -------------------------------
@@ -435,6 +437,12 @@ class ValueEventBatchInSerializer(serializers.Serializer):
             except serializers.ValidationError as exc:
                 detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
                 errors[index] = {name: [str(m) for m in msgs] for name, msgs in _flat_errors(detail)}
+                continue
+            try:  # the amount in minor units of its currency (ledger.money: exact, never rounded)
+                parsed[index]["amount_minor"] = to_minor(parsed[index]["amount"], parsed[index]["currency"])
+            except DjangoValidationError as exc:
+                errors[index] = exc.message_dict
+                del parsed[index]
         _resolve_codes(parsed, errors)
         return parsed, errors
 
@@ -498,3 +506,21 @@ class ValueEventBatchItemSerializer(serializers.Serializer):
 class ValueEventBatchSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     events = ValueEventBatchItemSerializer(many=True)
+
+
+def value_event_spec(row: dict) -> ValueEventSpec:
+    """A parsed batch row (codes resolved, amount in minor units) as the posting engine's spec."""
+    return ValueEventSpec(
+        me_id=row["me"].pk,
+        emc_id=row["emc"].pk,
+        scenario_id=row["scenario"].pk,
+        solution_id=row["solution"].pk if row.get("solution") else None,
+        category_id=row["category"].pk,
+        user_ref=row["user_ref"],
+        amount_minor=row["amount_minor"],
+        currency=row["currency"],
+        occurred_at=row["occurred_at"],
+        customized=row["customized"],
+        partner_ids=tuple(p.pk for p in row["partners"]),
+        note=row["note"],
+    )

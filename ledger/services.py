@@ -1,13 +1,18 @@
-"""Writes of the ledger: contracts, value events, refunds, reversals and user signals.
+"""Writes of the ledger, the one way in: contracts, value events (one or a batch), refunds,
+reversals, user signals and CSV imports.
 
-Each service owns its DB transaction and leaves an audit row where the design asks for one.
-Posting itself goes through `ledger.posting` (one code path for one event and for imports).
+Every interface (web form, single and batch API, CSV upload, admin action, Celery task, the
+nightly jobs, the demo loader) calls one of these. Each owns its DB transaction, asks the
+permission to log for an ME once per ME (`ledger.permissions`), and leaves an audit row where
+the design asks for one. Posting itself goes through the engine `ledger.posting` (one code
+path for one event and for imports), CSV files through `ledger.imports`.
 """
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+import logging
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -15,213 +20,37 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ConflictError
+from ledger import permissions
 from ledger.allocation import Rule
+from ledger.contract_terms import contract_terms_validate, stored_terms
+from ledger.imports import batches, jobs
+from ledger.imports.progress import progress_reporter
 from ledger.models import (
     Contract,
     ContractGoal,
     ContractNodeShare,
     ContractPartnerShare,
     ContractTier,
+    ImportBatch,
     Leg,
     Source,
     Transaction,
     UserSignal,
     ValueEvent,
 )
-from ledger.money import currency_check, to_minor
-from ledger.posting import LegRow, ValueEventSpec, check_balanced, legs_write, value_events_post
-from ledger.user_signals import UserSignalSpec, user_signals_post
+from ledger.money import to_minor
+from ledger.posting.engine import batch_plan, batch_write
+from ledger.posting.legs import LegRow, check_balanced
+from ledger.posting.rollups import legs_write
+from ledger.posting.specs import BatchValidationError, Planned, ValueEventSpec
+from ledger.user_signals import UserSignalSpec, user_signals_plan, user_signals_write
 from orgs.audit import audit_record
-from orgs.models import EMC, EMCNode, Microenterprise, Partner
+from orgs.currencies import currency_check
+from orgs.models import EMC, Microenterprise, Partner
 
-HUNDRED = Decimal(100)
+log = logging.getLogger(__name__)
 
 # --- contracts -----------------------------------------------------------------------------
-
-
-def _pct(value, field: str, errors: dict) -> Decimal | None:
-    try:
-        pct = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        errors.setdefault(field, []).append(_("Give a percentage such as 5 or 7.5."))
-        return None
-    if not pct.is_finite() or pct < 0 or pct > HUNDRED:
-        errors.setdefault(field, []).append(_("A percentage lies between 0 and 100."))
-        return None
-    if pct != pct.quantize(Decimal("0.0001")):
-        errors.setdefault(field, []).append(_("Use at most four decimal places."))
-        return None
-    return pct
-
-
-@dataclass(frozen=True)
-class ContractTerms:
-    """Terms that passed `contract_terms_validate`, normalised for writing."""
-
-    platform_fee_pct: Decimal
-    base_rate_pct: Decimal
-    holdback_pct: Decimal
-    tiers: list[tuple[Decimal, Decimal]]
-    partner_shares: list[tuple[Partner, Decimal]]
-    node_shares: list[tuple[Microenterprise, Decimal]]
-    goals: list[ContractGoal]
-
-
-def contract_terms_validate(
-    *,
-    emc: EMC,
-    currency: str,
-    period: str,
-    platform_fee_pct,
-    target_minor: int,
-    base_rate_pct,
-    floor_minor: int = 0,
-    cap_minor: int | None = None,
-    holdback_pct=0,
-    holdback_days: int = 0,
-    tiers: list[dict] = (),
-    partner_shares: list[dict] = (),
-    node_shares: list[dict] = (),
-    goals: list[dict] = (),
-) -> ContractTerms:
-    """Validate a contract's whole terms (raise ValidationError with field errors): used when a
-    draft is created AND again when it is approved, so an approved contract can always post.
-
-    tiers: [{"threshold_pct", "rate_pct"}]; partner_shares: [{"partner": Partner, "share_pct"}];
-    node_shares: [{"me": Microenterprise, "share_pct"}] summing to exactly 100;
-    goals: [{"axis", "metric", "target", "unit"}].
-    """
-    errors: dict[str, list] = {}
-    try:
-        currency_check(currency)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if period not in Contract.Period.values:
-        errors["period"] = [_("Use month, quarter or year.")]
-    fee = _pct(platform_fee_pct, "platform_fee_pct", errors)
-    base = _pct(base_rate_pct, "base_rate_pct", errors)
-    holdback = _pct(holdback_pct, "holdback_pct", errors)
-    if not isinstance(target_minor, int) or target_minor <= 0:
-        errors["target_minor"] = [_("The period target must be more than zero.")]
-    if not isinstance(floor_minor, int) or floor_minor < 0:
-        errors["floor_minor"] = [_("The floor cannot be negative.")]
-    if cap_minor is not None and (not isinstance(cap_minor, int) or cap_minor <= 0):
-        errors["cap_minor"] = [_("The cap must be more than zero (or empty for none).")]
-    elif cap_minor is not None and isinstance(floor_minor, int) and cap_minor < floor_minor:
-        errors["cap_minor"] = [_("The cap cannot be below the floor.")]
-    if not isinstance(holdback_days, int) or holdback_days < 0:
-        errors["holdback_days"] = [_("Give a number of days (0 or more).")]
-
-    tier_rows, last = [], None
-    for tier in tiers:
-        try:
-            threshold = Decimal(str(tier["threshold_pct"]))
-        except (InvalidOperation, KeyError):
-            threshold = None
-        rate = _pct(tier.get("rate_pct"), "tiers", errors)
-        if (
-            threshold is None
-            or not threshold.is_finite()
-            or threshold <= 0
-            or (last is not None and threshold <= last)
-        ):
-            errors.setdefault("tiers", []).append(_("Tier thresholds are positive and strictly increasing."))
-        else:
-            last = threshold
-        tier_rows.append((threshold, rate))
-
-    partner_rows, seen = [], set()
-    for share in partner_shares:
-        partner = share["partner"]
-        pct = _pct(share["share_pct"], "partner_shares", errors)
-        if partner.pk in seen:
-            errors.setdefault("partner_shares", []).append(_("%(p)s is listed twice.") % {"p": partner})
-        seen.add(partner.pk)
-        partner_rows.append((partner, pct))
-    shares_known = fee is not None and all(p is not None for _partner, p in partner_rows)
-    if shares_known and fee + sum((p for _partner, p in partner_rows), Decimal(0)) > HUNDRED:
-        errors.setdefault("partner_shares", []).append(
-            _("The platform fee and partner shares together exceed 100%.")
-        )
-
-    node_rows, seen = [], set()
-    node_me_ids = set(EMCNode.objects.filter(emc=emc).values_list("me_id", flat=True)) | {emc.lead_me_id}
-    live_me_ids = set(  # from the database: the instances given may predate a split or merge
-        Microenterprise.objects.filter(
-            pk__in=[share["me"].pk for share in node_shares], status__in=Microenterprise.LIVE_STATUSES
-        ).values_list("id", flat=True)
-    )
-    for share in node_shares:
-        me = share["me"]
-        pct = _pct(share["share_pct"], "node_shares", errors)
-        if me.pk in seen:
-            errors.setdefault("node_shares", []).append(_("%(me)s is listed twice.") % {"me": me.code})
-        if me.pk not in node_me_ids:
-            errors.setdefault("node_shares", []).append(
-                _("%(me)s is not a node of this EMC.") % {"me": me.code}
-            )
-        elif me.pk not in live_me_ids:
-            errors.setdefault("node_shares", []).append(
-                _("%(me)s is no longer active (split, merged or dissolved).") % {"me": me.code}
-            )
-        seen.add(me.pk)
-        node_rows.append((me, pct))
-    if not node_rows:
-        errors.setdefault("node_shares", []).append(_("Give at least one node share."))
-    elif all(p is not None for _me, p in node_rows) and sum(p for _me, p in node_rows) != HUNDRED:
-        errors.setdefault("node_shares", []).append(_("Node shares must sum to exactly 100%."))
-
-    goal_rows = []
-    for goal in goals:
-        if (
-            goal.get("axis") not in ContractGoal.Axis.values
-            or goal.get("metric") not in ContractGoal.Metric.values
-        ):
-            errors.setdefault("goals", []).append(_("Each goal needs a known axis and metric."))
-            continue
-        try:
-            target = Decimal(str(goal["target"]))
-        except (InvalidOperation, KeyError):
-            errors.setdefault("goals", []).append(_("Each goal needs a numeric target."))
-            continue
-        goal_rows.append(
-            ContractGoal(axis=goal["axis"], metric=goal["metric"], target=target, unit=goal.get("unit", ""))
-        )
-    if errors:
-        raise ValidationError(errors)
-    return ContractTerms(fee, base, holdback, tier_rows, partner_rows, node_rows, goal_rows)
-
-
-def _stored_terms(contract: Contract) -> dict:
-    """A stored contract's terms in the shape `contract_terms_validate` takes."""
-    return {
-        "emc": contract.emc,
-        "currency": contract.currency,
-        "period": contract.period,
-        "platform_fee_pct": contract.platform_fee_pct,
-        "target_minor": contract.target_minor,
-        "base_rate_pct": contract.base_rate_pct,
-        "floor_minor": contract.floor_minor,
-        "cap_minor": contract.cap_minor,
-        "holdback_pct": contract.holdback_pct,
-        "holdback_days": contract.holdback_days,
-        "tiers": [
-            {"threshold_pct": t.threshold_pct, "rate_pct": t.rate_pct}
-            for t in contract.tiers.order_by("threshold_pct", "id")
-        ],
-        "partner_shares": [
-            {"partner": s.partner, "share_pct": s.share_pct}
-            for s in contract.partner_shares.select_related("partner").order_by("id")
-        ],
-        "node_shares": [
-            {"me": s.me, "share_pct": s.share_pct}
-            for s in contract.node_shares.select_related("me").order_by("id")
-        ],
-        "goals": [
-            {"axis": g.axis, "metric": g.metric, "target": g.target, "unit": g.unit}
-            for g in contract.goals.order_by("id")
-        ],
-    }
 
 
 @transaction.atomic
@@ -321,7 +150,7 @@ def contract_approve(*, actor, contract: Contract) -> Contract:
         )
     # the stored terms are validated again, whole: whatever happened to the draft since it was
     # created, an approved contract must be one every posting of its EMC can apply
-    contract_terms_validate(**_stored_terms(locked))
+    contract_terms_validate(**stored_terms(locked))
     updated = Contract.objects.filter(pk=locked.pk, status=Contract.Status.DRAFT).update(
         status=Contract.Status.APPROVED, approved_by=actor, approved_at=timezone.now()
     )
@@ -364,6 +193,53 @@ def _existing_by_key(model, actor, key):
     return found
 
 
+def _raise_row_errors(errors: dict, n_specs: int) -> None:
+    """A batch of one raises its field errors; a larger batch raises them by row."""
+    if n_specs == 1:
+        raise ValidationError(errors[0])
+    raise BatchValidationError(errors)
+
+
+def _events_planned(specs, *, actor, now, message) -> tuple[Planned, dict]:
+    """Plan a batch (caller's transaction) and ask the permission once per ME: (plan, errors)."""
+    planned = batch_plan(specs, now=now)
+    refused = permissions.refused_rows(actor=actor, specs=specs, mes=planned.ctx.mes, message=message)
+    return planned, permissions.with_refusals(planned.errors, refused)
+
+
+def value_events_log(
+    *,
+    specs: list[ValueEventSpec],
+    actor,
+    source: str = Source.API,
+    now: dt.datetime | None = None,
+    message=permissions.NOT_YOURS_NAMED,
+) -> list[ValueEvent]:
+    """Post a batch of events all or none, in one DB transaction, as `actor`: a user (who must
+    be allowed to log for every ME of the batch, asked once per ME) or None, the system (the
+    nightly jobs, the demo, the synthetic-ecosystem generator).
+
+    Returns the ValueEvents with `.transaction`. Raises BatchValidationError (`row_errors`:
+    {index: {field: [messages]}}) and writes nothing when any spec is bad; a batch of one
+    raises its field errors as a ValidationError.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        planned, errors = _events_planned(specs, actor=actor, now=now, message=message)
+        if errors:
+            _raise_row_errors(errors, len(specs))
+        return batch_write(planned, actor=actor, source=source, now=now)
+
+
+def value_events_check(
+    *, specs: list[ValueEventSpec], actor, now: dt.datetime | None = None, message=permissions.NOT_YOURS_NAMED
+) -> dict[int, dict[str, list[str]]]:
+    """What `value_events_log` would refuse, by row, without writing (empty when all is valid)."""
+    with transaction.atomic():  # refunds lock their payments while planning
+        _planned, errors = _events_planned(specs, actor=actor, now=now or timezone.now(), message=message)
+    return errors
+
+
 def value_event_log(
     *,
     actor,
@@ -382,7 +258,8 @@ def value_event_log(
     idempotency_key: str | None = None,
     source: str = Source.UI,
 ) -> ValueEvent:
-    """Log a user payment and post its split by the contract in force at occurred-at.
+    """Log a user payment and post its split by the contract in force at occurred-at; `actor`
+    must be allowed to log for `me` (a refusal is a field error on `me`).
 
     With an `idempotency_key` already used by this actor, return that event (`.replayed` is
     True) and write nothing: a second submit of the same form does not post twice.
@@ -419,17 +296,14 @@ def value_event_log(
 
 
 def _post_one(spec, *, actor, source, errors) -> ValueEvent:
+    """Post one event; money errors found before the engine are reported with its own."""
+    single = permissions.NOT_YOURS
     try:
         if errors:  # report money errors together with the rest
-            try:
-                value_events_post(specs=[spec], actor=actor, source=source)
-            except ValidationError as exc:
-                for name, msgs in exc.message_dict.items():
-                    if name not in errors:
-                        errors[name] = msgs
-            raise ValidationError(errors)
-        # value_events_post owns the DB transaction (no extra savepoint round trips here)
-        event = value_events_post(specs=[spec], actor=actor, source=source)[0]
+            found = value_events_check(specs=[spec], actor=actor, message=single).get(0, {})
+            raise ValidationError({**found, **errors})
+        # value_events_log owns the DB transaction (no extra savepoint round trips here)
+        event = value_events_log(specs=[spec], actor=actor, source=source, message=single)[0]
     except IntegrityError:
         # two identical submits raced: the other one posted; show it
         existing = _existing_by_key(ValueEvent, actor, spec.idempotency_key)
@@ -583,8 +457,7 @@ def user_signal_log(
         idempotency_key=idempotency_key or None,
     )
     try:
-        with transaction.atomic():
-            signal = user_signals_post(specs=[spec], actor=actor, source=source)[0]
+        signal = user_signals_log(specs=[spec], actor=actor, source=source)[0]
     except IntegrityError:
         existing = _existing_by_key(UserSignal, actor, idempotency_key)
         if existing is None:
@@ -592,3 +465,92 @@ def user_signal_log(
         return existing
     signal.replayed = False
     return signal
+
+
+def _signals_checked(specs, *, actor, now) -> dict:
+    errors, ctx = user_signals_plan(specs=specs, now=now)
+    refused = permissions.refused_rows(
+        actor=actor, specs=specs, mes=ctx.mes, message=permissions.SIGNALS_NOT_YOURS
+    )
+    return permissions.with_refusals(errors, refused)
+
+
+def user_signals_log(
+    *, specs: list[UserSignalSpec], actor, source: str = Source.API, now: dt.datetime | None = None
+) -> list[UserSignal]:
+    """Log a batch of user signals all or none, as `actor` (a user allowed for every ME of the
+    batch, asked once per ME) or None, the system. Raises like `value_events_log`."""
+    now = now or timezone.now()
+    errors = _signals_checked(specs, actor=actor, now=now)
+    if errors:
+        _raise_row_errors(errors, len(specs))
+    return user_signals_write(specs=specs, actor=actor, source=source, now=now)
+
+
+def user_signals_check(
+    *, specs: list[UserSignalSpec], actor, now: dt.datetime | None = None
+) -> dict[int, dict[str, list[str]]]:
+    """What `user_signals_log` would refuse, by row, without writing."""
+    return _signals_checked(specs, actor=actor, now=now or timezone.now())
+
+
+# --- CSV imports ---------------------------------------------------------------------------
+
+
+def import_start(*, actor, kind: str, upload, filename: str, commit: bool = False) -> ImportBatch:
+    """Validate an upload whole (with `commit`, and post it all or nothing): within this call for
+    a file of up to LEDGER_IMPORT_INLINE_ROWS rows, else queued for a task (the batch returned is
+    then in progress)."""
+    if jobs.runs_in_background(jobs.rows_estimate(upload)):
+        return jobs.import_queue(actor=actor, kind=kind, upload=upload, filename=filename, commit=commit)
+    return batches.import_batch_create(
+        actor=actor, kind=kind, upload=upload, filename=filename, commit=commit
+    )
+
+
+def import_post_start(*, actor, batch: ImportBatch) -> ImportBatch:
+    """Post a validated batch (by its uploader): within this call when it is small, else queued
+    (`posting`)."""
+    if jobs.runs_in_background(batch.rows):
+        return jobs.import_post_queue(actor=actor, batch=batch)
+    return batches.import_batch_post(actor=actor, batch=batch)
+
+
+IMPORT_PHASES = {
+    "validating": (ImportBatch.Status.VALIDATING, batches.import_batch_validate),
+    "posting": (ImportBatch.Status.POSTING, batches.import_batch_post_now),
+}
+
+
+def import_task_run(*, batch_id: int, phase: str) -> str:
+    """The background task's work on a batch (phase `validating` or `posting`); returns the
+    batch's status. A batch no longer in that phase (gone, or done by an earlier delivery of
+    the task) is left alone; an unexpected error fails it, with nothing posted, and re-raises."""
+    status, job = IMPORT_PHASES[phase]
+    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
+    if batch is None or batch.status != status:
+        return batch.status if batch else "missing"
+    try:
+        batch = job(batch=batch, progress=progress_reporter(batch_id, phase))
+    except Exception:
+        log.exception("import %s stopped", batch_id)
+        batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE)
+        raise
+    return batch.status
+
+
+def imports_stale_fail(*, now: dt.datetime | None = None) -> int:
+    """Fail the batches whose task was queued more than LEDGER_IMPORT_STALE_HOURS ago and has
+    not finished: the worker died, was killed at the time limit, or never took the task. A
+    posting either committed whole (then the batch is `posted`) or not at all, so nothing was
+    posted for them. Returns how many were failed."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.LEDGER_IMPORT_STALE_HOURS)
+    stale = ImportBatch.objects.filter(status__in=ImportBatch.IN_PROGRESS, queued_at__lt=cutoff)
+    failed = 0
+    for batch in stale.only("pk"):
+        if (
+            batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE).status
+            == ImportBatch.Status.FAILED
+        ):
+            failed += 1
+    return failed

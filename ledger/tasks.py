@@ -1,41 +1,24 @@
-"""Background jobs of the ledger: large CSV imports (see ledger.import_jobs)."""
-
-import logging
+"""Background jobs of the ledger: large CSV imports (see ledger.imports.jobs). Thin: each task
+calls one service, by a stable name the services queue it under."""
 
 from celery import shared_task
 
-from ledger import import_jobs, importing
-from ledger.models import ImportBatch
-
-log = logging.getLogger(__name__)
-
-
-def _run(batch_id: int, status: str, job, phase: str) -> str:
-    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
-    if batch is None or batch.status != status:  # gone, or done by an earlier delivery
-        return batch.status if batch else "missing"
-    try:
-        batch = job(batch=batch, progress=import_jobs.progress_reporter(batch_id, phase))
-    except Exception:
-        log.exception("import %s stopped", batch_id)
-        importing.import_batch_fail(batch=batch, message=importing.STOPPED_MESSAGE)
-        raise
-    return batch.status
+from ledger import services
 
 
 @shared_task(name="ledger.import_validate", acks_late=True)
 def import_validate(batch_id: int) -> str:
     """Validate a stored `validating` batch whole; it ends `validated` or `failed`."""
-    return _run(batch_id, ImportBatch.Status.VALIDATING, importing.import_batch_validate, "validating")
+    return services.import_task_run(batch_id=batch_id, phase="validating")
 
 
 @shared_task(name="ledger.import_post", acks_late=True)
 def import_post(batch_id: int) -> str:
     """Post a `posting` batch all-or-nothing; it ends `posted` or `failed`."""
-    return _run(batch_id, ImportBatch.Status.POSTING, importing.import_batch_post_now, "posting")
+    return services.import_task_run(batch_id=batch_id, phase="posting")
 
 
 @shared_task(name="ledger.import_sweep")
 def import_sweep() -> int:
-    """Fail imports whose task never finished (see import_jobs.stale_imports_fail)."""
-    return import_jobs.stale_imports_fail()
+    """Fail imports whose task never finished (see services.imports_stale_fail)."""
+    return services.imports_stale_fail()

@@ -11,6 +11,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -19,8 +20,11 @@ from django.utils.translation import gettext_lazy
 from ledger import selectors
 from ledger.allocation import Rule
 from ledger.models import Account, AccountDay, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
-from ledger.money import currency_is_known, from_minor, to_minor
-from orgs.models import EMC, Category, Microenterprise, Scenario, Solution
+from ledger.money import from_minor, to_minor
+from ledger.posting import payments
+from orgs import selectors as org_selectors
+from orgs.currencies import currency_is_known
+from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 from orgs.selectors import partners_creditable_in_emc
 
 # --- money and explanations ----------------------------------------------------------------
@@ -269,15 +273,6 @@ def refunded_minor(*, event_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def refundable_minor(*, event: ValueEvent) -> int:
-    """What may still be refunded of a payment: see `selectors.refundable_minor` (one rule)."""
-    return selectors.refundable_minor(event=event)
-
-
-def contracts_in_force(*, emc_ids, on: dt.date) -> dict[int, Contract]:
-    return selectors.contracts_in_force(emc_ids=emc_ids, on=on)
-
-
 def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
     series, running, day = [], 0, start
     while day <= min(end, on):
@@ -291,8 +286,8 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
     """For each EMC of the ME: the contract in force, and the current period's user-paid value
     (the EMC's, and this ME's part of it) against the target, with a chart's data series."""
     on = on or timezone.localdate()
-    emcs = list(selectors.me_emcs(me=me, on=on))
-    contracts = contracts_in_force(emc_ids=[e.pk for e in emcs], on=on)
+    emcs = list(org_selectors.me_emcs(me=me, on=on))
+    contracts = selectors.contracts_in_force(emc_ids=[e.pk for e in emcs], on=on)
     bounds, emc_daily, me_daily = selectors.period_daily_values(contracts=contracts, on=on, me_id=me.pk)
     out = []
     for emc in emcs:
@@ -365,14 +360,14 @@ def log_form_choices(
     """The choices the log forms offer: the ME's EMCs on `on`; the chosen EMC's scenarios,
     their solutions, and the partners creditable in it on `on` that hold a share in its
     contract in force (the service accepts no others); every category; and that contract."""
-    emcs = list(selectors.me_emcs(me=me, on=on)) if me is not None else []
+    emcs = list(org_selectors.me_emcs(me=me, on=on)) if me is not None else []
     if emc is not None and emc.pk not in {e.pk for e in emcs}:
         emc = None
     scenarios = list(Scenario.objects.filter(emcs=emc).order_by("name")) if emc else []
     if scenario is not None and scenario.pk not in {s.pk for s in scenarios}:
         scenario = None
     solutions = list(Solution.objects.filter(scenario=scenario).order_by("name")) if scenario else []
-    contract = contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk) if emc else None
+    contract = selectors.contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk) if emc else None
     partners = []
     if emc is not None and contract is not None:
         shares = {s.partner_id: s.share_pct for s in contract.partner_shares.all()}
@@ -443,40 +438,36 @@ def import_errors(*, batch: ImportBatch, limit: int = 200) -> tuple[list[dict], 
 
 
 def split_preview(*, emc: EMC | None, on: dt.date, amount: str, currency: str, partner_codes) -> dict:
-    """What a payment would post under the contract in force (the allocation's own rule, no
-    write): {"parts": [{"label", "rule", "amount_minor"}], "currency"} or {"message"}."""
-    from django.core.exceptions import ValidationError
-
-    from ledger import allocation
-
+    """What a payment would post under the contract in force: the posting engine's own split
+    (`posting.payments.terms_on`, the splitter it posts with), no write:
+    {"parts": [{"label", "rule", "amount_minor"}], "currency", "amount_minor"} or {"message"}."""
     if emc is None or not (amount or "").strip():
         return {}
-    contract = contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk)
-    if contract is None:
+    terms = payments.terms_on(emc.pk, on)
+    if terms is None:
         return {}
     try:
-        amount_minor = to_minor(amount, currency or contract.currency)
+        amount_minor = to_minor(amount, currency or terms.currency)
     except ValidationError as exc:
         return {"message": " ".join(exc.messages)}
-    if amount_minor <= 0 or (currency or contract.currency) != contract.currency:
+    if amount_minor <= 0 or (currency or terms.currency) != terms.currency:
         return {}
-    shares = {
-        s.partner.code: (s.partner_id, s.share_pct, s.partner.name) for s in contract.partner_shares.all()
+    chosen = {
+        p["id"]: p["name"]
+        for p in Partner.objects.filter(code__in=list(partner_codes), pk__in=list(terms.partner_pcts)).values(
+            "id", "name"
+        )
     }
-    chosen = [shares[c] for c in partner_codes if c in shares]
-    parts = allocation.split_payment(
-        amount_minor=amount_minor,
-        fee_pct=contract.platform_fee_pct,
-        partner_pcts=[(pk, pct) for pk, pct, _name in chosen],
-        holdback_pct=contract.holdback_pct,
-        node_pcts=sorted((s.me_id, s.share_pct) for s in contract.node_shares.all()),
-        emc_id=emc.pk,
+    try:
+        parts = terms.splitter.split(amount_minor, tuple(sorted(chosen)))
+    except ValueError as exc:  # terms the engine would refuse to split: say so, as posting would
+        return {"message": str(exc)}
+    me_codes = dict(
+        Microenterprise.objects.filter(pk__in=[pk for pk, _pct in terms.node_pcts]).values_list("id", "code")
     )
-    names = {pk: name for pk, _pct, name in chosen}
-    me_codes = {s.me_id: s.me.code for s in contract.node_shares.all()}
     labels = {
         "platform": lambda _o: _("Platform fee"),
-        "partner": lambda o: names.get(o, o),
+        "partner": lambda o: chosen.get(o, o),
         "emc_holdback": lambda _o: _("EMC holdback"),
         "me": lambda o: _("ME %(code)s") % {"code": me_codes.get(o, o)},
     }
@@ -489,7 +480,7 @@ def split_preview(*, emc: EMC | None, on: dt.date, amount: str, currency: str, p
         for p in parts
         if p.target[0] != "clearing"
     ]
-    return {"parts": rows, "currency": contract.currency, "amount_minor": amount_minor, "contract": contract}
+    return {"parts": rows, "currency": terms.currency, "amount_minor": amount_minor}
 
 
 def ecosystem_daily_value(*, days: int = 30, until: dt.date | None = None) -> dict:

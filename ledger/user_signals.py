@@ -1,18 +1,20 @@
 """User signals the metrics need (ratings with prior expectation, co-creation, stories,
-ownership): validated set-based and written in bulk, the same path for one or 100,000."""
+ownership): validated set-based and written in bulk, the same path for one or 100,000.
+
+As with the posting engine, who may log is the callers' question (`ledger.services`, the CSV
+import); `user_signals_plan` returns the context it loaded so they can ask it once per ME."""
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger.context import local_date, occurred_at_error, org_context_load, user_ref_error
-from ledger.models import Source, UserSignal
-from ledger.posting import BULK_BATCH, BatchValidationError
+from ledger.context import OrgContext, local_date, occurred_at_error, org_context_load, user_ref_error
+from ledger.models import UserSignal
+from ledger.posting.specs import BULK_BATCH
 
 
 @dataclass(slots=True)
@@ -38,8 +40,11 @@ def _one_to_five(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
 
 
-def user_signals_validate(*, specs: list[UserSignalSpec], actor, now=None) -> dict[int, dict[str, list[str]]]:
-    """Return {index: {field: [messages]}} for the bad specs (empty when all are valid)."""
+def user_signals_plan(
+    *, specs: list[UserSignalSpec], now=None
+) -> tuple[dict[int, dict[str, list[str]]], OrgContext]:
+    """Return ({index: {field: [messages]}} for the bad specs (empty when all are valid), the
+    organization context they were checked in)."""
     now = now or timezone.now()
     ctx = org_context_load(
         me_ids={s.me_id for s in specs},
@@ -60,8 +65,6 @@ def user_signals_validate(*, specs: list[UserSignalSpec], actor, now=None) -> di
             e["occurred_at"].append(message)
         if s.me_id not in ctx.mes:
             e["me"].append(_("Choose a microenterprise."))
-        elif not ctx.may_log(actor, s.me_id):
-            e["me"].append(_("You may log signals only for microenterprises you lead."))
         if s.emc_id not in ctx.emcs:
             e["emc"].append(_("Choose an EMC."))
         elif not message and s.me_id in ctx.mes:
@@ -97,19 +100,11 @@ def user_signals_validate(*, specs: list[UserSignalSpec], actor, now=None) -> di
             e["note"].append(_("Summarize the story the user shared."))
         if not e:
             del errors[i]
-    return {i: dict(f) for i, f in errors.items()}
+    return {i: dict(f) for i, f in errors.items()}, ctx
 
 
-def user_signals_post(
-    *, specs: list[UserSignalSpec], actor, source: str = Source.API, now=None
-) -> list[UserSignal]:
-    """Validate all, then write all (bulk) or raise and write nothing."""
-    now = now or timezone.now()
-    errors = user_signals_validate(specs=specs, actor=actor, now=now)
-    if errors:
-        if len(specs) == 1:
-            raise ValidationError(errors[0])
-        raise BatchValidationError(errors)
+def user_signals_write(*, specs: list[UserSignalSpec], actor, source: str, now) -> list[UserSignal]:
+    """Write signals that passed `user_signals_plan` (bulk, in one transaction)."""
     logged_by = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
         return UserSignal.objects.bulk_create(

@@ -6,7 +6,9 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from orgs import date_rules
 from orgs.audit import audit_for
 from orgs.models import (
     EMC,
@@ -50,12 +52,18 @@ def dashboard_summary(*, user) -> dict:
 
 
 def partners_creditable_in_emc(*, emc_id: int, on: dt.date) -> QuerySet[Partner]:
-    """Partners whose participation in the EMC covers `on` (started_on <= on < ended_on, or open)
-    and whose state may be credited on value events (Partner.CREDITABLE_STATES)."""
+    """Partners creditable in the EMC on `on` (orgs.date_rules): a participation covering the
+    day and a creditable state."""
     covering = EMCParticipation.objects.filter(
-        emc_id=emc_id, partner=OuterRef("pk"), started_on__lte=on
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
-    return Partner.objects.filter(Exists(covering), state__in=Partner.CREDITABLE_STATES)
+        date_rules.participation_q(on), emc_id=emc_id, partner=OuterRef("pk")
+    )
+    return Partner.objects.filter(Exists(covering), date_rules.partner_creditable_q())
+
+
+def me_emcs(*, me: Microenterprise, on: dt.date | None = None) -> QuerySet[EMC]:
+    """EMCs the ME is seated in on `on` (default today): it leads them or holds a node seat."""
+    on = on or timezone.localdate()
+    return EMC.objects.filter(date_rules.me_seated_q(me.pk, on)).distinct().order_by("code")
 
 
 # --- people -----------------------------------------------------------------------------------

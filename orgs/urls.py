@@ -1,12 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from orgs import views
 from orgs.views import audit, emcs, mes, network, partners
 
 app_name = "orgs"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mes/", mes.me_list, name="me-list"),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "orgs",
     "ledger",
     "scoring",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -121,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "orgs:login"
-LOGIN_REDIRECT_URL = "orgs:dashboard"
+LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "orgs:login"
 
 # --- Login throttling (django-axes) ---------------------------------------------------------

@@ -16,14 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from config.web import rule_required
-from ledger import selectors, services, ui_selectors
+from ledger import permissions, selectors, services, ui_selectors
 from ledger.forms import RefundForm, UserSignalForm, ValueEventForm, add_service_errors
 from ledger.models import Source, UserSignal, ValueEvent
 from ledger.money import from_minor
 from ledger.views._common import event_url
 from orgs.models import EMC, Scenario
 
-NOT_YOURS = gettext_lazy("You may log value only for microenterprises you lead.")
 ALREADY_POSTED = gettext_lazy(
     "This form was already submitted: here is what it posted. Nothing was posted twice. "
     "To log another one, open a new form."
@@ -112,34 +111,27 @@ def log_value(request):
         form = ValueEventForm(request.POST, mes=mes)
         choices = _choices(request.POST, mes)
         form.offer(choices)
-        if form.is_valid():
-            me = form.cleaned_data["me"]
-            if not request.user.has_perm("ledger.log_value", me):
-                form.add_error("me", NOT_YOURS)
+        if form.is_valid():  # the service asks whether this user may log for the ME
+            try:
+                event = services.value_event_log(
+                    actor=request.user, source=Source.UI, **form.service_kwargs()
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
             else:
-                try:
-                    event = services.value_event_log(
-                        actor=request.user, source=Source.UI, **form.service_kwargs()
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
+                if getattr(event, "replayed", False):
+                    messages.info(request, ALREADY_POSTED)
                 else:
-                    if getattr(event, "replayed", False):
-                        messages.info(
-                            request,
-                            ALREADY_POSTED,
-                        )
-                    else:
-                        messages.success(
-                            request,
-                            _("Logged %(amount)s %(currency)s from %(user)s and posted its split.")
-                            % {
-                                "amount": from_minor(event.amount_minor, event.currency),
-                                "currency": event.currency,
-                                "user": event.user_ref,
-                            },
-                        )
-                    return redirect(event_url(event))
+                    messages.success(
+                        request,
+                        _("Logged %(amount)s %(currency)s from %(user)s and posted its split.")
+                        % {
+                            "amount": from_minor(event.amount_minor, event.currency),
+                            "currency": event.currency,
+                            "user": event.user_ref,
+                        },
+                    )
+                return redirect(event_url(event))
         return render(request, "ledger/log_value.html", {"form": form, "choices": choices}, status=400)
     form, choices = _unbound(ValueEventForm, request, mes, request.GET)
     return render(request, "ledger/log_value.html", {"form": form, "choices": choices})
@@ -185,10 +177,10 @@ def refund(request, pk):
     """Refund part or all of a payment: its shares are reversed in proportion."""
     original = _event_or_404(request, pk)
     if not request.user.has_perm("ledger.log_value", original.me):
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied(permissions.NOT_YOURS)  # the page itself: before any form is shown
     if original.kind != ValueEvent.Kind.PAYMENT:
         raise Http404
-    refundable = ui_selectors.refundable_minor(event=original)
+    refundable = selectors.refundable_minor(event=original)
     status = 200
     if request.method == "POST":
         already = selectors.value_event_by_key(user=request.user, key=_raw(request.POST, "token"))
@@ -253,24 +245,20 @@ def log_signal(request):
         form = UserSignalForm(request.POST, mes=mes)
         choices = _choices(request.POST, mes)
         form.offer(choices)
-        if form.is_valid():
-            me = form.cleaned_data["me"]
-            if not request.user.has_perm("ledger.log_value", me):
-                form.add_error("me", NOT_YOURS)
+        if form.is_valid():  # the service asks whether this user may log for the ME
+            try:
+                signal = services.user_signal_log(
+                    actor=request.user, source=Source.UI, **form.service_kwargs()
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
             else:
-                try:
-                    signal = services.user_signal_log(
-                        actor=request.user, source=Source.UI, **form.service_kwargs()
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                else:
-                    messages.success(
-                        request,
-                        _("Logged a %(kind)s signal for %(user)s.")
-                        % {"kind": signal.get_kind_display().lower(), "user": signal.user_ref},
-                    )
-                    return redirect(reverse("ledger:me-ledger", args=[signal.me.code]) + "#signals")
+                messages.success(
+                    request,
+                    _("Logged a %(kind)s signal for %(user)s.")
+                    % {"kind": signal.get_kind_display().lower(), "user": signal.user_ref},
+                )
+                return redirect(reverse("ledger:me-ledger", args=[signal.me.code]) + "#signals")
         return render(request, "ledger/log_signal.html", {"form": form, "choices": choices}, status=400)
     form, choices = _unbound(UserSignalForm, request, mes, request.GET)
     return render(request, "ledger/log_signal.html", {"form": form, "choices": choices})

@@ -1,7 +1,7 @@
 """CSV import: upload, validated whole; a preview with "Post all" or the row-by-row errors.
 
 Files of more than settings.LEDGER_IMPORT_INLINE_ROWS rows are validated and posted by
-background tasks (ledger.import_jobs); their page shows a progress bar until they finish."""
+background tasks (ledger.imports.jobs); their page shows a progress bar until they finish."""
 
 import time
 
@@ -15,8 +15,10 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from config.exports import csv_download, csv_rows
 from config.web import paginate, rule_required
-from ledger import import_jobs, importing, selectors, ui_selectors
+from ledger import selectors, services, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
+from ledger.imports import rows, samples
+from ledger.imports.progress import progress_of
 from ledger.models import ImportBatch
 
 
@@ -39,7 +41,7 @@ def import_upload(request):
             upload = form.cleaned_data["file"]
             started = time.monotonic()
             try:
-                batch = import_jobs.import_start(
+                batch = services.import_start(
                     actor=request.user, kind=form.cleaned_data["kind"], upload=upload, filename=upload.name
                 )
             except ValidationError as exc:
@@ -56,9 +58,9 @@ def import_upload(request):
             "form": form,
             "page": page,
             "query": query,
-            "event_columns": importing.EVENT_COLUMNS,
-            "signal_columns": importing.SIGNAL_COLUMNS,
-            "samples": {k: (importing.SAMPLES / v).exists() for k, v in importing.SAMPLE_FILES.items()},
+            "event_columns": rows.EVENT_COLUMNS,
+            "signal_columns": rows.SIGNAL_COLUMNS,
+            "samples": {k: (samples.SAMPLES / v).exists() for k, v in samples.SAMPLE_FILES.items()},
         },
         status=status,
     )
@@ -86,7 +88,7 @@ def import_detail(request, pk):
             "n_errors": n_errors,
             "can_post": batch.status == ImportBatch.Status.VALIDATED
             and batch.created_by_id == request.user.pk,
-            "progress": import_jobs.progress_of(batch),
+            "progress": progress_of(batch),
         },
     )
 
@@ -100,7 +102,7 @@ def import_progress(request, pk):
     return render(
         request,
         "ledger/_import_progress.html",
-        {"batch": batch, "progress": import_jobs.progress_of(batch)},
+        {"batch": batch, "progress": progress_of(batch)},
     )
 
 
@@ -112,7 +114,7 @@ def import_post(request, pk):
         raise PermissionDenied
     started = time.monotonic()
     try:
-        batch = import_jobs.import_post_start(actor=request.user, batch=batch)
+        batch = services.import_post_start(actor=request.user, batch=batch)
     except ValidationError as exc:  # e.g. already posted (a second click)
         messages.warning(request, " ".join(exc.messages))
         return redirect("ledger:import-detail", pk=pk)
@@ -132,7 +134,7 @@ def import_errors_csv(request, pk):
 
 @rule_required("ledger.view")
 def import_sample(request, kind):
-    if kind not in importing.SAMPLE_FILES:
+    if kind not in samples.SAMPLE_FILES:
         raise Http404
-    sample = csv_rows(importing.sample_csv(kind))
-    return csv_download(sample, filename=importing.SAMPLE_FILES[kind])
+    sample = csv_rows(samples.sample_csv(kind))
+    return csv_download(sample, filename=samples.SAMPLE_FILES[kind])

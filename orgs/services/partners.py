@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-import moneyed
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from config.errors import ConflictError
 from orgs import lifecycle
 from orgs.audit import audit_record
+from orgs.currencies import currency_check
 from orgs.models import (
     Certification,
     EMCParticipation,
@@ -41,14 +41,8 @@ def _state_label(state: str) -> str:
 
 
 def _check_currency(code: str) -> str:
-    code = (code or "").upper()
-    try:
-        moneyed.get_currency(code)
-    except moneyed.CurrencyDoesNotExist:
-        raise ValidationError(
-            {"baseline_currency": _("“%(code)s” is not an ISO 4217 currency code.") % {"code": code}}
-        ) from None
-    return code
+    """The baseline currency in capitals, checked by the one currency rule (orgs.currencies)."""
+    return currency_check((code or "").upper(), field="baseline_currency")
 
 
 def _check_baseline(value) -> int:

@@ -69,3 +69,55 @@ def test_batch_creditability_equals_the_organization_rule_on_random_histories():
     # and the random histories exercised both answers
     assert checked == len(emcs) * len(days) * len(partners)
     assert 0 < creditable < checked
+
+
+@pytest.mark.postgres
+def test_the_one_round_trip_loader_loads_what_the_orm_loaders_load():
+    # given an organization with random seats, participations, ended MEs and contracts
+    from ledger import context
+    from orgs.models import EMCNode, Microenterprise
+    from tests.factories import MicroenterpriseFactory
+    from tests.ledger.factories import approved_contract, world_build
+
+    rng = random.Random(7)
+    world = world_build()
+    mes = [world.lead_me, world.node_me] + [
+        MicroenterpriseFactory(status=rng.choice(Microenterprise.Status.values), ended_on=_day(rng))
+        for _ in range(4)
+    ]
+    for me in mes[2:]:
+        EMCNode.objects.create(emc=world.emc, me=me, share_weight=1, joined_on=_day(rng))
+    partners = [world.partner] + [PartnerFactory(state=rng.choice(Partner.State.values)) for _ in range(4)]
+    for partner in partners[1:]:
+        EMCParticipationFactory(emc=world.emc, partner=partner, started_on=_day(rng))
+    approved_contract(world, effective_from=START + dt.timedelta(days=10))
+    ids = {
+        "me_ids": {m.pk for m in mes[:4]},
+        "emc_ids": {world.emc.pk},
+        "scenario_ids": {world.scenario.pk},
+        "solution_ids": {world.solution.pk},
+        "category_ids": {world.category.pk},
+        "partner_ids": {p.pk for p in partners},
+    }
+    until = START + dt.timedelta(days=90)
+    # when both loaders load the same batch
+    orm_ctx, orm_terms = context._orm_posting_context(ids, until)
+    sql_ctx, sql_terms = context._sql_posting_context(ids, until, {"CNY"})
+
+    # then they load the same organization and the same contract terms
+    def plain(ctx):
+        return {
+            "mes": {pk: (m.code, m.leader_id, m.status, m.ended_on) for pk, m in ctx.mes.items()},
+            "emcs": ctx.emcs,
+            "nodes": {k: sorted(v) for k, v in ctx.nodes.items()},
+            "emc_scenarios": ctx.emc_scenarios,
+            "solutions": ctx.solutions,
+            "categories": ctx.categories,
+            "partners": ctx.partners,
+            "participations": {k: sorted(v, key=str) for k, v in ctx.participations.items()},
+            "other_me_codes": ctx.other_me_codes,
+            "ended_mes": ctx.ended_mes,
+        }
+
+    assert plain(sql_ctx) == plain(orm_ctx)
+    assert sql_terms == orm_terms and len(orm_terms[world.emc.pk]) == 2

@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from ledger import import_jobs, importing, selectors, tasks
-from ledger.importing import EVENT_COLUMNS, STOPPED_MESSAGE
+from ledger import selectors, tasks
+from ledger.imports import batches, jobs, progress
+from ledger.imports.batches import STOPPED_MESSAGE
+from ledger.imports.rows import EVENT_COLUMNS
 from ledger.models import ImportBatch, ValueEvent
 from tests.ledger.test_importing import _row
 
@@ -41,9 +43,9 @@ def background(settings, tmp_path, monkeypatch):
 
 
 def test_rows_are_estimated_from_line_breaks():
-    assert import_jobs.rows_estimate(SimpleUploadedFile("a.csv", b"h1,h2\n1,2\n3,4\n")) == 2
-    assert import_jobs.rows_estimate(SimpleUploadedFile("a.csv", b"h1,h2\n1,2\n3,4")) == 2
-    assert import_jobs.rows_estimate(SimpleUploadedFile("a.csv", b"h1,h2\n")) == 0
+    assert jobs.rows_estimate(SimpleUploadedFile("a.csv", b"h1,h2\n1,2\n3,4\n")) == 2
+    assert jobs.rows_estimate(SimpleUploadedFile("a.csv", b"h1,h2\n1,2\n3,4")) == 2
+    assert jobs.rows_estimate(SimpleUploadedFile("a.csv", b"h1,h2\n")) == 0
 
 
 @pytest.mark.django_db
@@ -60,7 +62,7 @@ def test_a_large_file_is_validated_then_posted_by_background_tasks(
     assert response.status_code == 302 and response.url == reverse("ledger:import-detail", args=[batch.pk])
     # then the task validated it whole (in-process here: no broker) and reported its progress
     assert batch.status == ImportBatch.Status.VALIDATED and batch.rows == 5
-    assert import_jobs.progress_get(batch.pk) == {
+    assert progress.progress_get(batch.pk) == {
         "phase": "validating",
         "done": 5,
         "total": 5,
@@ -77,7 +79,7 @@ def test_a_large_file_is_validated_then_posted_by_background_tasks(
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.POSTED
     assert ValueEvent.objects.filter(import_batch=batch).count() == 5
-    assert import_jobs.progress_get(batch.pk)["phase"] == "posting"
+    assert progress.progress_get(batch.pk)["phase"] == "posting"
     assert set(selectors.ledger_totals_by_currency().values()) == {0}
 
 
@@ -91,7 +93,7 @@ def test_while_a_batch_is_in_progress_its_page_shows_a_polling_progress_bar(clie
     page = client.get(reverse("ledger:import-detail", args=[batch.pk]))
     assert b'data-testid="import-progress"' in page.content and b"post-all" not in page.content
     # when a worker reports progress, the polled fragment shows it
-    import_jobs.progress_reporter(batch.pk, "validating")(2, 5)
+    progress.progress_reporter(batch.pk, "validating")(2, 5)
     poll = client.get(reverse("ledger:import-progress", args=[batch.pk]))
     assert "HX-Refresh" not in poll and b"40%" in poll.content
     # and a batch still validating cannot be posted
@@ -119,13 +121,13 @@ def test_a_bad_large_file_fails_in_the_background_and_writes_nothing(
 def test_a_redelivered_task_does_nothing_and_an_unexpected_error_fails_the_batch(
     world, now, background, monkeypatch
 ):
-    batch = import_jobs.import_queue(
+    batch = jobs.import_queue(
         actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename="big.csv"
     )
     # a task that finds the batch no longer in progress (done by an earlier delivery) does nothing
     assert tasks.import_post(batch.pk) == ImportBatch.Status.VALIDATING
     # an unexpected error never leaves the batch in progress: it fails, with nothing posted
-    monkeypatch.setattr("ledger.importing._run", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("ledger.imports.run.file_run", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         tasks.import_validate(batch.pk)
     batch.refresh_from_db()
@@ -137,29 +139,27 @@ def test_a_redelivered_task_does_nothing_and_an_unexpected_error_fails_the_batch
 def test_a_second_delivery_of_the_post_task_does_not_post_twice(world, now, background):
     # given a validated batch queued for posting, and a second delivery of the same task that
     # read the batch before the first finished
-    batch = import_jobs.import_queue(
+    batch = jobs.import_queue(
         actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename="big.csv"
     )
     tasks.import_validate(batch.pk)
     batch.refresh_from_db()
-    import_jobs.import_post_queue(actor=world.leader, batch=batch)
+    jobs.import_post_queue(actor=world.leader, batch=batch)
     stale = ImportBatch.objects.get(pk=batch.pk)
     assert stale.status == ImportBatch.Status.POSTING
     # when both run, one after the other
-    assert importing.import_batch_post_now(batch=ImportBatch.objects.get(pk=batch.pk)).status == "posted"
-    assert importing.import_batch_post_now(batch=stale).status == "posted"
+    assert batches.import_batch_post_now(batch=ImportBatch.objects.get(pk=batch.pk)).status == "posted"
+    assert batches.import_batch_post_now(batch=stale).status == "posted"
     # then the rows are posted once, and a late failure report cannot undo "posted"
     assert ValueEvent.objects.filter(import_batch=batch).count() == 5
-    assert importing.import_batch_fail(batch=stale, message="late").status == "posted"
+    assert batches.import_batch_fail(batch=stale, message="late").status == "posted"
 
 
 @pytest.mark.django_db
 def test_imports_whose_task_never_finished_are_failed_by_the_sweep(world, now, background, settings):
     settings.LEDGER_IMPORT_STALE_HOURS = 6
     old, recent = (
-        import_jobs.import_queue(
-            actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename=f
-        )
+        jobs.import_queue(actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename=f)
         for f in ("old.csv", "recent.csv")
     )
     ImportBatch.objects.filter(pk=old.pk).update(queued_at=timezone.now() - dt.timedelta(hours=7))
@@ -192,21 +192,21 @@ def test_when_the_task_cannot_be_queued_the_batch_fails_and_its_page_says_so(
 
 @pytest.mark.django_db
 def test_posting_starts_its_progress_from_zero(world, now, background, django_capture_on_commit_callbacks):
-    batch = import_jobs.import_queue(
+    batch = jobs.import_queue(
         actor=world.leader, kind="events", upload=_upload(_rows(world, now, 5)), filename="big.csv"
     )
     tasks.import_validate(batch.pk)
-    assert import_jobs.progress_get(batch.pk)["percent"] == 100
+    assert progress.progress_get(batch.pk)["percent"] == 100
     batch.refresh_from_db()
     queued = []
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        import_jobs.import_post_queue(actor=world.leader, batch=batch)
+        jobs.import_post_queue(actor=world.leader, batch=batch)
     # once posting is queued, validation's 100% is gone before the task reports anything
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tasks.import_post, "delay", queued.append)
         for callback in callbacks:
             callback()
-    assert queued == [batch.pk] and import_jobs.progress_get(batch.pk) is None
+    assert queued == [batch.pk] and progress.progress_get(batch.pk) is None
 
 
 @pytest.mark.django_db
@@ -253,7 +253,7 @@ def test_a_real_worker_validates_and_posts_a_large_upload(
     try:
         wait_for(ImportBatch.Status.VALIDATED)
         # the worker's progress reaches the web process through the shared cache (Redis)
-        assert import_jobs.progress_get(batch.pk)["done"] == 7
+        assert progress.progress_get(batch.pk)["done"] == 7
         client.post(reverse("ledger:import-post", args=[batch.pk]))
         wait_for(ImportBatch.Status.POSTED)
         assert ValueEvent.objects.filter(import_batch=batch).count() == 7

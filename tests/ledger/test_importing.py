@@ -9,7 +9,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ledger import selectors
-from ledger.importing import EVENT_COLUMNS, import_batch_create, import_batch_post
+from ledger.imports.batches import import_batch_create, import_batch_post
+from ledger.imports.rows import EVENT_COLUMNS
 from ledger.models import Leg, Transaction, UserSignal, ValueEvent
 
 pytestmark = pytest.mark.django_db

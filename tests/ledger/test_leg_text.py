@@ -4,7 +4,8 @@ import datetime as dt
 import json
 import random
 
-from ledger import posting
+from ledger.posting.copy import basis_json, leg_lines
+from ledger.posting.legs import LEG_COLUMNS, LegRow
 
 
 def _random_basis(rng):
@@ -28,14 +29,14 @@ def test_basis_json_is_the_json_encoders_text():
     encode = json.JSONEncoder(separators=(",", ":")).encode
     for _ in range(5000):
         basis = _random_basis(rng)
-        assert posting.basis_json(basis) == encode(basis)
+        assert basis_json(basis) == encode(basis)
 
 
 def test_leg_copy_lines_escape_like_the_general_rule():
     """Each line is the legs' values as COPY text: NULL as \\N, dates in ISO 8601, text escaped."""
     rng = random.Random(5)
     legs = [
-        posting.LegRow(
+        LegRow(
             rng.randint(1, 10**9),
             rng.randint(1, 10**6),
             rng.choice(["CNY", "EUR", "X\tY"]),
@@ -71,5 +72,5 @@ def test_leg_copy_lines_escape_like_the_general_rule():
         + "\n"
         for leg in legs
     ]
-    assert list(posting._leg_lines(legs)) == expected
-    assert posting.LEG_COLUMNS[-1] == "basis" and len(posting.LEG_COLUMNS) == 8
+    assert list(leg_lines(legs)) == expected
+    assert LEG_COLUMNS[-1] == "basis" and len(LEG_COLUMNS) == 8

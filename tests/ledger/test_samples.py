@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ledger.demo import demo_ledger_load
-from ledger.importing import import_batch_create
+from ledger.imports.batches import import_batch_create
 from ledger.models import ImportBatch
 from orgs.demo import demo_users_load
 from orgs.demo_org import demo_org_load

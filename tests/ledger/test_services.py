@@ -11,7 +11,7 @@ from django.utils import timezone
 from config.errors import ConflictError
 from ledger import selectors, services
 from ledger.models import Account, AccountDay, ContractNodeShare, Leg, Transaction, UserSignal, ValueEvent
-from ledger.posting import ValueEventSpec, value_events_post
+from ledger.posting.specs import ValueEventSpec
 from orgs.audit import audit_for
 from orgs.models import EMCParticipation
 from orgs.services import me_split
@@ -234,7 +234,7 @@ def test_a_refund_in_another_currency_is_refused_not_reinterpreted(world, log, n
         occurred_at=now,
     )
     with pytest.raises(ValidationError) as engine_exc:
-        value_events_post(specs=[spec], actor=world.leader)
+        services.value_events_log(specs=[spec], actor=world.leader)
     # then both are refused on the currency field and nothing is written
     assert "currency of its payment (CNY)" in exc.value.message_dict["currency"][0]
     assert "currency of its payment (CNY)" in engine_exc.value.message_dict["currency"][0]

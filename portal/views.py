@@ -1,3 +1,6 @@
+"""Pages that show several apps at once: the dashboard (the organization's headline counts, the
+ledger's user-paid value); the scoring and payout panels join it."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -15,6 +18,6 @@ def dashboard(request):
     }
     return render(
         request,
-        "dashboard.html",
+        "portal/dashboard.html",
         {"summary": summary, "daily_value": ecosystem_daily_value(days=30), "partner_states": partner_states},
     )

@@ -1,0 +1,281 @@
+"""The columns of an import file and each row parsed into a spec.
+
+Columns of an events file (header names; order free):
+  kind            payment | refund (default payment)
+  ref             optional: your unique reference of the row (kept as the event's
+                  idempotency key: importing the same rows twice is refused)
+  original_ref    refunds: the `ref` of the payment (earlier in this file or imported before)
+                  or the id of a stored event
+  me_code, emc_code, scenario_code, solution_code (optional), category_code
+                  payments: required; refunds take them from the payment
+  user_ref        pseudonymous user reference (never e-mail or phone)
+  amount          decimal string in major units, e.g. 199.00 (always positive)
+  currency        ISO 4217 code, e.g. CNY
+  occurred_at     ISO 8601 with offset, e.g. 2025-03-01T14:30:00+08:00
+  customized      true/false (default false)
+  partner_codes   partner codes separated by ';' (optional)
+  note            optional
+Columns of a signals file: kind (rating|co_creation|story|ownership), ref, me_code, emc_code,
+  scenario_code, solution_code, user_ref, occurred_at, rating, expectation, co_creation_kind,
+  products_owned, related_purchase, note.
+Samples: ledger/samples/value_events.csv, ledger/samples/user_signals.csv (fit the demo
+ecosystem; `sample_csv` serves them with recent dates).
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from ledger.imports.report import Report
+from ledger.imports.resolve import Resolver
+from ledger.models import ValueEvent
+from ledger.money import to_minor
+from ledger.posting.specs import EVENT_KINDS, ValueEventSpec
+from ledger.user_signals import UserSignalSpec
+from orgs.currencies import currency_error
+
+EVENT_COLUMNS = [
+    "kind",
+    "ref",
+    "original_ref",
+    "me_code",
+    "emc_code",
+    "scenario_code",
+    "solution_code",
+    "category_code",
+    "user_ref",
+    "amount",
+    "currency",
+    "occurred_at",
+    "customized",
+    "partner_codes",
+    "note",
+]
+EVENT_REQUIRED = ["user_ref", "amount", "currency", "occurred_at"]
+SIGNAL_COLUMNS = [
+    "kind",
+    "ref",
+    "me_code",
+    "emc_code",
+    "scenario_code",
+    "solution_code",
+    "user_ref",
+    "occurred_at",
+    "rating",
+    "expectation",
+    "co_creation_kind",
+    "products_owned",
+    "related_purchase",
+    "note",
+]
+SIGNAL_REQUIRED = ["kind", "me_code", "emc_code", "user_ref", "occurred_at"]
+TRUE, FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
+
+
+def parse_datetime_text(value: str):
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError(_("Use ISO 8601 with a time zone offset, e.g. 2025-03-01T14:30:00+08:00."))
+    if timezone.is_naive(parsed):
+        raise ValueError(_("Give the time zone offset (e.g. +08:00 or Z)."))
+    return parsed
+
+
+def parse_bool(value: str, *, allow_none=False):
+    v = (value or "").strip().lower()
+    if allow_none and v == "":
+        return None
+    if v in TRUE:
+        return True
+    if v in FALSE:
+        return False
+    raise ValueError(_("Use true or false."))
+
+
+def parse_int(value: str):
+    v = (value or "").strip()
+    if v == "":
+        return None
+    try:
+        return int(v)
+    except ValueError:
+        raise ValueError(_("Give a whole number.")) from None
+
+
+def _payment_codes(line, row, res: Resolver, report: Report) -> dict:
+    ids = {}
+    for column in ("me_code", "emc_code", "scenario_code", "category_code", "solution_code"):
+        value = (row.get(column) or "").strip()
+        if not value:
+            if column != "solution_code":
+                report.add(line, column, _("This column is required."))
+            continue
+        ids[column] = res.ids[column].get(value)
+        if ids[column] is None:
+            report.add(line, column, _("Unknown code “%(code)s”.") % {"code": value})
+    return ids
+
+
+def _partner_ids(line, row, res: Resolver, report: Report) -> tuple:
+    partner_ids = []
+    for code in (row.get("partner_codes") or "").split(";"):
+        code = code.strip()
+        if code:
+            pid = res.ids["partner_codes"].get(code)
+            if pid is None:
+                report.add(line, "partner_codes", _("Unknown partner “%(code)s”.") % {"code": code})
+            partner_ids.append(pid)
+    return tuple(partner_ids)
+
+
+def _money(line, row, report: Report) -> tuple[int, str]:
+    """(amount in minor units, currency); 0 when either is missing or bad (reported)."""
+    currency = (row.get("currency") or "").strip().upper()
+    amount_minor = 0
+    if currency and currency_error(currency):
+        report.add(line, "currency", currency_error(currency))
+    elif currency and (row.get("amount") or "").strip():
+        try:
+            amount_minor = to_minor(row["amount"].strip(), currency)
+            if amount_minor <= 0:
+                report.add(line, "amount", _("The amount must be more than zero (the kind gives the sign)."))
+        except ValidationError as exc:
+            report.add(line, "amount", exc.message_dict["amount"][0])
+    return amount_minor, currency
+
+
+def _when_and_customized(line, row, report: Report) -> tuple:
+    occurred_at = None
+    if (row.get("occurred_at") or "").strip():
+        try:
+            occurred_at = parse_datetime_text(row["occurred_at"])
+        except ValueError as exc:
+            report.add(line, "occurred_at", exc)
+    try:
+        customized = parse_bool(row.get("customized"))
+    except ValueError as exc:
+        report.add(line, "customized", exc)
+        customized = False
+    return occurred_at, customized
+
+
+def _original(line, row, res: Resolver, report: Report, good_index_of_line: dict) -> tuple:
+    """A refund's payment: (stored event id, index of a valid payment earlier in the file)."""
+    original = (row.get("original_ref") or "").strip()
+    if not original:
+        report.add(line, "original_ref", _("A refund needs the ref or id of its payment."))
+    elif original in res.refs and res.refs[original] < line:
+        original_index = good_index_of_line.get(res.refs[original])
+        if original_index is None:
+            report.add(
+                line,
+                "original_ref",
+                _("The payment on row %(row)d is not valid.") % {"row": res.refs[original]},
+            )
+        return None, original_index
+    elif original in res.stored_originals:
+        return res.stored_originals[original], None
+    else:
+        report.add(line, "original_ref", _("No payment with this ref or id."))
+    return None, None
+
+
+def event_spec(
+    line, row, res: Resolver, report: Report, good_index_of_line: dict, batch_id
+) -> ValueEventSpec | None:
+    """The row at `line` as a spec, or None with its errors in the report."""
+    errors_before = len(report.rows)
+    kind = (row.get("kind") or "payment").strip().lower()
+    if kind not in EVENT_KINDS:
+        report.add(line, "kind", _("Use payment or refund."))
+    for column in EVENT_REQUIRED:
+        if not (row.get(column) or "").strip():
+            report.add(line, column, _("This column is required."))
+    ids = _payment_codes(line, row, res, report) if kind == ValueEvent.Kind.PAYMENT else {}
+    partner_ids = _partner_ids(line, row, res, report)
+    amount_minor, currency = _money(line, row, report)
+    occurred_at, customized = _when_and_customized(line, row, report)
+    ref = (row.get("ref") or "").strip() or None
+    if ref and line in res.duplicate_refs:
+        report.add(line, "ref", _("This ref appears earlier in the file."))
+    elif ref and ref in res.used_refs:
+        report.add(line, "ref", _("A row with this ref was already imported."))
+    original_id = original_index = None
+    if kind == ValueEvent.Kind.REFUND:
+        original_id, original_index = _original(line, row, res, report, good_index_of_line)
+    if len(report.rows) > errors_before:
+        return None
+    return ValueEventSpec(
+        kind=kind,
+        me_id=ids.get("me_code"),
+        emc_id=ids.get("emc_code"),
+        scenario_id=ids.get("scenario_code"),
+        solution_id=ids.get("solution_code"),
+        category_id=ids.get("category_code"),
+        user_ref=(row.get("user_ref") or "").strip(),
+        amount_minor=amount_minor,
+        currency=currency,
+        occurred_at=occurred_at,
+        customized=customized,
+        partner_ids=partner_ids,
+        original_id=original_id,
+        original_index=original_index,
+        note=(row.get("note") or "").strip(),
+        idempotency_key=ref,
+        import_batch_id=batch_id,
+    )
+
+
+def signal_spec(line, row, res: Resolver, report: Report, batch_id) -> UserSignalSpec | None:
+    errors_before = len(report.rows)
+    for column in SIGNAL_REQUIRED:
+        if not (row.get(column) or "").strip():
+            report.add(line, column, _("This column is required."))
+    ids = {}
+    for column in ("me_code", "emc_code", "scenario_code", "solution_code"):
+        value = (row.get(column) or "").strip()
+        if value:
+            ids[column] = res.ids[column].get(value)
+            if ids[column] is None:
+                report.add(line, column, _("Unknown code “%(code)s”.") % {"code": value})
+    values = {}
+    for column, parse in (
+        ("occurred_at", parse_datetime_text),
+        ("rating", parse_int),
+        ("expectation", parse_int),
+        ("products_owned", parse_int),
+        ("related_purchase", lambda v: parse_bool(v, allow_none=True)),
+    ):
+        raw = row.get(column) or ""
+        if column == "occurred_at" and not raw.strip():
+            continue
+        try:
+            values[column] = parse(raw)
+        except ValueError as exc:
+            report.add(line, column, exc)
+    ref = (row.get("ref") or "").strip() or None
+    if ref and (line in res.duplicate_refs or ref in res.used_refs):
+        report.add(line, "ref", _("This ref was already used."))
+    if len(report.rows) > errors_before:
+        return None
+    return UserSignalSpec(
+        kind=(row.get("kind") or "").strip(),
+        me_id=ids.get("me_code"),
+        emc_id=ids.get("emc_code"),
+        scenario_id=ids.get("scenario_code"),
+        solution_id=ids.get("solution_code"),
+        user_ref=(row.get("user_ref") or "").strip(),
+        occurred_at=values.get("occurred_at"),
+        rating=values.get("rating"),
+        expectation=values.get("expectation"),
+        co_creation_kind=(row.get("co_creation_kind") or "").strip() or None,
+        products_owned=values.get("products_owned"),
+        related_purchase=values.get("related_purchase"),
+        note=(row.get("note") or "").strip(),
+        idempotency_key=ref,
+        import_batch_id=batch_id,
+    )
