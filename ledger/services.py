@@ -23,6 +23,7 @@ from ledger.models import (
     ContractPartnerShare,
     ContractTier,
     Leg,
+    PurposeIndicator,
     Source,
     Transaction,
     UserSignal,
@@ -30,6 +31,7 @@ from ledger.models import (
 )
 from ledger.money import currency_check, to_minor
 from ledger.posting import LegRow, ValueEventSpec, check_balanced, legs_write, value_events_post
+from ledger.purpose_indicators import PurposeIndicatorSpec, purpose_indicators_post
 from ledger.user_signals import UserSignalSpec, user_signals_post
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCNode, Microenterprise, Partner
@@ -592,3 +594,56 @@ def user_signal_log(
         return existing
     signal.replayed = False
     return signal
+
+
+# --- purpose indicators --------------------------------------------------------------------
+
+
+def purpose_indicator_log(
+    *,
+    actor,
+    kind: str,
+    me: Microenterprise,
+    emc: EMC,
+    on: dt.date,
+    quantity,
+    unit: str,
+    note: str = "",
+    idempotency_key: str | None = None,
+    source: str = Source.UI,
+) -> PurposeIndicator:
+    """Log one purpose indicator (kg CO2e avoided, kWh saved, units recycled, people served)."""
+    existing = _existing_by_key(PurposeIndicator, actor, idempotency_key)
+    if existing is not None:
+        return existing
+    spec = PurposeIndicatorSpec(
+        kind=kind,
+        me_id=me.pk if me else None,
+        emc_id=emc.pk if emc else None,
+        on=on,
+        quantity=quantity,
+        unit=(unit or "").strip(),
+        note=note,
+        idempotency_key=idempotency_key or None,
+    )
+    try:
+        with transaction.atomic():
+            indicator = purpose_indicators_post(specs=[spec], actor=actor, source=source)[0]
+            audit_record(
+                actor=actor,
+                action="ledger.purpose_indicator_log",
+                target=indicator,
+                changes={
+                    "kind": kind,
+                    "quantity": str(indicator.quantity),
+                    "unit": indicator.unit,
+                    "on": str(on),
+                },
+            )
+    except IntegrityError:
+        existing = _existing_by_key(PurposeIndicator, actor, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    indicator.replayed = False
+    return indicator

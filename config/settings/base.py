@@ -154,6 +154,7 @@ SPECTACULAR_SETTINGS = {
         "LedgerTransactionKindEnum": "ledger.models.Transaction.Kind",
         "ValueEventKindEnum": "ledger.models.ValueEvent.Kind",
         "UserSignalKindEnum": "ledger.models.UserSignal.Kind",
+        "PurposeIndicatorKindEnum": "ledger.models.PurposeIndicator.Kind",
         "ImportBatchKindEnum": "ledger.models.ImportBatch.Kind",
         "ImportBatchStatusEnum": "ledger.models.ImportBatch.Status",
         "ContractStatusEnum": "ledger.models.Contract.Status",
