@@ -233,3 +233,15 @@ LOGGING = {
 # How far in the past and future a value event's occurred-at may lie.
 LEDGER_BACKDATE_DAYS = env.int("LEDGER_BACKDATE_DAYS", default=400)
 LEDGER_FUTURE_MINUTES = env.int("LEDGER_FUTURE_MINUTES", default=10)
+
+# --- Nightly scoring (scoring/definitions.py documents each) --------------------------------
+SCORING_CURRENCY = env("SCORING_CURRENCY", default="CNY")  # value shares are read in this currency
+SCORING_PERIOD_DAYS = env.int("SCORING_PERIOD_DAYS", default=90)  # "per period": trailing days
+SCORING_YEAR_DAYS = env.int("SCORING_YEAR_DAYS", default=365)  # metric 4, value-added windows
+SCORING_ACTIVE_DAYS = env.int("SCORING_ACTIVE_DAYS", default=365)  # an active user paid within
+SCORING_SIGNAL_DAYS = env.int("SCORING_SIGNAL_DAYS", default=365)  # a signal counts this long
+SCORING_LIFELONG_SIGNALS = env.int("SCORING_LIFELONG_SIGNALS", default=4)  # of the four, for life-long
+SCORING_OWNED_PRODUCTS = env.int("SCORING_OWNED_PRODUCTS", default=5)  # "owns multiple products"
+SCORING_CHUNK_EMCS = env.int("SCORING_CHUNK_EMCS", default=100)  # EMCs per fanned-out task
+SCORING_CUTOFF_LAG_SECONDS = env.int("SCORING_CUTOFF_LAG_SECONDS", default=300)
+SCORING_BACKFILL_MAX_DAYS = env.int("SCORING_BACKFILL_MAX_DAYS", default=400)
