@@ -60,12 +60,13 @@ def index_config() -> dict:
 
 
 def config_as_json(config: dict) -> dict:
+    """The config as text with fixed decimals (the same from every database)."""
+    w = lambda v: str(Decimal(v).quantize(Q2))  # noqa: E731
+    t = lambda v: str(Decimal(v).quantize(Decimal("0.0001")))  # noqa: E731
     return {
-        "metrics": {
-            c: {"weight": str(v["weight"]), "target": str(v["target"])} for c, v in config["metrics"].items()
-        },
-        "criteria": {c: str(w) for c, w in config["criteria"].items()},
-        "perspectives": {c: str(w) for c, w in config["perspectives"].items()},
+        "metrics": {c: {"weight": w(v["weight"]), "target": t(v["target"])} for c, v in config["metrics"].items()},
+        "criteria": {c: w(x) for c, x in config["criteria"].items()},
+        "perspectives": {c: w(x) for c, x in config["perspectives"].items()},
     }
 
 

@@ -150,3 +150,10 @@ def scored_world_build() -> Scored:
 @pytest.fixture
 def scored(db):
     return scored_world_build()
+
+
+@pytest.fixture
+def admin(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="boss", roles=["platform_admin"])
