@@ -64,7 +64,9 @@ def config_as_json(config: dict) -> dict:
     w = lambda v: str(Decimal(v).quantize(Q2))  # noqa: E731
     t = lambda v: str(Decimal(v).quantize(Decimal("0.0001")))  # noqa: E731
     return {
-        "metrics": {c: {"weight": w(v["weight"]), "target": t(v["target"])} for c, v in config["metrics"].items()},
+        "metrics": {
+            c: {"weight": w(v["weight"]), "target": t(v["target"])} for c, v in config["metrics"].items()
+        },
         "criteria": {c: w(x) for c, x in config["criteria"].items()},
         "perspectives": {c: w(x) for c, x in config["perspectives"].items()},
     }

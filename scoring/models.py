@@ -94,6 +94,7 @@ class RunChunk(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     snapshots = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
+    worker = models.CharField(max_length=200, blank=True, help_text=_("The worker that computed it."))
 
     class Meta:
         ordering = ["run", "number"]

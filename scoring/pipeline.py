@@ -110,7 +110,7 @@ def _emcs_for(day: dt.date) -> list[int]:
 def chunks_plan(run: NightlyRun) -> list[int]:
     if not RunChunk.objects.filter(run=run).exists():
         ids = _emcs_for(run.run_date)
-        size = settings.SCORING_CHUNK_EMCS
+        size = run.config.get("chunk_emcs") or settings.SCORING_CHUNK_EMCS
         RunChunk.objects.bulk_create(
             [
                 RunChunk(run=run, number=n, emc_ids=ids[i : i + size])
@@ -185,7 +185,7 @@ def _subject_rows(run, inp, kind: str, key: int, subject_id: int, config: dict, 
     return rows + index_rows
 
 
-def chunk_compute(*, run_id: int, number: int) -> int:
+def chunk_compute(*, run_id: int, number: int, worker: str = "") -> int:
     """Compute and store the figures of one chunk's EMCs (idempotent: rewrites them whole)."""
     run = NightlyRun.objects.select_related("ingest").get(pk=run_id)
     chunk = RunChunk.objects.get(run=run, number=number)
@@ -205,6 +205,7 @@ def chunk_compute(*, run_id: int, number: int) -> int:
             attempts=chunk.attempts + 1,
             snapshots=len(rows),
             seconds=round(time.monotonic() - started, 3),
+            worker=worker or "in-process",
         )
     done = RunChunk.objects.filter(run=run, done=True).count()
     _step(run, "chunks", done=done)

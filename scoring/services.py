@@ -113,7 +113,9 @@ def run_start(
                 started_at=timezone.now(),
                 finished_at=None,
                 runs=run.runs + 1,
-                config=index.config_as_json(index.index_config()),
+                # a re-run keeps the targets and weights it was first computed with
+                config=run.config
+                or {**index.config_as_json(index.index_config()), "chunk_emcs": settings.SCORING_CHUNK_EMCS},
             )
     except IntegrityError:
         holder = NightlyRun.objects.filter(lock="active").first()

@@ -48,10 +48,10 @@ def run_execute(run_id: int) -> dict:
         raise
 
 
-@shared_task(name="scoring.chunk", acks_late=True, time_limit=1800, soft_time_limit=1740, **RETRY)
-def chunk(run_id: int, number: int) -> int:
+@shared_task(name="scoring.chunk", bind=True, acks_late=True, time_limit=1800, soft_time_limit=1740, **RETRY)
+def chunk(self, run_id: int, number: int) -> int:
     try:
-        return pipeline.chunk_compute(run_id=run_id, number=number)
+        return pipeline.chunk_compute(run_id=run_id, number=number, worker=self.request.hostname or "")
     except Exception as exc:
         _failing(run_id, exc)
         raise

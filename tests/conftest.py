@@ -114,6 +114,65 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     log.close()
 
 
+def celery_workers_start(names: list[str], *, queue: str) -> list[subprocess.Popen]:
+    """Start one `celery worker` process per name, consuming only `queue` (so a test knows
+    exactly how many workers share its tasks); stop them with `celery_workers_stop`."""
+    from config.celery import app
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "SCORING_QUEUE": queue,
+    }
+    procs = []
+    for name in names:
+        log = open(ROOT / f".pytest-celery-{name}.log", "w")  # noqa: SIM115 - the process holds it
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{name}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a celery worker exited early; see .pytest-celery-*.log")
+        answered = {next(iter(r)).split("@")[0] for r in app.control.ping(timeout=1.0)}
+        if set(names) <= answered:
+            return procs
+    celery_workers_stop(procs)
+    raise RuntimeError(f"celery workers {names} did not answer a ping within 60 s")
+
+
+def celery_workers_stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 # --- a real browser -------------------------------------------------------------------------
 
 

@@ -184,6 +184,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
 )
 
+# the scoring tasks' queue (workers consume "celery" unless started with -Q)
+CELERY_TASK_ROUTES = {"scoring.*": {"queue": env("SCORING_QUEUE", default="celery")}}
+
 NIGHTLY_AT = env("NIGHTLY_AT", default="02:30")
 _nightly_hour, _nightly_minute = (int(part) for part in NIGHTLY_AT.split(":"))
 CELERY_BEAT_SCHEDULE = {

@@ -54,7 +54,11 @@ def scored_world_build() -> Scored:
     world = world_build()
     D = timezone.localdate() - dt.timedelta(days=3)
     admin = world.admin
-    industry = {c: org.Industry.objects.get(code=c) for c in ("2750", "6201", "9601", "5210")}
+    # get_or_create: a transaction=True test may have flushed the reference data
+    industry = {
+        c: org.Industry.objects.get_or_create(code=c, defaults={"level": "class", "title": f"ISIC {c}"})[0]
+        for c in ("2750", "6201", "9601", "5210")
+    }
     c1, c3 = world.category, CategoryFactory()
     c1.industry = industry["2750"]
     c1.save()
