@@ -154,3 +154,106 @@ def figures_for_period(
     else:
         raise ValueError(f"{metric} has no period form; read its nightly snapshots with series()")
     return {pk: found.get(pk) for pk in ids}
+
+
+def metric_definitions() -> list[dict]:
+    """Every registered figure with its catalogue entry, definition, target and weight in force."""
+    from orgs import metric_catalog as catalog
+    from scoring import index
+    from scoring.registry import REGISTRY
+
+    config = index.index_config()
+    out = []
+    for code, spec in REGISTRY.items():
+        entry = catalog.metric(code)
+        cfg = config["metrics"].get(code)
+        out.append(
+            {
+                "code": code,
+                "number": entry.number,
+                "name": str(entry.name),
+                "perspective": entry.perspective,
+                "criterion": entry.criterion,
+                "unit": entry.unit,
+                "direction": entry.direction,
+                "axis": entry.axis,
+                "definition": str(spec.definition),
+                "headline": str(spec.headline),
+                "secondary": list(spec.secondary),
+                "subjects": list(spec.subjects),
+                "target": str(cfg["target"]) if cfg else None,
+                "weight": str(cfg["weight"]) if cfg else None,
+            }
+        )
+    return out
+
+
+def index_breakdown(*, day: dt.date, subject_kind: str = "ecosystem", subject_id: int = 0) -> dict | None:
+    """The index of a subject on a day: overall, perspectives, criteria with their contributions,
+    and each metric's headline and score (None when no run covers the day)."""
+    from orgs import metric_catalog as catalog
+
+    snaps = day_snapshots(day=day, subject_kind=subject_kind, subject_id=subject_id)
+    if "index" not in snaps:
+        return None
+
+    def level(metric: str) -> dict:
+        s = snaps.get(metric)
+        if s is None:
+            return {"value": None, "contributions": {}}
+        return {
+            "value": None if s.value is None else str(s.value),
+            "contributions": s.figures.get("contributions", {}),
+        }
+
+    return {
+        "day": day.isoformat(),
+        "subject_kind": subject_kind,
+        "subject_id": subject_id,
+        "overall": level("index"),
+        "perspectives": {p: level(f"index.perspective.{p}") for p in catalog.PERSPECTIVES},
+        "criteria": {c: level(f"index.criterion.{c}") for c in catalog.CRITERIA},
+        "metrics": {
+            e.code: {
+                "value": None
+                if snaps.get(e.code) is None or snaps[e.code].value is None
+                else str(snaps[e.code].value),
+                "score": None
+                if snaps.get(e.code) is None or snaps[e.code].score is None
+                else str(snaps[e.code].score),
+            }
+            for e in catalog.standard_metrics()
+        },
+    }
+
+
+def class_series(*, subject_kind: str = "ecosystem", subject_id: int = 0, start=None, end=None) -> dict:
+    """Active users by loyalty class per day (from the life-long users figure), for a chart."""
+    qs = current_snapshots().filter(metric="lifelong_users", subject_kind=subject_kind, subject_id=subject_id)
+    if start:
+        qs = qs.filter(day__gte=start)
+    if end:
+        qs = qs.filter(day__lte=end)
+    out = {"labels": [], "transactional": [], "interactive": [], "lifelong": []}
+    for day, figures in qs.order_by("day").values_list("day", "figures"):
+        out["labels"].append(day.isoformat())
+        for name in ("transactional", "interactive", "lifelong"):
+            out[name].append(figures.get(name))
+    return out
+
+
+def index_series(*, subject_kind: str = "ecosystem", subject_id: int = 0, start=None, end=None) -> dict:
+    """The index and its three perspectives per day, for a chart."""
+    from orgs import metric_catalog as catalog
+
+    metrics = ["index", *(f"index.perspective.{p}" for p in catalog.PERSPECTIVES)]
+    qs = current_snapshots().filter(metric__in=metrics, subject_kind=subject_kind, subject_id=subject_id)
+    if start:
+        qs = qs.filter(day__gte=start)
+    if end:
+        qs = qs.filter(day__lte=end)
+    days: dict[str, dict] = {}
+    for day, metric, value in qs.order_by("day").values_list("day", "metric", "value"):
+        days.setdefault(day.isoformat(), {})[metric] = None if value is None else str(value)
+    labels = sorted(days)
+    return {"labels": labels, "series": {m: [days[d].get(m) for d in labels] for m in metrics}}

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.roles",
+                "scoring.context_processors.failed_run",
             ],
         },
     },
@@ -161,6 +162,8 @@ SPECTACULAR_SETTINGS = {
         "EMCKindEnum": "orgs.models.EMC.Kind",
         "EMCStatusEnum": "orgs.models.EMC.Status",
         "MEStatusEnum": "orgs.models.Microenterprise.Status",
+        "NightlyRunKindEnum": "scoring.models.NightlyRun.Kind",
+        "NightlyRunStatusEnum": "scoring.models.NightlyRun.Status",
     },
 }
 

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from config.celery import app
 from scoring import selectors, services
 from scoring.models import NightlyRun
+from scoring.pipeline import run_inline
 from scoring.tasks import run_execute
 
 
@@ -56,7 +57,7 @@ class Command(BaseCommand):
             run = services.run_start(run_date=day, kind=kind, restate=restate, cutoff=cutoff)
             cutoff = run.cutoff  # a backfill reads every date with the first date's cut-off
             if inline:
-                run_execute.apply(args=[run.pk]).get()
+                run_inline(run_id=run.pk)
             else:
                 run_execute.delay(run.pk)
             run = self._wait(run, timeout)
@@ -80,6 +81,8 @@ class Command(BaseCommand):
             time.sleep(0.5)
 
     def _bar(self, n: int, total: int, run, seconds: float) -> None:
+        if total > 1 and n != total and n % max(1, total // 30):
+            return  # about thirty redraws whatever the length of the backfill
         width = 30
         filled = int(width * n / total)
         progress = selectors.run_progress(run=run)
