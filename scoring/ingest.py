@@ -9,12 +9,11 @@ still shows that its user was active (reversals correct money, not behaviour).
 """
 
 import datetime as dt
-from collections import defaultdict
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Max, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce
 
 from ledger.models import Account, Leg, UserSignal, ValueEvent, ValueEventPartner
 from scoring.models import (
@@ -27,8 +26,6 @@ from scoring.models import (
     UserDay,
     ValueDay,
 )
-
-BULK = 5000  # rows per INSERT of a rollup
 
 PAYMENT = ValueEvent.Kind.PAYMENT
 
@@ -49,12 +46,6 @@ def _signed(prefix: str = "") -> Case:
 
 def _one_if(**conditions) -> Sum:
     return Sum(Case(When(then=Value(1), **conditions), default=Value(0), output_field=IntegerField()))
-
-
-def _sum_into(target: dict, key, values: dict, sign: int = 1) -> None:
-    row = target.setdefault(key, defaultdict(int))
-    for name, value in values.items():
-        row[name] += sign * (value or 0)
 
 
 @transaction.atomic
@@ -94,65 +85,71 @@ def ingest_up_to(*, cutoff: dt.datetime) -> Ingest:
     return ingest
 
 
+def _insert(model, ingest: Ingest, columns: list[str], qs) -> int:
+    """INSERT INTO the rollup SELECT the grouped query: the database aggregates and writes, no
+    row passes through Python. `qs` selects exactly `columns`, in order."""
+    sql, params = qs.query.sql_with_params()
+    table = model._meta.db_table
+    names = ", ".join(model._meta.get_field(c).column for c in ["ingest", "day", *columns])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT %s, sub.* FROM ({sql}) sub", [ingest.pk, *params]
+        )
+        return cursor.rowcount
+
+
 def _value_days(ingest, events, reversed_events) -> int:
-    keys = ("occurred_on", "emc_id", "me_id", "currency")
-    aggregates = {
-        "payments": _one_if(kind=PAYMENT),
-        "customized": _one_if(kind=PAYMENT, customized=True),
-        "net_minor": Sum(_signed()),
-        "noncore_net_minor": Sum(
-            Case(When(category__is_core=False, then=_signed()), default=Value(0), output_field=IntegerField())
-        ),
-    }
-    rows: dict = {}
+    """Payments less refunds; a reversal adds the negation on the event's day (rollups are
+    summed when read, so a key may have several rows)."""
+    n = 0
     for sign, qs in ((1, events), (-1, reversed_events)):
-        for row in qs.values(*keys).annotate(**aggregates).order_by():
-            _sum_into(rows, tuple(row[k] for k in keys), {a: row[a] for a in aggregates}, sign)
-    ValueDay.objects.bulk_create(
-        [
-            ValueDay(ingest=ingest, day=day, emc_id=emc, me_id=me, currency=cur, **values)
-            for (day, emc, me, cur), values in rows.items()
-        ],
-        batch_size=BULK,
-    )
-    return len(rows)
+        grouped = qs.values("occurred_on", "emc_id", "me_id", "currency").annotate(
+            payments=sign * _one_if(kind=PAYMENT),
+            customized=sign * _one_if(kind=PAYMENT, customized=True),
+            net=sign * Sum(_signed()),
+            noncore=sign
+            * Sum(
+                Case(
+                    When(category__is_core=False, then=_signed()),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        n += _insert(
+            ValueDay,
+            ingest,
+            ["emc_id", "me_id", "currency", "payments", "customized", "net_minor", "noncore_net_minor"],
+            grouped.order_by(),
+        )
+    return n
 
 
 def _dimension_days(ingest, model, field: str, events, reversed_events) -> int:
-    keys = ("occurred_on", "emc_id", field, "currency")
-    rows: dict = {}
+    n = 0
     for sign, qs in ((1, events), (-1, reversed_events)):
-        for row in qs.values(*keys).annotate(net=Sum(_signed())).order_by():
-            _sum_into(rows, tuple(row[k] for k in keys), {"net_minor": row["net"]}, sign)
-    model.objects.bulk_create(
-        [
-            model(ingest=ingest, day=day, emc_id=emc, currency=cur, **{field: dim}, **values)
-            for (day, emc, dim, cur), values in rows.items()
-        ],
-        batch_size=BULK,
-    )
-    return len(rows)
+        grouped = qs.values("occurred_on", "emc_id", field, "currency").annotate(net=sign * Sum(_signed()))
+        n += _insert(model, ingest, ["emc_id", field, "currency", "net_minor"], grouped.order_by())
+    return n
 
 
 def _partner_days(ingest, previous, cutoff) -> int:
-    keys = ("event__occurred_on", "event__emc_id", "partner_id", "event__currency")
-    aggregates = {"events": _one_if(event__kind=PAYMENT), "value_minor": Sum(_signed("event__"))}
     new = ValueEventPartner.objects.filter(_recorded("event__logged_at", previous, cutoff))
     undone = ValueEventPartner.objects.filter(
         _recorded("event__transaction__reversed_by__recorded_at", previous, cutoff)
     )
-    rows: dict = {}
+    n = 0
     for sign, qs in ((1, new), (-1, undone)):
-        for row in qs.values(*keys).annotate(**aggregates).order_by():
-            _sum_into(rows, tuple(row[k] for k in keys), {a: row[a] for a in aggregates}, sign)
-    PartnerDay.objects.bulk_create(
-        [
-            PartnerDay(ingest=ingest, day=day, emc_id=emc, partner_id=p, currency=cur, **values)
-            for (day, emc, p, cur), values in rows.items()
-        ],
-        batch_size=BULK,
-    )
-    return len(rows)
+        grouped = qs.values("event__occurred_on", "event__emc_id", "partner_id", "event__currency").annotate(
+            events=sign * _one_if(event__kind=PAYMENT), value=sign * Sum(_signed("event__"))
+        )
+        n += _insert(
+            PartnerDay,
+            ingest,
+            ["emc_id", "partner_id", "currency", "events", "value_minor"],
+            grouped.order_by(),
+        )
+    return n
 
 
 def _earned_days(ingest, previous, cutoff) -> int:
@@ -167,23 +164,11 @@ def _earned_days(ingest, previous, cutoff) -> int:
         )
         .filter(event_emc__isnull=False)
         .values("effective_on", "event_emc", "account__kind", "owner", "currency")
-        .annotate(total=Sum("amount_minor"))
-        .order_by()
+        .annotate(earned=-Sum("amount_minor"))  # credits are negative legs
     )
-    rows = [
-        EarnedDay(
-            ingest=ingest,
-            day=row["effective_on"],
-            emc_id=row["event_emc"],
-            owner_kind=row["account__kind"],
-            owner_id=row["owner"],
-            currency=row["currency"],
-            earned_minor=-row["total"],  # credits are negative legs
-        )
-        for row in legs
-    ]
-    EarnedDay.objects.bulk_create(rows, batch_size=BULK)
-    return len(rows)
+    return _insert(
+        EarnedDay, ingest, ["emc_id", "owner_kind", "owner_id", "currency", "earned_minor"], legs.order_by()
+    )
 
 
 def _related_q(prefix: str = "") -> Q:
@@ -195,7 +180,7 @@ def _related_q(prefix: str = "") -> Q:
 
 def _signal_days(ingest, signals) -> int:
     rating = UserSignal.Kind.RATING
-    rows = signals.values("occurred_on", "emc_id", "me_id").annotate(
+    grouped = signals.values("occurred_on", "emc_id", "me_id").annotate(
         ratings=_one_if(kind=rating),
         ratings_above=_one_if(kind=rating, rating__gt=F("expectation")),
         margin_sum=Sum(
@@ -209,55 +194,77 @@ def _signal_days(ingest, signals) -> int:
         stories=_one_if(kind=UserSignal.Kind.STORY),
         related=Sum(Case(When(_related_q(), then=Value(1)), default=Value(0), output_field=IntegerField())),
     )
-    objs = [
-        SignalDay(
-            ingest=ingest,
-            day=r["occurred_on"],
-            emc_id=r["emc_id"],
-            me_id=r["me_id"],
-            **{
-                k: r[k]
-                for k in ("ratings", "ratings_above", "margin_sum", "cocreations", "stories", "related")
-            },
-        )
-        for r in rows.order_by()
-    ]
-    SignalDay.objects.bulk_create(objs, batch_size=BULK)
-    return len(objs)
+    return _insert(
+        SignalDay,
+        ingest,
+        ["emc_id", "me_id", "ratings", "ratings_above", "margin_sum", "cocreations", "stories", "related"],
+        grouped.order_by(),
+    )
 
 
 FLAGS = ("paid", "superior", "cocreation", "story", "related")
+USER_COLUMNS = ["day_no", "emc_id", "me_id", "user_ref", *FLAGS]
+
+
+def _any(condition: Q) -> Cast:
+    """True when any grouped row meets `condition` (MAX over 0/1, cast: portable)."""
+    return Cast(
+        Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())),
+        BooleanField(),
+    )
 
 
 def _user_days(ingest, events, signals) -> int:
-    keys = ("occurred_on", "emc_id", "me_id", "user_ref")
-    rows: dict = {}
-    for row in events.filter(kind=PAYMENT).values(*keys).distinct().order_by():
-        rows.setdefault(tuple(row[k] for k in keys), set()).add("paid")
+    """One row per (day, EMC, ME, user) for the payments and one for the signals (the state
+    folds them with MAX); `day_no` is the day's ordinal, computed by the database."""
+    payments = (
+        events.filter(kind=PAYMENT)
+        .values("occurred_on")
+        .annotate(
+            dn=DayOrdinal("occurred_on"),
+            e=F("emc_id"),
+            m=F("me_id"),
+            u=F("user_ref"),
+            paid=Value(True, output_field=BooleanField()),
+            superior=Value(False, output_field=BooleanField()),
+            cocreation=Value(False, output_field=BooleanField()),
+            story=Value(False, output_field=BooleanField()),
+            related=Value(False, output_field=BooleanField()),
+        )
+        .values_list("occurred_on", "dn", "e", "m", "u", *FLAGS)
+        .distinct()
+    )
+    n = _insert(UserDay, ingest, USER_COLUMNS, payments.order_by())
     rating = UserSignal.Kind.RATING
-    signal_flags = signals.values(*keys).annotate(
-        superior=_one_if(kind=rating, rating__gt=F("expectation")),
-        cocreation=_one_if(kind=UserSignal.Kind.CO_CREATION),
-        story=_one_if(kind=UserSignal.Kind.STORY),
-        related=Sum(Case(When(_related_q(), then=Value(1)), default=Value(0), output_field=IntegerField())),
+    flagged = (
+        signals.filter(
+            Q(kind=rating, rating__gt=F("expectation"))
+            | Q(kind__in=[UserSignal.Kind.CO_CREATION, UserSignal.Kind.STORY])
+            | _related_q()
+        )
+        .values("occurred_on", "emc_id", "me_id", "user_ref")
+        .annotate(
+            dn=Max(DayOrdinal("occurred_on")),
+            paid=Value(False, output_field=BooleanField()),
+            superior=_any(Q(kind=rating, rating__gt=F("expectation"))),
+            cocreation=_any(Q(kind=UserSignal.Kind.CO_CREATION)),
+            story=_any(Q(kind=UserSignal.Kind.STORY)),
+            related=_any(_related_q()),
+        )
+        .values_list("occurred_on", "dn", "emc_id", "me_id", "user_ref", *FLAGS)
     )
-    for row in signal_flags.order_by():
-        flags = {name for name in FLAGS[1:] if row[name]}
-        if flags:
-            rows.setdefault(tuple(row[k] for k in keys), set()).update(flags)
-    UserDay.objects.bulk_create(
-        [
-            UserDay(
-                ingest=ingest,
-                day=day,
-                day_no=day.toordinal(),
-                emc_id=emc,
-                me_id=me,
-                user_ref=user,
-                **{name: name in flags for name in FLAGS},
-            )
-            for (day, emc, me, user), flags in rows.items()
-        ],
-        batch_size=BULK,
-    )
-    return len(rows)
+    return n + _insert(UserDay, ingest, USER_COLUMNS, flagged.order_by())
+
+
+class DayOrdinal(Func):
+    """date.toordinal() in SQL (1 for 0001-01-01)."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) - DATE '0001-01-01' + 1)", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(julianday({sql}) - 1721424.5 AS INTEGER)", params
