@@ -10,8 +10,10 @@ time (`NightlyRun.lock` is unique): the per-user state is shared by all dates.
 """
 
 import datetime as dt
+import json
 import logging
 import time
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ledger.bulk import insert_rows
 from ledger.selectors import ledger_check_rollups, ledger_totals_by_currency
 from orgs.models import EMC, Microenterprise
 from orgs.roles import Role
@@ -130,19 +133,46 @@ def _window(run: NightlyRun) -> inputs.Window:
     return inputs.Window(day=run.run_date, ingest_id=run.ingest_id, cutoff=run.cutoff)
 
 
-def _snapshot(run, code: str, kind: str, subject_id: int, fig: metrics.Figure, score=None) -> Snapshot:
-    return Snapshot(
-        run=run,
-        day=run.run_date,
-        metric=code,
-        subject_kind=kind,
-        subject_id=subject_id,
-        value=fig.value,
-        currency=fig.currency,
-        score=score,
-        figures=fig.figures,
-        inputs=fig.inputs,
+class Row(NamedTuple):
+    """A snapshot row as written (COPY on PostgreSQL): the columns of scoring_snapshot."""
+
+    run_id: int
+    day: dt.date
+    metric: str
+    subject_kind: str
+    subject_id: int
+    value: object
+    currency: str
+    score: object
+    figures: str
+    inputs: str
+    superseded: bool = False
+
+
+SNAPSHOT_COLUMNS = [Snapshot._meta.get_field(f).column for f in Row._fields]
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def _snapshot(run, code: str, kind: str, subject_id: int, fig: metrics.Figure, score=None) -> Row:
+    return Row(
+        run.pk,
+        run.run_date,
+        code,
+        kind,
+        subject_id,
+        fig.value,
+        fig.currency,
+        score,
+        _json(fig.figures),
+        _json(fig.inputs),
     )
+
+
+def _write(rows: list[Row]) -> None:
+    insert_rows(Snapshot._meta.db_table, SNAPSHOT_COLUMNS, rows)
 
 
 def _index_snapshots(run, kind: str, subject_id: int, values: dict, config: dict) -> tuple[list, dict]:
@@ -202,7 +232,7 @@ def chunk_compute(*, run_id: int, number: int, worker: str = "") -> int:
     ]
     with transaction.atomic():
         Snapshot.objects.filter(run=run, subject_kind=registry.EMC, subject_id__in=chunk.emc_ids).delete()
-        Snapshot.objects.bulk_create(rows, batch_size=5000)
+        _write(rows)
         RunChunk.objects.filter(pk=chunk.pk).update(
             done=True,
             attempts=chunk.attempts + 1,
@@ -246,7 +276,7 @@ def run_finish(*, run_id: int) -> NightlyRun:
             rows.append(_snapshot(run, code, registry.ME, me_id, fig))
     with transaction.atomic():
         Snapshot.objects.filter(run=run).exclude(subject_kind=registry.EMC).delete()
-        Snapshot.objects.bulk_create(rows, batch_size=5000)
+        _write(rows)
         counts = {
             "snapshots": Snapshot.objects.filter(run=run).count(),
             "emcs": sum(len(c) for c in run.chunks.values_list("emc_ids", flat=True)),

@@ -117,7 +117,7 @@ REGISTRY = {
                 "Share of the period's user-paid value from solutions bundling at least 2 categories or "
                 "2 providers (MEs and partners); beside it the active scenario solutions."
             ),
-            _("% of value from integrated solutions"),
+            _("Share of value from integrated solutions (%)"),
             m.integrated_solutions,
             secondary=("active_solutions", "active_integrated_solutions", "integrated_value"),
             target=D(60),
@@ -125,7 +125,7 @@ REGISTRY = {
         Metric(
             "customized",
             _("Share of the period's payments marked customized for the user."),
-            _("% of payments customized"),
+            _("Share of payments customized (%)"),
             m.customized,
             target=D(30),
         ),
@@ -146,7 +146,7 @@ REGISTRY = {
                 "Share of the period's ratings above the user's prior expectation; beside it the mean "
                 "margin (rating minus expectation)."
             ),
-            _("% of ratings above expectation"),
+            _("Share of ratings above expectation (%)"),
             m.superior_experience,
             subjects=(ECOSYSTEM, EMC),
             secondary=("mean_margin",),
@@ -155,14 +155,14 @@ REGISTRY = {
         Metric(
             "cocreation_willingness",
             _("Share of active users who co-created (idea, test, crowd streaming) within the signal window."),
-            _("% of active users who co-created"),
+            _("Share of active users who co-created (%)"),
             m.cocreation_willingness,
             target=D(20),
         ),
         Metric(
             "recommendation",
             _("Share of active users who shared an experience story within the signal window (not NPS)."),
-            _("% of active users who shared a story"),
+            _("Share of active users who shared a story (%)"),
             m.recommendation,
             target=D(20),
         ),
@@ -172,7 +172,7 @@ REGISTRY = {
                 "Share of active users owning 5 or more ecosystem products or who bought a related service "
                 "after a product, within the signal window."
             ),
-            _("% of active users with related purchases"),
+            _("Share of active users with related purchases (%)"),
             m.related_purchase,
             target=D(30),
         ),
@@ -215,7 +215,7 @@ REGISTRY = {
                 "Share of active partners using at least one shared platform resource on the date; beside "
                 "it the resources in use. Per partner: the resources it uses."
             ),
-            _("% of active partners using a shared resource"),
+            _("Share of active partners using a shared resource (%)"),
             m.sharing_spirit,
             subjects=(ECOSYSTEM, EMC, PARTNER),
             secondary=("resources_in_use",),
@@ -228,7 +228,7 @@ REGISTRY = {
                 "Share of active partners holding a valid certification on one of the platform's standards. "
                 "Per partner: 1 when certified."
             ),
-            _("% of active partners certified"),
+            _("Share of active partners certified (%)"),
             m.efficient_collaboration,
             subjects=(ECOSYSTEM, EMC, PARTNER),
             target=D(50),
@@ -240,7 +240,7 @@ REGISTRY = {
                 "Share of the period's user-paid value from solutions co-created by partners of at least 2 "
                 "industries (ISIC divisions); beside it how many such solutions had value."
             ),
-            _("% of value from cross-industry co-created solutions"),
+            _("Share of value from cross-industry co-created solutions (%)"),
             m.comparative_advantage,
             secondary=("cross_industry_solutions",),
             target=D(30),
@@ -252,7 +252,7 @@ REGISTRY = {
                 "equal length; beside it the share of partners whose value grew. Per partner: the growth "
                 "of the value of the events it took part in."
             ),
-            _("% growth of ecosystem revenue"),
+            _("Growth of ecosystem revenue (%)"),
             m.ecosystem_revenue_growth,
             subjects=(ECOSYSTEM, EMC, PARTNER),
             secondary=("partners_with_growth_pct",),
@@ -263,10 +263,10 @@ REGISTRY = {
             "added_value_shared",
             _(
                 "Share of active partners whose value-added in the year exceeds their entry baseline; beside "
-                "it the fairness of shares against contributions (1 = fair). Per partner: value-added as a % "
-                "of the baseline."
+                "it the fairness of shares against contributions (1 = fair). Per partner: value-added as a "
+                "percentage of the baseline."
             ),
-            _("% of partners above their entry baseline"),
+            _("Share of partners above their entry baseline (%)"),
             m.added_value_shared,
             subjects=(ECOSYSTEM, EMC, PARTNER),
             secondary=("fairness",),
@@ -312,7 +312,7 @@ REGISTRY = {
         Metric(
             "user_experience",
             _("Share of the period's ratings above the user's prior expectation."),
-            _("% of ratings above expectation"),
+            _("Share of ratings above expectation (%)"),
             m.user_experience,
             subjects=(ECOSYSTEM, EMC, ME),
         ),

@@ -44,22 +44,29 @@ def _true() -> str:
     return "TRUE" if connection.vendor == "postgresql" else "1"
 
 
-def _upsert_sql(where: str) -> list[str]:
-    """Fold the UserDay rows matching `where` into the state of every scope (max per column)."""
+def _upsert_sql(wheres: list[str], *, fresh: bool = False) -> list[str]:
+    """Fold the UserDay rows matching any of `wheres` into the state of every scope (max per
+    column). Each condition is its own indexed SELECT (UNION ALL), never an OR over the history.
+    `fresh`: the state is empty, so a plain INSERT (no conflict to resolve)."""
     state, days = UserState._meta.db_table, UserDay._meta.db_table
     cols = ", ".join(LAST)
+    flags = ", ".join(["emc_id", "me_id", "user_ref", "day_no", *LAST.values()])
+    source = " UNION ALL ".join(f"SELECT {flags} FROM {days} WHERE {where}" for where in wheres)
     picks = ", ".join(f"MAX(CASE WHEN {flag} = {_true()} THEN day_no END)" for flag in LAST.values())
     keep = ", ".join(
         f"{col} = {_greatest()}(COALESCE({state}.{col}, -1), COALESCE(excluded.{col}, -1))" for col in LAST
     )
     statements = []
     for scope, column in SCOPES:
-        statements.append(
+        group = "user_ref" if column == "0" else f"{column}, user_ref"
+        sql = (
             f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, stamp) "
-            f"SELECT '{scope}', {column}, user_ref, {picks}, 'lapsed', %(stamp)s FROM {days} "
-            f"WHERE {where} GROUP BY {'' if column == '0' else column + ', '}user_ref "
-            f"ON CONFLICT (scope, scope_id, user_ref) DO UPDATE SET {keep}, stamp = excluded.stamp"
+            f"SELECT '{scope}', {column}, user_ref, {picks}, 'lapsed', %(stamp)s FROM ({source}) src "
+            f"WHERE {_true()} GROUP BY {group}"
         )
+        if not fresh:
+            sql += f" ON CONFLICT (scope, scope_id, user_ref) DO UPDATE SET {keep}, stamp = excluded.stamp"
+        statements.append(sql)
     return statements
 
 
@@ -102,22 +109,28 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
         if mark is not None and mark.day_no < day_no and mark.ingest_id <= ingest.pk:
             mode = "advance"
             params.update(mark_day=mark.day_no, mark_ingest=mark.ingest_id, ingest=ingest.pk)
-            where = (
-                "((ingest_id > %(mark_ingest)s AND ingest_id <= %(ingest)s AND day_no <= %(day)s)"
-                " OR (ingest_id <= %(mark_ingest)s AND day_no > %(mark_day)s AND day_no <= %(day)s))"
-            )
-            for sql in _upsert_sql(where):
+            wheres = [
+                # what the new ingests brought, dated up to the day
+                "ingest_id > %(mark_ingest)s AND ingest_id <= %(ingest)s AND day_no <= %(day)s",
+                # what earlier ingests held for the days since the mark (dated ahead when recorded)
+                "ingest_id <= %(mark_ingest)s AND day_no > %(mark_day)s AND day_no <= %(day)s",
+            ]
+            for sql in _upsert_sql(wheres):
                 cursor.execute(sql, params)
             touched_where = "stamp = %(stamp)s OR lapses_on <= %(day)s"
         else:
             mode = "rebuild"
-            cursor.execute(f"DELETE FROM {UserState._meta.db_table}")
+            table = UserState._meta.db_table
+            cursor.execute(
+                f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
+            )
             params.update(
                 ingest=ingest.pk,
                 oldest=day_no - max(settings.SCORING_ACTIVE_DAYS, settings.SCORING_SIGNAL_DAYS),
             )
-            where = "ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"
-            for sql in _upsert_sql(where):
+            for sql in _upsert_sql(
+                ["ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"], fresh=True
+            ):
                 cursor.execute(sql, params)
             touched_where = _true() + " = " + _true()
         cursor.execute(_classify_sql(touched_where), params)

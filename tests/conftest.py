@@ -70,48 +70,9 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
     with app.connection_for_write() as conn:  # start from an empty queue
         conn.default_channel.queue_purge("celery")
-    env = {
-        **os.environ,
-        "DATABASE_URL": _test_database_url(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    log = open(ROOT / ".pytest-celery-worker.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"pytest-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited early; see {log.name}")
-        if app.control.ping(timeout=1.0):
-            break
-    else:
-        proc.terminate()
-        raise RuntimeError("celery worker did not answer a ping within 60 s")
+    (proc,) = celery_workers_start([f"pytest-{os.getpid()}"], queue="celery")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    celery_workers_stop([proc])
 
 
 def celery_workers_start(names: list[str], *, queue: str) -> list[subprocess.Popen]:
@@ -123,7 +84,7 @@ def celery_workers_start(names: list[str], *, queue: str) -> list[subprocess.Pop
         **os.environ,
         "DATABASE_URL": _test_database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "SCORING_QUEUE": queue,
+        "SCORING_QUEUE": queue,  # the scoring tasks a worker sends (the chord's) stay on its queue
     }
     procs = []
     for name in names:
