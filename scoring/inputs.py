@@ -167,10 +167,13 @@ class Inputs:
                 .order_by()
             ):
                 target.setdefault(self._key(r), {}).setdefault(r["currency"], {})[r["partner_id"]] = r["net"]
-        for target, bounds in ((self.earned_year, w.year), (self.earned_period, w.period)):
+        # the year is read for the partners only (metrics 3 and 19); the MEs' margin is a period figure
+        for target, rows in (
+            (self.earned_year, self._rollup(EarnedDay, w.year).filter(owner_kind="partner")),
+            (self.earned_period, self._rollup(EarnedDay, w.period)),
+        ):
             for r in (
-                self._rollup(EarnedDay, bounds)
-                .values(*self._group("owner_kind", "owner_id", "currency"))
+                rows.values(*self._group("owner_kind", "owner_id", "currency"))
                 .annotate(earned=Sum("earned_minor"))
                 .order_by()
             ):

@@ -118,7 +118,7 @@ def empowering_enterprises(inp, key, facts=None) -> Figure:
     return Figure(
         dec(positive + mes),
         figures={"partners_with_value_added": positive, "mes_incubated": mes},
-        inputs={"partners": partners, "earning_owners": len(earned)},
+        inputs={"partners": partners, "earning_partners": len(earned)},
     )
 
 

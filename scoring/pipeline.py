@@ -28,7 +28,7 @@ from orgs.models import EMC, Microenterprise
 from orgs.roles import Role
 from scoring import index, inputs, metrics, registry
 from scoring.ingest import ingest_up_to
-from scoring.models import Ingest, NightlyRun, RunChunk, Snapshot
+from scoring.models import NightlyRun, RunChunk, Snapshot
 from scoring.users import users_state_update
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,13 @@ def run_prepare(run: NightlyRun) -> list[int]:
     """Steps 1-3, then the chunks still to compute (numbers)."""
     NightlyRun.objects.filter(pk=run.pk).update(status=NightlyRun.Status.RUNNING)
     run.refresh_from_db()
-    if run.kind == NightlyRun.Kind.BACKFILL and Ingest.objects.filter(cutoff=run.cutoff).exists():
+    verified = NightlyRun.objects.filter(
+        kind=NightlyRun.Kind.BACKFILL,
+        cutoff=run.cutoff,
+        status=NightlyRun.Status.DONE,
+        run_date__lt=run.run_date,
+    )
+    if run.kind == NightlyRun.Kind.BACKFILL and verified.exists():
         # the backfill's first run verified the ledger and ingested up to this same cut-off
         _timed(run, "verify", lambda: {"skipped": "verified by the backfill's first run"})
     _timed(run, "verify", verify_ledger)

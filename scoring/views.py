@@ -21,6 +21,16 @@ from scoring import index, selectors, services
 from scoring.registry import REGISTRY
 
 TREND_DAYS = 365
+COMPARE_EACH_END = 25  # EMCs compared: the best and the worst this many when there are more
+
+
+def _ends(rows: list[dict]) -> tuple[list[dict], int]:
+    """The EMCs with data, best first; at most the best and worst COMPARE_EACH_END of them."""
+    scored = [r for r in rows if r["value"] is not None] + [r for r in rows if r["value"] is None]
+    if len(scored) <= 2 * COMPARE_EACH_END:
+        return scored, len(rows)
+    with_data = [r for r in scored if r["value"] is not None]
+    return with_data[:COMPARE_EACH_END] + with_data[-COMPARE_EACH_END:], len(rows)
 
 
 class RunStartForm(forms.Form):
@@ -80,8 +90,9 @@ def dashboard(request):
     day = _day(request)
     breakdown = selectors.index_breakdown(day=day) if day else None
     start = day - dt.timedelta(days=TREND_DAYS) if day else None
-    emcs = selectors.emc_comparison(metric="index", day=day) if day else []
+    emcs, emc_total = _ends(selectors.emc_comparison(metric="index", day=day) if day else [])
     context = {
+        "emc_total": emc_total,
         "day": day,
         "breakdown": breakdown,
         "tree": _metric_rows(breakdown),
@@ -89,7 +100,13 @@ def dashboard(request):
         "classes": selectors.class_series(start=start, end=day) if day else {"labels": []},
         "emc_index": {"labels": [r["emc"] for r in emcs], "values": [r["value"] for r in emcs]},
         "emcs": emcs,
-        "perspective_labels": {p.code: str(p.name) for p in catalog.PERSPECTIVES.values()},
+        "perspective_labels": {
+            "index": _("Index"),
+            "lifelong": _("Life-long"),
+            "interactive": _("Interactive"),
+            "transactional": _("Transactional"),
+            **{p.code: str(p.name) for p in catalog.PERSPECTIVES.values()},
+        },
         "failed": selectors.latest_failed_run(),
     }
     return render(request, "scoring/dashboard.html", context)
@@ -103,7 +120,9 @@ def metric_detail(request, code):
     day = _day(request)
     start = day - dt.timedelta(days=TREND_DAYS) if day else None
     snapshot = selectors.figure(metric=code, day=day) if day else None
-    emcs = selectors.emc_comparison(metric=code, day=day) if day and "emc" in spec.subjects else []
+    emcs, emc_total = _ends(
+        selectors.emc_comparison(metric=code, day=day) if day and "emc" in spec.subjects else []
+    )
     emc_code = request.GET.get("emc")
     emc = EMC.objects.filter(code=emc_code).first() if emc_code else None
     trend = selectors.series(metric=code, start=start, end=day)
@@ -126,6 +145,7 @@ def metric_detail(request, code):
             if snapshot is not None and snapshot.run.config
             else None,
             "emcs": emcs,
+            "emc_total": emc_total,
             "emc": emc,
             "chart": {
                 "labels": [p["day"] for p in trend],
@@ -134,6 +154,7 @@ def metric_detail(request, code):
                 "emc_value": {p["day"]: p["value"] for p in emc_trend},
                 "emc": emc.code if emc else "",
                 "unit": spec.unit,
+                "score_label": _("Score"),
             },
             "comparison": {"labels": [r["emc"] for r in emcs], "values": [r["value"] for r in emcs]},
         },

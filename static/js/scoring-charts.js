@@ -15,14 +15,15 @@
       var names = read("perspective-labels") || {};
       var datasets = Object.keys(data.series).map(function (metric, i) {
         var code = metric.replace("index.perspective.", "");
-        return { label: metric === "index" ? "Index" : (names[code] || code), data: data.series[metric].map(num),
+        return { label: metric === "index" ? (names.index || "Index") : (names[code] || code), data: data.series[metric].map(num),
           borderColor: palette[i % palette.length], borderWidth: metric === "index" ? 2.5 : 1.2, pointRadius: 0, spanGaps: false };
       });
       return { type: "line", data: { labels: data.labels, datasets: datasets },
         options: options({ scales: { y: { min: 0, max: 100 }, x: { ticks: { maxTicksLimit: 8 } } } }) };
     },
     classes: function (data) {
-      var kinds = [["lifelong", "Life-long"], ["interactive", "Interactive"], ["transactional", "Transactional"]];
+      var names = read("perspective-labels") || {};
+      var kinds = ["lifelong", "interactive", "transactional"].map(function (k) { return [k, names[k] || k]; });
       return { type: "line", data: { labels: data.labels, datasets: kinds.map(function (k, i) {
         return { label: k[1], data: (data[k[0]] || []).map(num), fill: true, borderColor: palette[i], backgroundColor: palette[i] + "55", pointRadius: 0 };
       }) }, options: options({ scales: { y: { stacked: true, beginAtZero: true }, x: { ticks: { maxTicksLimit: 6 } } } }) };
@@ -34,7 +35,7 @@
     metric: function (data) {
       var datasets = [
         { label: data.unit, data: data.value.map(num), borderColor: palette[0], pointRadius: 0, yAxisID: "y" },
-        { label: "score", data: data.score.map(num), borderColor: palette[2], borderDash: [4, 3], pointRadius: 0, yAxisID: "score" }
+        { label: data.score_label || "score", data: data.score.map(num), borderColor: palette[2], borderDash: [4, 3], pointRadius: 0, yAxisID: "score" }
       ];
       if (data.emc) {
         datasets.push({ label: data.emc, data: data.labels.map(function (d) { return num(data.emc_value[d]); }), borderColor: palette[1], pointRadius: 0, yAxisID: "y" });
