@@ -260,11 +260,9 @@ class UserState(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "scope_id", "user_ref"], name="user_state_unique"),
         ]
-        indexes = [
-            models.Index(fields=["lapses_on"]),
-            models.Index(fields=["stamp"]),
-            models.Index(fields=["scope", "scope_id", "klass"]),
-        ]
+        # no index on the class: the counts read a scope through the unique key's prefix, and
+        # every index here is rewritten for each user a night touches
+        indexes = [models.Index(fields=["lapses_on"]), models.Index(fields=["stamp"])]
 
     def __str__(self):
         return f"{self.scope}:{self.scope_id}:{self.user_ref} {self.klass}"
