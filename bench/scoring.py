@@ -252,6 +252,7 @@ def rebuild_account_days() -> None:
 
 SCORING_TABLES = (
     "scoring_snapshot",
+    "scoring_classcount",
     "scoring_runchunk",
     "scoring_statemark",
     "scoring_userstate",

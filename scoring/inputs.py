@@ -42,6 +42,7 @@ class Window:
     day: dt.date
     ingest_id: int
     cutoff: dt.datetime
+    run_id: int = 0  # whose class counts to read
 
     @property
     def period(self) -> tuple[dt.date, dt.date]:
@@ -191,9 +192,9 @@ class Inputs:
             if r["ratings"] is not None:
                 self.signals[self._key(r)] = {n: r[n] or 0 for n in names}
         if self.emc_ids is None:
-            self.users = class_counts(scope=UserState.Scope.ECOSYSTEM, day=w.day)
+            self.users = class_counts(run_id=w.run_id, scope=UserState.Scope.ECOSYSTEM)
         else:
-            self.users = class_counts(scope=UserState.Scope.EMC, day=w.day, scope_ids=self.emc_ids)
+            self.users = class_counts(run_id=w.run_id, scope=UserState.Scope.EMC, scope_ids=self.emc_ids)
         start, end = w.period
         indicators = PurposeIndicator.objects.filter(logged_at__lte=w.cutoff, on__gte=start, on__lte=end)
         if self.emc_ids is not None:
@@ -330,5 +331,5 @@ def me_inputs(window: Window) -> dict:
         .annotate(ratings=Sum("ratings"), ratings_above=Sum("ratings_above"), cocreations=Sum("cocreations"))
         .order_by()
     }
-    users = class_counts(scope=UserState.Scope.ME, day=window.day)
+    users = class_counts(run_id=window.run_id, scope=UserState.Scope.ME)
     return {"value": value, "earned": earned, "signals": signals, "users": users}

@@ -268,6 +268,29 @@ class UserState(models.Model):
         return f"{self.scope}:{self.scope_id}:{self.user_ref} {self.klass}"
 
 
+class ClassCount(models.Model):
+    """Active users of one scope and class as a run found them (one pass over the state per
+    night; the chunks and the ecosystem step read these rows, not the state)."""
+
+    run = models.ForeignKey("NightlyRun", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=3, choices=UserState.Scope.choices)
+    scope_id = models.BigIntegerField()
+    klass = models.CharField(max_length=13, choices=UserState.Klass.choices)
+    users = models.IntegerField()
+    superior = models.IntegerField()
+    cocreation = models.IntegerField()
+    story = models.IntegerField()
+    related = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "scope", "scope_id", "klass"], name="class_count_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.scope}:{self.scope_id} {self.klass} {self.users}"
+
+
 class StateMark(models.Model):
     """Which (date, ingest) the per-user state stands at (one row, key 'users')."""
 

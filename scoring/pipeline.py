@@ -29,7 +29,7 @@ from orgs.roles import Role
 from scoring import index, inputs, metrics, registry
 from scoring.ingest import ingest_up_to
 from scoring.models import NightlyRun, RunChunk, Snapshot
-from scoring.users import users_state_update
+from scoring.users import class_counts_store, users_state_update
 
 log = logging.getLogger(__name__)
 STEPS = ("verify", "ingest", "users", "chunks", "ecosystem")
@@ -103,7 +103,12 @@ def run_prepare(run: NightlyRun) -> list[int]:
 
     _timed(run, "ingest", ingest)
     run.refresh_from_db()
-    _timed(run, "users", lambda: users_state_update(day=run.run_date, ingest=run.ingest, stamp=run.pk))
+
+    def users():
+        result = users_state_update(day=run.run_date, ingest=run.ingest, stamp=run.pk)
+        return {**result, "class_counts": class_counts_store(run_id=run.pk, day=run.run_date)}
+
+    _timed(run, "users", users)
     return chunks_plan(run)
 
 
@@ -136,7 +141,7 @@ def chunks_plan(run: NightlyRun) -> list[int]:
 
 
 def _window(run: NightlyRun) -> inputs.Window:
-    return inputs.Window(day=run.run_date, ingest_id=run.ingest_id, cutoff=run.cutoff)
+    return inputs.Window(day=run.run_date, ingest_id=run.ingest_id, cutoff=run.cutoff, run_id=run.pk)
 
 
 class Row(NamedTuple):

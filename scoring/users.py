@@ -13,7 +13,7 @@ cut-off before the state's) rebuilds the state as of (D, cut-off) from the rollu
 from django.conf import settings
 from django.db import connection, transaction
 
-from scoring.models import Ingest, StateMark, UserDay, UserState
+from scoring.models import ClassCount, Ingest, StateMark, UserDay, UserState
 
 NEVER = 99_999_999  # a day ordinal no date reaches: "does not lapse"
 MARK = "users"
@@ -139,34 +139,40 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
     return {"mode": mode, "classified": touched}
 
 
-def class_counts(*, scope: str, day, scope_ids=None) -> dict[int, dict]:
-    """{scope_id: {"active", "transactional", "interactive", "lifelong", "superior",
-    "cocreation", "story", "related"}} as of `day` (the state's date), one grouped query."""
-    day_no = day.toordinal()
-    params = _params(day_no, 0)
-    held = {
-        col[5:]: f"SUM(CASE WHEN COALESCE({col}, -1) >= %(signal_from)s THEN 1 ELSE 0 END)" for col in SIGNALS
-    }
-    sql = (
-        "SELECT scope_id, klass, COUNT(*), "
-        + ", ".join(held.values())
-        + f" FROM {UserState._meta.db_table} WHERE scope = %(scope)s AND klass <> 'lapsed'"
+def class_counts_store(*, run_id: int, day) -> int:
+    """Count the active users of every scope by class (and those holding each signal) in ONE
+    pass over the state, into ClassCount rows of the run (replacing any it had)."""
+    params = _params(day.toordinal(), 0)
+    held = ", ".join(
+        f"SUM(CASE WHEN COALESCE({col}, -1) >= %(signal_from)s THEN 1 ELSE 0 END)" for col in SIGNALS
     )
-    params["scope"] = scope
-    if scope_ids is not None:
-        ids = [int(i) for i in scope_ids] or [-1]
-        sql += " AND scope_id IN (" + ", ".join(str(i) for i in ids) + ")"
-    sql += " GROUP BY scope_id, klass"
-    out: dict[int, dict] = {}
+    table = ClassCount._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for scope_id, klass, n, *signals in cursor.fetchall():
-            row = out.setdefault(
-                scope_id,
-                {"active": 0, "transactional": 0, "interactive": 0, "lifelong": 0, **dict.fromkeys(held, 0)},
-            )
-            row["active"] += n
-            row[klass] += n
-            for name, value in zip(held, signals, strict=True):
-                row[name] += int(value or 0)
+        cursor.execute(f"DELETE FROM {table} WHERE run_id = %s", [run_id])
+        cursor.execute(
+            f"INSERT INTO {table} (run_id, scope, scope_id, klass, users, superior, cocreation, story, related) "
+            f"SELECT {int(run_id)}, scope, scope_id, klass, COUNT(*), {held} FROM {UserState._meta.db_table} "
+            "WHERE klass <> 'lapsed' GROUP BY scope, scope_id, klass",
+            params,
+        )
+        return cursor.rowcount
+
+
+def class_counts(*, run_id: int, scope: str, scope_ids=None) -> dict[int, dict]:
+    """{scope_id: {"active", "transactional", "interactive", "lifelong", "superior",
+    "cocreation", "story", "related"}} as the run counted them (class_counts_store)."""
+    rows = ClassCount.objects.filter(run_id=run_id, scope=scope)
+    if scope_ids is not None:
+        rows = rows.filter(scope_id__in=list(scope_ids))
+    out: dict[int, dict] = {}
+    names = [col[5:] for col in SIGNALS]
+    for r in rows.values("scope_id", "klass", "users", *names):
+        row = out.setdefault(
+            r["scope_id"],
+            {"active": 0, "transactional": 0, "interactive": 0, "lifelong": 0, **dict.fromkeys(names, 0)},
+        )
+        row["active"] += r["users"]
+        row[r["klass"]] += r["users"]
+        for name in names:
+            row[name] += r[name]
     return out
