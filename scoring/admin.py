@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from scoring import selectors, services
+from scoring import launch, selectors, services
 from scoring.models import IndexSetting, NightlyRun, RunChunk
 
 
@@ -70,7 +70,7 @@ class NightlyRunAdmin(RulesAdmin):
     def rerun(self, request, queryset):
         for run in queryset.filter(superseded=False):
             try:
-                services.run_queue(actor=request.user, run_date=run.run_date)
+                launch.run_queue(actor=request.user, run_date=run.run_date)
             except ValidationError as exc:
                 self.message_user(request, f"{run.run_date}: {' '.join(exc.messages)}", messages.ERROR)
                 return

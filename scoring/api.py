@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.permissions import HasRulePermission
-from scoring import selectors, serializers, services
+from scoring import launch, selectors, serializers, services
 from scoring.models import Snapshot
 
 
@@ -76,7 +76,7 @@ class RunViewSet(Readable, mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @extend_schema(request=serializers.RunStartSerializer, responses={202: serializers.RunSerializer})
     def create(self, request):
         data = _valid(serializers.RunStartSerializer, request)
-        run = services.run_queue(actor=request.user, run_date=data["run_date"], restate=data["restate"])
+        run = launch.run_queue(actor=request.user, run_date=data["run_date"], restate=data["restate"])
         run.refresh_from_db()
         location = request.build_absolute_uri(reverse("api-scoring-run-detail", args=[run.pk]))
         return Response(
@@ -92,9 +92,7 @@ class BackfillView(Readable, APIView):
     @extend_schema(request=serializers.BackfillSerializer, responses={202: serializers.RunSerializer})
     def post(self, request):
         data = _valid(serializers.BackfillSerializer, request)
-        run = services.backfill_queue(
-            actor=request.user, date_from=data["date_from"], date_to=data["date_to"]
-        )
+        run = launch.backfill_queue(actor=request.user, date_from=data["date_from"], date_to=data["date_to"])
         location = request.build_absolute_uri(reverse("api-scoring-run-detail", args=[run.pk]))
         return Response(
             serializers.RunSerializer(run).data,

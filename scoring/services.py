@@ -281,38 +281,3 @@ def metric_target_set(*, actor, metric: str, target, reason: str = "") -> IndexS
         reason=reason,
     )
     return setting
-
-
-# --- starting from the interfaces (button, API) -----------------------------------------------
-
-
-def run_queue(*, actor, run_date, restate: bool = False) -> NightlyRun:
-    """Start a (re-)run of a date and queue its execution once committed (in this process
-    without a broker). Returns the run at once; its progress is on the run."""
-    from scoring.tasks import run_execute  # the tasks module calls the services
-
-    run = run_start(run_date=run_date, actor=actor, kind=NightlyRun.Kind.RERUN, restate=restate)
-    transaction.on_commit(lambda: run_execute.delay(run.pk))
-    return run
-
-
-def backfill_queue(*, actor, date_from, date_to) -> NightlyRun:
-    """Backfill the dates in order with one cut-off: the first run is queued and each run queues
-    the next when it finishes (without a broker, all run here, one after another)."""
-    from scoring.pipeline import run_inline
-    from scoring.tasks import run_execute
-
-    start, end = backfill_range_check(date_from=date_from, date_to=date_to)
-    run = run_start(run_date=start, actor=actor, kind=NightlyRun.Kind.BACKFILL, backfill_to=end)
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(lambda: run_execute.delay(run.pk))
-        return run
-    first = run
-    run_inline(run_id=run.pk)
-    day, cutoff = start, run.cutoff
-    while day < end:
-        day += dt.timedelta(days=1)
-        run = run_start(run_date=day, kind=NightlyRun.Kind.BACKFILL, backfill_to=end, cutoff=cutoff)
-        run_inline(run_id=run.pk)
-    first.refresh_from_db()
-    return first

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from config.web import paginate, rule_required
 from orgs import metric_catalog as catalog
 from orgs.models import EMC
-from scoring import index, selectors, services
+from scoring import index, launch, selectors, services
 from scoring.registry import REGISTRY
 
 TREND_DAYS = 365
@@ -179,7 +179,7 @@ def run_start(request):
     form = RunStartForm(request.POST)
     if form.is_valid():
         try:
-            run = services.run_queue(
+            run = launch.run_queue(
                 actor=request.user,
                 run_date=form.cleaned_data["run_date"],
                 restate=form.cleaned_data["restate"],
