@@ -11,11 +11,12 @@ still shows that its user was active (reversals correct money, not behaviour).
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, Func, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce
 
-from ledger.models import Account, Leg, UserSignal, ValueEvent, ValueEventPartner
+from ledger.models import Account, Leg, Transaction, UserSignal, ValueEvent, ValueEventPartner
 from scoring.models import (
     CategoryDay,
     EarnedDay,
@@ -88,7 +89,10 @@ def ingest_up_to(*, cutoff: dt.datetime) -> Ingest:
 def _insert(model, ingest: Ingest, columns: list[str], qs) -> int:
     """INSERT INTO the rollup SELECT the grouped query: the database aggregates and writes, no
     row passes through Python. `qs` selects exactly `columns`, in order."""
-    sql, params = qs.query.sql_with_params()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # a window with nothing in it
+        return 0
     table = model._meta.db_table
     names = ", ".join(model._meta.get_field(c).column for c in ["ingest", "day", *columns])
     with connection.cursor() as cursor:
@@ -133,8 +137,20 @@ def _dimension_days(ingest, model, field: str, events, reversed_events) -> int:
     return n
 
 
+def _first_id(qs) -> int | None:
+    """The smallest id among the window's rows: a bound the planner can use on the referencing
+    table's index (every row of the window has an id at least this), so a night never scans the
+    history's legs or partner links. Correct whatever the order of ids and recorded times."""
+    return qs.aggregate(first=Min("id"))["first"]
+
+
 def _partner_days(ingest, previous, cutoff) -> int:
-    new = ValueEventPartner.objects.filter(_recorded("event__logged_at", previous, cutoff))
+    first_event = _first_id(ValueEvent.objects.filter(_recorded("logged_at", previous, cutoff)))
+    new = ValueEventPartner.objects.filter(
+        _recorded("event__logged_at", previous, cutoff), event_id__gte=first_event or 0
+    )
+    if first_event is None:
+        new = new.none()
     undone = ValueEventPartner.objects.filter(
         _recorded("event__transaction__reversed_by__recorded_at", previous, cutoff)
     )
@@ -153,8 +169,11 @@ def _partner_days(ingest, previous, cutoff) -> int:
 
 
 def _earned_days(ingest, previous, cutoff) -> int:
+    first = _first_id(Transaction.objects.filter(_recorded("recorded_at", previous, cutoff)))
+    if first is None:
+        return 0
     legs = (
-        Leg.objects.filter(_recorded("transaction__recorded_at", previous, cutoff))
+        Leg.objects.filter(_recorded("transaction__recorded_at", previous, cutoff), transaction_id__gte=first)
         .filter(account__kind__in=[Account.Kind.ME, Account.Kind.PARTNER])
         .annotate(
             event_emc=Coalesce(
