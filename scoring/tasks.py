@@ -23,11 +23,17 @@ def _failing(run_id: int, exc: Exception) -> None:
         pipeline.run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(name="scoring.nightly_pipeline", acks_late=True, time_limit=600, soft_time_limit=540)
-def nightly_pipeline(run_date: str | None = None) -> dict:
-    """Start the run of `run_date` (ISO date, default yesterday in TIME_ZONE) and execute it."""
+@shared_task(
+    name="scoring.nightly_pipeline", bind=True, acks_late=True, time_limit=3600, soft_time_limit=3540
+)
+def nightly_pipeline(self, run_date: str | None = None) -> dict:
+    """Start the run of `run_date` (ISO date, default yesterday in TIME_ZONE) and execute it: fanned
+    out to the workers, or whole in this process when the task itself runs here (`apply`)."""
     run = services.run_start(run_date=run_date)
-    run_execute.delay(run.pk)
+    if self.request.is_eager or settings.CELERY_TASK_ALWAYS_EAGER:
+        run = pipeline.run_inline(run_id=run.pk)
+    else:
+        run_execute.delay(run.pk)
     return {"run_id": run.pk, "run_date": run.run_date.isoformat(), "status": run.status}
 
 

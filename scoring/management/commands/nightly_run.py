@@ -35,6 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING("nightly pipeline: no worker answered; running in this process")
             )
+        elif not inline:
+            self.stdout.write("nightly pipeline: queued to the workers")
         try:
             if options["date_from"]:
                 start, end = services.backfill_range_check(
