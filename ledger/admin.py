@@ -19,6 +19,7 @@ from ledger.models import (
     IdempotencyRecord,
     ImportBatch,
     Leg,
+    PurposeIndicator,
     Transaction,
     UserSignal,
     ValueEvent,
@@ -197,6 +198,13 @@ class UserSignalAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "source"]
     list_select_related = ["me", "emc"]
     date_hierarchy = "occurred_on"
+
+
+@admin.register(PurposeIndicator)
+class PurposeIndicatorAdmin(ReadOnlyAdmin):
+    list_display = ["on", "emc", "me", "kind", "quantity", "unit", "source", "logged_at"]
+    list_filter = ["kind", "source"]
+    search_fields = ["emc__code", "me__code", "note"]
 
 
 @admin.register(ImportBatch)

@@ -21,7 +21,17 @@ from config.exports import csv_download, csv_rows
 from config.permissions import HasRulePermission
 from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
-from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
+from ledger.models import (
+    Account,
+    Contract,
+    ImportBatch,
+    Leg,
+    PurposeIndicator,
+    Source,
+    Transaction,
+    UserSignal,
+    ValueEvent,
+)
 from ledger.money import format_minor
 from ledger.posting.specs import BatchValidationError
 
@@ -158,6 +168,46 @@ class UserSignalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = _valid(serializers.UserSignalInSerializer, request)
         signal = services.user_signal_log(actor=request.user, source=Source.API, **data)
         return Response(serializers.UserSignalSerializer(signal).data, status=status.HTTP_201_CREATED)
+
+
+class PurposeIndicatorFilter(filters.FilterSet):
+    me = filters.CharFilter(field_name="me__code")
+    emc = filters.CharFilter(field_name="emc__code")
+    on_from = filters.DateFilter(field_name="on", lookup_expr="gte")
+    on_to = filters.DateFilter(field_name="on", lookup_expr="lte")
+
+    class Meta:
+        model = PurposeIndicator
+        fields = ["kind", "me", "emc"]
+
+
+class PurposeIndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Purpose indicators per EMC and day (CO2e avoided, energy saved, units recycled, people
+    served): logged by ME leaders, append-only."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.view"
+    write_permission = "ledger.log_value_any"
+    serializer_class = serializers.PurposeIndicatorSerializer
+    filterset_class = PurposeIndicatorFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return PurposeIndicator.objects.none()
+        return selectors.purpose_indicators_visible(user=self.request.user)
+
+    @extend_schema(
+        request=serializers.PurposeIndicatorInSerializer,
+        responses={201: serializers.PurposeIndicatorSerializer},
+        parameters=[IDEMPOTENCY_PARAM],
+    )
+    @idempotent
+    def create(self, request):
+        data = _valid(serializers.PurposeIndicatorInSerializer, request)
+        indicator = services.purpose_indicator_log(actor=request.user, source=Source.API, **data)
+        return Response(
+            serializers.PurposeIndicatorSerializer(indicator).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

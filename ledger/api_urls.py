@@ -6,6 +6,7 @@ from ledger import api
 router = SimpleRouter()
 router.register("value-events", api.ValueEventViewSet, basename="api-value-event")
 router.register("signals", api.UserSignalViewSet, basename="api-signal")
+router.register("purpose-indicators", api.PurposeIndicatorViewSet, basename="api-purpose-indicator")
 router.register("contracts", api.ContractViewSet, basename="api-contract")
 router.register("accounts", api.AccountViewSet, basename="api-account")
 router.register("transactions", api.TransactionViewSet, basename="api-transaction")

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Account, ImportBatch, UserSignal, ValueEvent
+from ledger.models import Account, ImportBatch, PurposeIndicator, UserSignal, ValueEvent
 from orgs.forms import add_service_errors
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 
@@ -19,6 +19,7 @@ __all__ = [
     "AccountFilterForm",
     "ImportUploadForm",
     "MELedgerFilterForm",
+    "PurposeIndicatorForm",
     "RefundForm",
     "ReverseForm",
     "UserSignalForm",
@@ -281,3 +282,42 @@ class AccountFilterForm(forms.Form):
     currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
     q = forms.CharField(label=_("Code or name"), required=False, max_length=100)
     as_of = forms.DateField(label=_("Balances as of"), required=False, widget=DateInput)
+
+
+class PurposeIndicatorForm(OneTimeTokenMixin):
+    kind = forms.ChoiceField(label=_("Indicator"), choices=PurposeIndicator.Kind.choices)
+    me = _code_choice(Microenterprise, _("Microenterprise"))
+    emc = _code_choice(EMC, _("EMC"))
+    on = forms.DateField(label=_("Day"), widget=DateInput)
+    quantity = forms.CharField(
+        label=_("Quantity"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
+    unit = forms.CharField(
+        label=_("Unit"),
+        max_length=12,
+        help_text=_("kg CO2e, kWh, units (recycled) or people (served): the one unit of each indicator."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=255)
+
+    def __init__(self, *args, mes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("on", timezone.localdate().isoformat())
+            self.initial.setdefault("unit", PurposeIndicator.UNITS[PurposeIndicator.Kind.CO2E_AVOIDED])
+        _offer(self.fields["me"], mes, empty=False)
+
+    def offer(self, choices: dict) -> None:
+        _offer(self.fields["emc"], choices["emcs"])
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "me": data["me"],
+            "emc": data["emc"],
+            "on": data["on"],
+            "quantity": data["quantity"],
+            "unit": data["unit"],
+            "note": data.get("note", ""),
+            "idempotency_key": data["token"],
+        }

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgs.metric_catalog import goal_choices
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 
 PCT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
@@ -304,13 +305,8 @@ class ContractGoal(models.Model):
         HORIZONTAL = "horizontal", _("Horizontal (market)")
         VERTICAL = "vertical", _("Vertical (ecosystem)")
 
-    class Metric(models.TextChoices):
-        USER_PAID_VALUE = "user_paid_value", _("User-paid value")
-        PROFIT = "profit", _("Profit")
-        LIFELONG_USERS = "lifelong_users", _("Lifelong users")
-        ECOSYSTEM_REVENUE = "ecosystem_revenue", _("Ecosystem revenue")
-        USER_EXPERIENCE = "user_experience", _("User experience rating")
-        CO_CREATION = "co_creation", _("Co-creation participation")
+    # one list: the metric catalogue's VAM goal figures (orgs.metric_catalog)
+    Metric = models.TextChoices("Metric", [(code.upper(), (code, name)) for code, name in goal_choices()])
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="goals")
     axis = models.CharField(max_length=10, choices=Axis.choices)
@@ -432,6 +428,8 @@ class ValueEvent(models.Model):
         indexes = [
             models.Index(fields=["emc", "occurred_on"]),
             models.Index(fields=["me", "occurred_on"]),
+            # the nightly scoring reads what was recorded since its last cut-off
+            models.Index(fields=["logged_at"], name="value_event_logged_at"),
         ]
 
     def __str__(self):
@@ -515,6 +513,7 @@ class UserSignal(models.Model):
             models.Index(fields=["emc", "occurred_on"]),
             models.Index(fields=["me", "occurred_on"]),
             models.Index(fields=["kind", "occurred_on"]),
+            models.Index(fields=["logged_at"], name="user_signal_logged_at"),
         ]
 
     def __str__(self):
@@ -539,3 +538,54 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key}"
+
+
+# --- purpose indicators (metrics 1 and 2) --------------------------------------------------
+
+
+class PurposeIndicator(models.Model):
+    """What an EMC did for society on a day, logged by an ME leader like a value event:
+    append-only (a mistake is corrected by logging the difference, never by an edit)."""
+
+    class Kind(models.TextChoices):
+        CO2E_AVOIDED = "co2e_avoided", _("CO2e avoided")
+        ENERGY_SAVED = "energy_saved", _("Energy saved")
+        UNITS_RECYCLED = "units_recycled", _("Units recycled")
+        PEOPLE_SERVED = "people_served", _("People served")
+
+    # the one unit each kind is logged in: nothing is converted
+    UNITS = {
+        Kind.CO2E_AVOIDED: "kg CO2e",
+        Kind.ENERGY_SAVED: "kWh",
+        Kind.UNITS_RECYCLED: "units",
+        Kind.PEOPLE_SERVED: "people",
+    }
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    me = models.ForeignKey(Microenterprise, on_delete=models.PROTECT, related_name="purpose_indicators")
+    emc = models.ForeignKey(EMC, on_delete=models.PROTECT, related_name="purpose_indicators", db_index=False)
+    on = models.DateField(help_text=_("The day the indicator is for."))
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, validators=[MinValueValidator(0)])
+    unit = models.CharField(max_length=12)
+    note = models.CharField(max_length=255, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    logged_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=4, choices=Source.choices)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="purpose_indicator_quantity_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["logged_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="purpose_indicator_idempotency_key_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["emc", "on"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.quantity} {self.unit} {self.emc_id} {self.on}"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 NOT_YOURS = _("You may log value only for microenterprises you lead.")
 NOT_YOURS_NAMED = _("You may log value only for microenterprises you lead, and you do not lead %(me)s.")
 SIGNALS_NOT_YOURS = _("You may log signals only for microenterprises you lead.")
+INDICATORS_NOT_YOURS = _("You may log indicators only for microenterprises you lead.")
 
 
 def refused_rows(*, actor, specs, mes: dict, message=NOT_YOURS_NAMED) -> dict[int, dict[str, list[str]]]:

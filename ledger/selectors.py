@@ -15,6 +15,7 @@ from ledger.models import (
     Contract,
     ImportBatch,
     Leg,
+    PurposeIndicator,
     Transaction,
     UserSignal,
     ValueEvent,
@@ -148,6 +149,12 @@ def value_events_visible(*, user) -> QuerySet[ValueEvent]:
 
 def user_signals_visible(*, user) -> QuerySet[UserSignal]:
     qs = UserSignal.objects.select_related("me", "emc", "scenario", "solution")
+    me_ids = visible_me_ids(user=user)
+    return qs if me_ids is None else qs.filter(me_id__in=me_ids)
+
+
+def purpose_indicators_visible(*, user) -> QuerySet[PurposeIndicator]:
+    qs = PurposeIndicator.objects.select_related("me", "emc", "logged_by")
     me_ids = visible_me_ids(user=user)
     return qs if me_ids is None else qs.filter(me_id__in=me_ids)
 

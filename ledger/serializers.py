@@ -14,6 +14,7 @@ from ledger.models import (
     ContractGoal,
     ImportBatch,
     Leg,
+    PurposeIndicator,
     Transaction,
     UserSignal,
     ValueEvent,
@@ -524,3 +525,31 @@ def value_event_spec(row: dict) -> ValueEventSpec:
         partner_ids=tuple(p.pk for p in row["partners"]),
         note=row["note"],
     )
+
+
+# --- purpose indicators --------------------------------------------------------------------
+
+
+class PurposeIndicatorInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PurposeIndicator.Kind.choices)
+    me = code_field(Microenterprise)
+    emc = code_field(EMC)
+    on = serializers.DateField()
+    quantity = serializers.CharField(max_length=30, help_text='Decimal string, e.g. "120.5"; 0 or more.')
+    unit = serializers.CharField(
+        max_length=12, help_text="The indicator's unit: kg CO2e, kWh, units, people."
+    )
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class PurposeIndicatorSerializer(serializers.ModelSerializer):
+    me = serializers.CharField(source="me.code")
+    emc = serializers.CharField(source="emc.code")
+    quantity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PurposeIndicator
+        fields = ["id", "kind", "me", "emc", "on", "quantity", "unit", "note", "source", "logged_at"]
+
+    def get_quantity(self, indicator) -> str:
+        return format(indicator.quantity.normalize(), "f")

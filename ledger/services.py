@@ -33,6 +33,7 @@ from ledger.models import (
     ContractTier,
     ImportBatch,
     Leg,
+    PurposeIndicator,
     Source,
     Transaction,
     UserSignal,
@@ -43,6 +44,7 @@ from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.legs import LegRow, check_balanced
 from ledger.posting.rollups import legs_write
 from ledger.posting.specs import BatchValidationError, Planned, ValueEventSpec
+from ledger.purpose_indicators import PurposeIndicatorSpec, purpose_indicators_post
 from ledger.user_signals import UserSignalSpec, user_signals_plan, user_signals_write
 from orgs.audit import audit_record
 from orgs.currencies import currency_check
@@ -554,3 +556,56 @@ def imports_stale_fail(*, now: dt.datetime | None = None) -> int:
         ):
             failed += 1
     return failed
+
+
+# --- purpose indicators --------------------------------------------------------------------
+
+
+def purpose_indicator_log(
+    *,
+    actor,
+    kind: str,
+    me: Microenterprise,
+    emc: EMC,
+    on: dt.date,
+    quantity,
+    unit: str,
+    note: str = "",
+    idempotency_key: str | None = None,
+    source: str = Source.UI,
+) -> PurposeIndicator:
+    """Log one purpose indicator (kg CO2e avoided, kWh saved, units recycled, people served)."""
+    existing = _existing_by_key(PurposeIndicator, actor, idempotency_key)
+    if existing is not None:
+        return existing
+    spec = PurposeIndicatorSpec(
+        kind=kind,
+        me_id=me.pk if me else None,
+        emc_id=emc.pk if emc else None,
+        on=on,
+        quantity=quantity,
+        unit=(unit or "").strip(),
+        note=note,
+        idempotency_key=idempotency_key or None,
+    )
+    try:
+        with transaction.atomic():
+            indicator = purpose_indicators_post(specs=[spec], actor=actor, source=source)[0]
+            audit_record(
+                actor=actor,
+                action="ledger.purpose_indicator_log",
+                target=indicator,
+                changes={
+                    "kind": kind,
+                    "quantity": str(indicator.quantity),
+                    "unit": indicator.unit,
+                    "on": str(on),
+                },
+            )
+    except IntegrityError:
+        existing = _existing_by_key(PurposeIndicator, actor, idempotency_key)
+        if existing is None:
+            raise
+        return existing
+    indicator.replayed = False
+    return indicator

@@ -10,6 +10,7 @@ urlpatterns = [
     path("log/preview/", entry.log_value_preview, name="log-value-preview"),
     path("signals/new/", entry.log_signal, name="log-signal"),
     path("signals/fields/", entry.log_signal_fields, name="log-signal-fields"),
+    path("indicators/new/", entry.log_indicator, name="log-indicator"),
     path("events/<int:pk>/refund/", entry.refund, name="refund"),
     path("me/<slug:code>/", me_ledger.me_ledger, name="me-ledger"),
     path("me/<slug:code>/export.csv", me_ledger.me_ledger_export, name="me-ledger-export"),

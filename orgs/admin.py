@@ -38,6 +38,7 @@ from orgs.models import (
     PartnerTransition,
     PlatformResource,
     PlatformStandard,
+    ResourceUse,
     Scenario,
     Solution,
     SolutionVersion,
@@ -454,6 +455,15 @@ class PartnerAdmin(RulesAdmin):
             ),
             _("%(n)s partner(s) re-tiered."),
         )
+
+
+@admin.register(ResourceUse)
+class ResourceUseAdmin(ReadOnlyAdmin):
+    """Read here; uses are recorded and ended on the partner's page or the API (audited)."""
+
+    list_display = ["partner", "resource", "started_on", "ended_on", "created_by"]
+    list_filter = ["resource"]
+    search_fields = ["partner__name"]
 
 
 @admin.register(PartnerTransition)

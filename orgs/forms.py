@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from orgs.models import Microenterprise, Partner, PartnerTier
+from orgs.models import Microenterprise, Partner, PartnerTier, PlatformResource
 
 User = get_user_model()
 
@@ -180,3 +180,15 @@ class EMCDisbandForm(forms.Form):
         required=True,
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+class ResourceUseForm(forms.Form):
+    resource = forms.ModelChoiceField(
+        label=_("Platform resource"), queryset=PlatformResource.objects.all(), to_field_name="code"
+    )
+    started_on = forms.DateField(label=_("Uses it from"), widget=DateInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=255)
+
+
+class ResourceUseEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Until (exclusive)"), widget=DateInput)

@@ -12,7 +12,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -380,6 +380,39 @@ class Certification(models.Model):
 
     def __str__(self):
         return f"{self.partner} · {self.standard}"
+
+
+class ResourceUse(models.Model):
+    """A partner's use of a shared platform resource from `started_on` until `ended_on`
+    (exclusive), if set; written by `orgs.services.resource_use_start` / `resource_use_end`."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="resource_uses")
+    resource = models.ForeignKey(PlatformResource, on_delete=models.PROTECT, related_name="uses")
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "resource", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "resource"],
+                condition=Q(ended_on__isnull=True),
+                name="resource_use_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on")),
+                name="resource_use_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["resource", "started_on"])]
+
+    def __str__(self):
+        return f"{self.partner} uses {self.resource} from {self.started_on}"
 
 
 class PartnerTransition(models.Model):

@@ -20,6 +20,7 @@ from orgs.models import (
     Partner,
     PartnerProposal,
     PartnerTransition,
+    ResourceUse,
     Solution,
 )
 from orgs.roles import Role
@@ -196,6 +197,17 @@ def partner_timeline(*, partner: Partner) -> QuerySet[PartnerTransition]:
 
 def partner_participations(*, partner: Partner) -> QuerySet[EMCParticipation]:
     return partner.participations.select_related("emc").order_by("ended_on", "emc__code")
+
+
+def partner_resource_uses(*, partner: Partner) -> QuerySet[ResourceUse]:
+    """The partner's uses of platform resources, open ones first."""
+    return partner.resource_uses.select_related("resource").order_by(
+        "ended_on", "resource__name", "-started_on"
+    )
+
+
+def resource_uses() -> QuerySet[ResourceUse]:
+    return ResourceUse.objects.select_related("partner", "resource")
 
 
 def proposal_list() -> QuerySet[PartnerProposal]:

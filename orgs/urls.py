@@ -23,6 +23,12 @@ urlpatterns = [
     path("partners/<slug:code>/", partners.partner_detail, name="partner-detail"),
     path("partners/<slug:code>/transition/", partners.partner_transition, name="partner-transition"),
     path("partners/<slug:code>/tier/", partners.partner_tier, name="partner-tier"),
+    path("partners/<slug:code>/resources/", partners.partner_resource_use, name="partner-resource-use"),
+    path(
+        "partners/<slug:code>/resources/<int:pk>/end/",
+        partners.partner_resource_use_end,
+        name="partner-resource-use-end",
+    ),
     path("proposals/<int:pk>/decide/", partners.proposal_decide, name="proposal-decide"),
     path("network/", network.network, name="network"),
     path("network/data/", network.network_data, name="network-data"),

@@ -70,48 +70,68 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
     with app.connection_for_write() as conn:  # start from an empty queue
         conn.default_channel.queue_purge("celery")
+    (proc,) = celery_workers_start([f"pytest-{os.getpid()}"], queue="celery")
+    yield proc
+    celery_workers_stop([proc])
+
+
+def celery_workers_start(names: list[str], *, queue: str) -> list[subprocess.Popen]:
+    """Start one `celery worker` process per name, consuming only `queue` (so a test knows
+    exactly how many workers share its tasks); stop them with `celery_workers_stop`."""
+    from config.celery import app
+
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "SCORING_QUEUE": queue,  # the scoring tasks a worker sends (the chord's) stay on its queue
     }
-    log = open(ROOT / ".pytest-celery-worker.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"pytest-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    procs = []
+    for name in names:
+        log = open(ROOT / f".pytest-celery-{name}.log", "w")  # noqa: SIM115 - the process holds it
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"{name}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited early; see {log.name}")
-        if app.control.ping(timeout=1.0):
-            break
-    else:
+        if any(p.poll() is not None for p in procs):
+            raise RuntimeError("a celery worker exited early; see .pytest-celery-*.log")
+        answered = {next(iter(r)).split("@")[0] for r in app.control.ping(timeout=1.0)}
+        if set(names) <= answered:
+            return procs
+    celery_workers_stop(procs)
+    raise RuntimeError(f"celery workers {names} did not answer a ping within 60 s")
+
+
+def celery_workers_stop(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
         proc.terminate()
-        raise RuntimeError("celery worker did not answer a ping within 60 s")
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 # --- a real browser -------------------------------------------------------------------------

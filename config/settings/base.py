@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.roles",
+                "scoring.context_processors.failed_run",
             ],
         },
     },
@@ -214,12 +215,15 @@ SPECTACULAR_SETTINGS = {
         "LedgerTransactionKindEnum": "ledger.models.Transaction.Kind",
         "ValueEventKindEnum": "ledger.models.ValueEvent.Kind",
         "UserSignalKindEnum": "ledger.models.UserSignal.Kind",
+        "PurposeIndicatorKindEnum": "ledger.models.PurposeIndicator.Kind",
         "ImportBatchKindEnum": "ledger.models.ImportBatch.Kind",
         "ImportBatchStatusEnum": "ledger.models.ImportBatch.Status",
         "ContractStatusEnum": "ledger.models.Contract.Status",
         "EMCKindEnum": "orgs.models.EMC.Kind",
         "EMCStatusEnum": "orgs.models.EMC.Status",
         "MEStatusEnum": "orgs.models.Microenterprise.Status",
+        "NightlyRunKindEnum": "scoring.models.NightlyRun.Kind",
+        "NightlyRunStatusEnum": "scoring.models.NightlyRun.Status",
     },
 }
 
@@ -242,6 +246,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
 )
+
+# the scoring tasks' queue (workers consume "celery" unless started with -Q)
+CELERY_TASK_ROUTES = {"scoring.*": {"queue": env("SCORING_QUEUE", default="celery")}}
 
 NIGHTLY_AT = env("NIGHTLY_AT", default="02:30")
 _nightly_hour, _nightly_minute = (int(part) for part in NIGHTLY_AT.split(":"))
@@ -292,3 +299,15 @@ LOGGING = {
 # How far in the past and future a value event's occurred-at may lie.
 LEDGER_BACKDATE_DAYS = env.int("LEDGER_BACKDATE_DAYS", default=400)
 LEDGER_FUTURE_MINUTES = env.int("LEDGER_FUTURE_MINUTES", default=10)
+
+# --- Nightly scoring (scoring/definitions.py documents each) --------------------------------
+SCORING_CURRENCY = env("SCORING_CURRENCY", default="CNY")  # value shares are read in this currency
+SCORING_PERIOD_DAYS = env.int("SCORING_PERIOD_DAYS", default=90)  # "per period": trailing days
+SCORING_YEAR_DAYS = env.int("SCORING_YEAR_DAYS", default=365)  # metric 4, value-added windows
+SCORING_ACTIVE_DAYS = env.int("SCORING_ACTIVE_DAYS", default=365)  # an active user paid within
+SCORING_SIGNAL_DAYS = env.int("SCORING_SIGNAL_DAYS", default=365)  # a signal counts this long
+SCORING_LIFELONG_SIGNALS = env.int("SCORING_LIFELONG_SIGNALS", default=4)  # of the four, for life-long
+SCORING_OWNED_PRODUCTS = env.int("SCORING_OWNED_PRODUCTS", default=5)  # "owns multiple products"
+SCORING_CHUNK_EMCS = env.int("SCORING_CHUNK_EMCS", default=100)  # EMCs per fanned-out task
+SCORING_CUTOFF_LAG_SECONDS = env.int("SCORING_CUTOFF_LAG_SECONDS", default=300)
+SCORING_BACKFILL_MAX_DAYS = env.int("SCORING_BACKFILL_MAX_DAYS", default=400)

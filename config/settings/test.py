@@ -8,3 +8,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# tests log rows and score them at once: no lag between recording and the scoring cut-off
+SCORING_CUTOFF_LAG_SECONDS = 0

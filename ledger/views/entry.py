@@ -17,10 +17,11 @@ from django.views.decorators.http import require_GET
 
 from config.web import rule_required
 from ledger import permissions, selectors, services, ui_selectors
-from ledger.forms import RefundForm, UserSignalForm, ValueEventForm, add_service_errors
-from ledger.models import Source, UserSignal, ValueEvent
+from ledger.forms import PurposeIndicatorForm, RefundForm, UserSignalForm, ValueEventForm, add_service_errors
+from ledger.models import PurposeIndicator, Source, UserSignal, ValueEvent
 from ledger.money import from_minor
 from ledger.views._common import event_url
+from orgs import selectors as org_selectors
 from orgs.models import EMC, Scenario
 
 ALREADY_POSTED = gettext_lazy(
@@ -270,3 +271,57 @@ def log_signal_fields(request):
     mes = _loggable(request)
     form, choices = _unbound(UserSignalForm, request, mes, request.GET)
     return render(request, "ledger/partials/log_signal_fields.html", {"form": form, "choices": choices})
+
+
+# --- purpose indicators --------------------------------------------------------------------
+
+
+@rule_required("ledger.log_value_any")
+def log_indicator(request):
+    """Log a purpose indicator for an EMC and day: CO2e avoided, energy saved, units recycled,
+    people served (metrics 1 and 2 of the ecosystem brand standard)."""
+    mes = _loggable(request)
+    data = request.POST if request.method == "POST" else request.GET
+    state = _state(data, mes)
+    emcs = {
+        e.pk: e for me in mes for e in org_selectors.me_emcs(me=me, on=state["on"])
+    }  # a leader leads few MEs
+    choices = {"emcs": sorted(emcs.values(), key=lambda e: e.code)}
+    if request.method == "POST":
+        key = _raw(request.POST, "token")
+        if key and PurposeIndicator.objects.filter(logged_by=request.user, idempotency_key=key).exists():
+            messages.info(request, _("This form was already submitted: the indicator was logged once."))
+            return redirect(reverse("ledger:log-indicator"))
+        form = PurposeIndicatorForm(request.POST, mes=mes)
+        form.offer(choices)
+        if form.is_valid():
+            try:
+                indicator = services.purpose_indicator_log(
+                    actor=request.user, source=Source.UI, **form.service_kwargs()
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Logged %(quantity)s %(unit)s (%(kind)s) for %(emc)s on %(day)s.")
+                    % {
+                        "quantity": indicator.quantity.normalize(),
+                        "unit": indicator.unit,
+                        "kind": indicator.get_kind_display().lower(),
+                        "emc": indicator.emc.code,
+                        "day": indicator.on,
+                    },
+                )
+                return redirect(reverse("ledger:log-indicator"))
+        return render(
+            request, "ledger/log_indicator.html", {"form": form, "recent": _recent(request)}, status=400
+        )
+    initial = {"me": state["me"].code} if state["me"] else {}
+    form = PurposeIndicatorForm(initial=initial, mes=mes)
+    form.offer(choices)
+    return render(request, "ledger/log_indicator.html", {"form": form, "recent": _recent(request)})
+
+
+def _recent(request):
+    return selectors.purpose_indicators_visible(user=request.user)[:20]

@@ -22,6 +22,7 @@ from orgs.models import (
     PartnerTier,
     PartnerTransition,
     PlatformResource,
+    ResourceUse,
     Scenario,
     Solution,
     SolutionVersion,
@@ -497,3 +498,24 @@ class SolutionIn(serializers.Serializer):
 class VersionIn(serializers.Serializer):
     released_on = serializers.DateField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResourceUseOut(serializers.ModelSerializer):
+    partner = serializers.CharField(source="partner.code")
+    resource = serializers.CharField(source="resource.code")
+
+    class Meta:
+        model = ResourceUse
+        fields = ["id", "partner", "resource", "started_on", "ended_on", "note", "created_at"]
+
+
+class ResourceUseIn(serializers.Serializer):
+    partner = serializers.SlugRelatedField(slug_field="code", queryset=Partner.objects.all())
+    resource = serializers.SlugRelatedField(slug_field="code", queryset=PlatformResource.objects.all())
+    started_on = serializers.DateField(required=False)
+    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ResourceUseEndIn(serializers.Serializer):
+    ended_on = serializers.DateField(required=False)
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

@@ -330,6 +330,38 @@ class ProposalViewSet(ReadOnlyRuleViewSet):
         return Response(s.ProposalOut(selectors.proposal_list().get(pk=proposal.pk)).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Partners' use of shared platform resources over time"),
+    retrieve=extend_schema(summary="One resource use"),
+)
+class ResourceUseViewSet(ReadOnlyRuleViewSet):
+    serializer_class = s.ResourceUseOut
+    write_permission = "orgs.manage_partners"
+    filterset_fields = {"partner__code": ["exact"], "resource__code": ["exact"], "ended_on": ["isnull"]}
+
+    def get_queryset(self):
+        return selectors.resource_uses().order_by("-started_on", "-id")
+
+    @extend_schema(
+        summary="Record that a partner uses a resource from a day",
+        request=s.ResourceUseIn,
+        responses={201: s.ResourceUseOut},
+    )
+    def create(self, request):
+        use = services.resource_use_start(actor=request.user, **_parse(s.ResourceUseIn, request))
+        return Response(s.ResourceUseOut(use).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End an open use (exclusive day)", request=s.ResourceUseEndIn, responses=s.ResourceUseOut
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        use = services.resource_use_end(
+            actor=request.user, use=self.get_object(), **_parse(s.ResourceUseEndIn, request)
+        )
+        return Response(s.ResourceUseOut(use).data)
+
+
 class ScenarioViewSet(ReadOnlyRuleViewSet):
     serializer_class = s.ScenarioOut
     queryset = Scenario.objects.all()

@@ -37,6 +37,7 @@ from orgs.services.partners import (
     partner_transition,
     partner_update,
 )
+from orgs.services.resources import resource_use_end, resource_use_start
 
 __all__ = [
     "category_create",
@@ -65,6 +66,8 @@ __all__ = [
     "partner_transition",
     "partner_update",
     "reference_save",
+    "resource_use_end",
+    "resource_use_start",
     "scenario_create",
     "solution_create",
     "solution_version_add",

@@ -12,8 +12,16 @@ from config.exports import csv_download
 from config.web import paginate, rule_required
 from orgs import lifecycle, selectors, services
 from orgs.filters import PartnerFilter
-from orgs.forms import PartnerTransitionForm, ProposalDecisionForm, TierChangeForm, add_service_errors
-from orgs.models import EMC, Partner, PartnerProposal, PartnerRole, PartnerTier
+from orgs.forms import (
+    PartnerTransitionForm,
+    ProposalDecisionForm,
+    ResourceUseEndForm,
+    ResourceUseForm,
+    TierChangeForm,
+    add_service_errors,
+)
+from orgs.models import EMC, Partner, PartnerProposal, PartnerRole, PartnerTier, ResourceUse
+from orgs.services._common import today as services_today
 
 # rows fetched per round trip when streaming the CSV export (10,000 partners → 5 chunks)
 EXPORT_CHUNK = 2000
@@ -83,9 +91,13 @@ def _partner_or_404(code: str) -> Partner:
         raise Http404 from None
 
 
-def _detail_context(request, partner, *, transition_form=None, tier_form=None, proposal_errors=None) -> dict:
+def _detail_context(
+    request, partner, *, transition_form=None, tier_form=None, proposal_errors=None, resource_form=None
+) -> dict:
     actions = lifecycle.allowed_actions(partner.state)
     return {
+        "resource_uses": selectors.partner_resource_uses(partner=partner),
+        "resource_form": resource_form or ResourceUseForm(initial={"started_on": services_today()}),
         "partner": partner,
         "timeline": selectors.partner_timeline(partner=partner),
         "participations": selectors.partner_participations(partner=partner),
@@ -198,3 +210,52 @@ def proposal_decide(request, pk):
         _detail_context(request, partner, proposal_errors={proposal.pk: errors}),
         status=400,
     )
+
+
+@rule_required("orgs.manage_partners")
+@require_POST
+def partner_resource_use(request, code):
+    """Record that the partner uses a shared platform resource from a day."""
+    partner = _partner_or_404(code)
+    form = ResourceUseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.resource_use_start(
+                actor=request.user,
+                partner=partner,
+                resource=data["resource"],
+                started_on=data["started_on"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(partner)s uses %(resource)s from %(day)s.")
+                % {"partner": partner.name, "resource": data["resource"].name, "day": data["started_on"]},
+            )
+            return redirect(partner.get_absolute_url() + "#resources")
+    partner = _partner_or_404(code)
+    return render(
+        request, "orgs/partner_detail.html", _detail_context(request, partner, resource_form=form), status=400
+    )
+
+
+@rule_required("orgs.manage_partners")
+@require_POST
+def partner_resource_use_end(request, code, pk):
+    partner = _partner_or_404(code)
+    use = get_object_or_404(ResourceUse, pk=pk, partner=partner)
+    form = ResourceUseEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.resource_use_end(actor=request.user, use=use, ended_on=form.cleaned_data["ended_on"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for msgs in exc.message_dict.values() for m in msgs))
+        else:
+            messages.success(request, _("The use of %(resource)s ended.") % {"resource": use.resource.name})
+    else:
+        messages.error(request, _("Give the day the use ended."))
+    return redirect(partner.get_absolute_url() + "#resources")

@@ -10,7 +10,11 @@ from django.core.management.base import BaseCommand
 from orgs.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_load
 
 # each app's loader: module path and function; later loaders build on earlier ones
-LOADERS = [("orgs.demo_org", "demo_org_load"), ("ledger.demo", "demo_ledger_load")]
+LOADERS = [
+    ("orgs.demo_org", "demo_org_load"),
+    ("ledger.demo", "demo_ledger_load"),
+    ("scoring.demo", "demo_scoring_load"),
+]
 
 
 class Command(BaseCommand):

@@ -1,31 +1,96 @@
-"""Run the nightly pipeline once now: through the Celery worker when one answers, else here."""
+"""Run the nightly pipeline for a date or a range of dates, with a progress bar.
+
+Through the Celery workers when a broker is configured and a worker answers, else in this
+process. `--from/--to` backfills the dates in order with one cut-off; `--restate` recomputes a
+date with a new cut-off and keeps the previous figures, marked superseded.
+"""
+
+import sys
+import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
 
 from config.celery import app
-from scoring.tasks import nightly_pipeline
+from scoring import selectors, services
+from scoring.models import NightlyRun
+from scoring.pipeline import run_inline
+from scoring.tasks import run_execute
 
 
 class Command(BaseCommand):
-    help = "Run the nightly pipeline for a date (default: yesterday) and wait for it."
+    help = "Run the nightly pipeline for a date (default: yesterday) or a range, and wait for it."
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="ISO date to compute (default: yesterday in TIME_ZONE)")
-        parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the worker")
+        parser.add_argument("--from", dest="date_from", help="first date of a backfill")
+        parser.add_argument("--to", dest="date_to", help="last date of a backfill (default: yesterday)")
+        parser.add_argument("--restate", action="store_true", help="recompute with a new cut-off")
+        parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the workers")
 
     def handle(self, *args, **options):
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            self.stdout.write("nightly pipeline: running in this process (no broker configured)")
-            result = nightly_pipeline.apply(args=[options["date"]]).get()
-        elif app.control.ping(timeout=2.0):
-            self.stdout.write("nightly pipeline: queued to the worker")
-            result = nightly_pipeline.delay(options["date"]).get(timeout=options["timeout"])
-        else:
+        inline = settings.CELERY_TASK_ALWAYS_EAGER or not app.control.ping(timeout=2.0)
+        if inline and not settings.CELERY_TASK_ALWAYS_EAGER:
             self.stdout.write(
                 self.style.WARNING("nightly pipeline: no worker answered; running in this process")
             )
-            result = nightly_pipeline.apply(args=[options["date"]]).get()
+        elif not inline:
+            self.stdout.write("nightly pipeline: queued to the workers")
+        try:
+            if options["date_from"]:
+                start, end = services.backfill_range_check(
+                    date_from=options["date_from"], date_to=options["date_to"] or services.default_run_date()
+                )
+                days = [start.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
+            else:
+                days = [options["date"] or services.default_run_date()]
+            self._run(days, inline=inline, restate=options["restate"], timeout=options["timeout"])
+        except ValidationError as exc:
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
+
+    def _run(self, days, *, inline: bool, restate: bool, timeout: int) -> None:
+        kind = NightlyRun.Kind.BACKFILL if len(days) > 1 else NightlyRun.Kind.NIGHTLY
+        cutoff = None
+        started = time.monotonic()
+        for n, day in enumerate(days, start=1):
+            run = services.run_start(run_date=day, kind=kind, restate=restate, cutoff=cutoff)
+            cutoff = run.cutoff  # a backfill reads every date with the first date's cut-off
+            if inline:
+                run_inline(run_id=run.pk)
+            else:
+                run_execute.delay(run.pk)
+            run = self._wait(run, timeout)
+            self._bar(n, len(days), run, time.monotonic() - started)
+            if run.status != NightlyRun.Status.DONE:
+                raise CommandError(f"nightly pipeline: {run.run_date} {run.status}: {run.error}")
+        self.stdout.write("")
         self.stdout.write(
-            self.style.SUCCESS(f"nightly pipeline: {result['status']} for {result['run_date']}")
+            self.style.SUCCESS(f"nightly pipeline: done for {len(days)} date(s), last {days[-1]}")
         )
+
+    def _wait(self, run, timeout: int) -> NightlyRun:
+        deadline = time.monotonic() + timeout
+        while True:
+            run.refresh_from_db()
+            if (
+                run.status in (NightlyRun.Status.DONE, NightlyRun.Status.FAILED)
+                or time.monotonic() > deadline
+            ):
+                return run
+            time.sleep(0.5)
+
+    def _bar(self, n: int, total: int, run, seconds: float) -> None:
+        if total > 1 and n != total and n % max(1, total // 30):
+            return  # about thirty redraws whatever the length of the backfill
+        width = 30
+        filled = int(width * n / total)
+        progress = selectors.run_progress(run=run)
+        line = (
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {n}/{total} {run.run_date} {run.status}"
+            f" index {run.summary.get('index') or '-'} ({progress['percent']}%) {seconds:.1f}s"
+        )
+        sys.stdout.write(line if total > 1 else line.lstrip("\r") + "\n")
+        sys.stdout.flush()

@@ -1,0 +1,335 @@
+"""What the metrics of one date are computed from, loaded set-based for a batch of subjects.
+
+`Inputs.load(window, emc_ids)` reads, for the EMCs given (or the whole ecosystem when None,
+keyed 0), the rollups over the trailing windows and the organization's effective-dated records
+on the date, in a fixed number of grouped queries whatever the number of EMCs or events. Every
+rollup read is bounded by the run's ingest (what was recorded up to its cut-off).
+
+The organization's date rules used here (a partner takes part in an EMC on day d when a
+participation covers d; a certification is valid on d when certified_on <= d < expires_on; a
+resource is in use on d when started_on <= d < ended_on) are the ones `orgs` states; each is
+written once below (`_covering`) so it can be repointed to the organization's date-rules module.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+
+from ledger.models import PurposeIndicator
+from orgs.models import (
+    EMC,
+    Category,
+    Certification,
+    EMCParticipation,
+    Microenterprise,
+    Partner,
+    PartnerTransition,
+    ResourceUse,
+    Solution,
+    SolutionVersion,
+)
+from scoring.models import CategoryDay, EarnedDay, PartnerDay, SignalDay, SolutionDay, UserState, ValueDay
+from scoring.users import class_counts
+
+
+@dataclass(frozen=True)
+class Window:
+    """The date being computed and the windows ending on it (inclusive)."""
+
+    day: dt.date
+    ingest_id: int
+    cutoff: dt.datetime
+    run_id: int = 0  # whose class counts to read
+
+    @property
+    def period(self) -> tuple[dt.date, dt.date]:
+        return self.day - dt.timedelta(days=settings.SCORING_PERIOD_DAYS - 1), self.day
+
+    @property
+    def previous_period(self) -> tuple[dt.date, dt.date]:
+        start, _end = self.period
+        return start - dt.timedelta(days=settings.SCORING_PERIOD_DAYS), start - dt.timedelta(days=1)
+
+    @property
+    def year(self) -> tuple[dt.date, dt.date]:
+        return self.day - dt.timedelta(days=settings.SCORING_YEAR_DAYS - 1), self.day
+
+
+def _covering(start_field: str, end_field: str, day: dt.date) -> Q:
+    """Effective on `day`: started on or before it, not ended by it (end exclusive)."""
+    return Q(**{f"{start_field}__lte": day}) & (
+        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gt": day})
+    )
+
+
+def nested():
+    return defaultdict(nested)
+
+
+@dataclass
+class Inputs:
+    window: Window
+    emc_ids: list[int] | None  # None: the whole ecosystem, under key 0
+    value: dict = field(default_factory=dict)  # key -> currency -> {payments, customized, net, noncore}
+    value_previous: dict = field(default_factory=dict)  # key -> currency -> {net, noncore}
+    categories: dict = field(default_factory=dict)  # key -> {category ids with net > 0 in the year}
+    solutions: dict = field(default_factory=dict)  # key -> currency -> {solution id: net}
+    partner_value: dict = field(default_factory=dict)  # key -> currency -> {partner: net} (period)
+    partner_value_previous: dict = field(default_factory=dict)
+    earned_year: dict = field(default_factory=dict)  # key -> (kind, owner) -> currency -> minor
+    earned_period: dict = field(default_factory=dict)
+    signals: dict = field(default_factory=dict)  # key -> {ratings, ratings_above, ...}
+    users: dict = field(default_factory=dict)  # key -> class counts
+    indicators: dict = field(default_factory=dict)  # key -> kind -> (quantity, entries)
+    active_partners: dict = field(default_factory=dict)  # key -> {partner ids}
+    emc_solutions: dict = field(default_factory=dict)  # key -> {solution ids}
+    # org facts shared by every key
+    category_industry: dict = field(default_factory=dict)  # category id -> ISIC code
+    partner_divisions: dict = field(default_factory=dict)  # partner id -> {division}
+    partner_roles: dict = field(default_factory=dict)  # partner id -> {role id}
+    certified: set = field(default_factory=set)
+    resources_used: dict = field(default_factory=dict)  # partner id -> {resource id}
+    integrated: set = field(default_factory=set)  # solutions bundling >= 2 categories or providers
+    cross_industry: set = field(default_factory=set)  # solutions by partners of >= 2 industries
+    versions: dict = field(default_factory=dict)  # solution id -> [release days] up to the date
+    partners: dict = field(default_factory=dict)  # partner id -> (baseline minor, currency)
+
+    @property
+    def keys(self) -> list[int]:
+        return [0] if self.emc_ids is None else list(self.emc_ids)
+
+    # --- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, window: Window, emc_ids: list[int] | None) -> "Inputs":
+        inputs = cls(window=window, emc_ids=emc_ids)
+        inputs._load_rollups()
+        inputs._load_org()
+        return inputs
+
+    def _rollup(self, model, bounds: tuple[dt.date, dt.date]):
+        qs = model.objects.filter(
+            ingest_id__lte=self.window.ingest_id, day__gte=bounds[0], day__lte=bounds[1]
+        )
+        return qs if self.emc_ids is None else qs.filter(emc_id__in=self.emc_ids)
+
+    def _group(self, *fields) -> list[str]:
+        return ([] if self.emc_ids is None else ["emc_id"]) + list(fields)
+
+    def _key(self, row) -> int:
+        return 0 if self.emc_ids is None else row["emc_id"]
+
+    def _load_rollups(self) -> None:
+        w = self.window
+        for target, bounds in ((self.value, w.period), (self.value_previous, w.previous_period)):
+            rows = (
+                self._rollup(ValueDay, bounds)
+                .values(*self._group("currency"))
+                .annotate(
+                    payments=Sum("payments"),
+                    customized=Sum("customized"),
+                    net=Sum("net_minor"),
+                    noncore=Sum("noncore_net_minor"),
+                )
+                .order_by()
+            )
+            for r in rows:
+                target.setdefault(self._key(r), {})[r["currency"]] = {
+                    k: r[k] or 0 for k in ("payments", "customized", "net", "noncore")
+                }
+        for r in (
+            self._rollup(CategoryDay, w.year)
+            .values(*self._group("category_id", "currency"))
+            .annotate(net=Sum("net_minor"))
+            .filter(net__gt=0)
+            .order_by()
+        ):
+            self.categories.setdefault(self._key(r), set()).add(r["category_id"])
+        for r in (
+            self._rollup(SolutionDay, w.period)
+            .values(*self._group("solution_id", "currency"))
+            .annotate(net=Sum("net_minor"))
+            .order_by()
+        ):
+            self.solutions.setdefault(self._key(r), {}).setdefault(r["currency"], {})[r["solution_id"]] = r[
+                "net"
+            ]
+        for target, bounds in (
+            (self.partner_value, w.period),
+            (self.partner_value_previous, w.previous_period),
+        ):
+            for r in (
+                self._rollup(PartnerDay, bounds)
+                .values(*self._group("partner_id", "currency"))
+                .annotate(net=Sum("value_minor"))
+                .order_by()
+            ):
+                target.setdefault(self._key(r), {}).setdefault(r["currency"], {})[r["partner_id"]] = r["net"]
+        # the year is read for the partners only (metrics 3 and 19); the MEs' margin is a period figure
+        for target, rows in (
+            (self.earned_year, self._rollup(EarnedDay, w.year).filter(owner_kind="partner")),
+            (self.earned_period, self._rollup(EarnedDay, w.period)),
+        ):
+            for r in (
+                rows.values(*self._group("owner_kind", "owner_id", "currency"))
+                .annotate(earned=Sum("earned_minor"))
+                .order_by()
+            ):
+                owner = (r["owner_kind"], r["owner_id"])
+                target.setdefault(self._key(r), {}).setdefault(owner, {})[r["currency"]] = r["earned"]
+        names = ("ratings", "ratings_above", "margin_sum", "cocreations", "stories", "related")
+        signal_days = self._rollup(SignalDay, w.period)
+        sums = {n: Sum(n) for n in names}
+        grouped = (
+            [signal_days.aggregate(**sums)]
+            if self.emc_ids is None
+            else signal_days.values("emc_id").annotate(**sums).order_by()
+        )
+        for r in grouped:
+            if r["ratings"] is not None:
+                self.signals[self._key(r)] = {n: r[n] or 0 for n in names}
+        if self.emc_ids is None:
+            self.users = class_counts(run_id=w.run_id, scope=UserState.Scope.ECOSYSTEM)
+        else:
+            self.users = class_counts(run_id=w.run_id, scope=UserState.Scope.EMC, scope_ids=self.emc_ids)
+        start, end = w.period
+        indicators = PurposeIndicator.objects.filter(logged_at__lte=w.cutoff, on__gte=start, on__lte=end)
+        if self.emc_ids is not None:
+            indicators = indicators.filter(emc_id__in=self.emc_ids)
+        for r in (
+            indicators.values(*self._group("kind")).annotate(q=Sum("quantity"), n=Count("id")).order_by()
+        ):
+            self.indicators.setdefault(self._key(r), {})[r["kind"]] = (r["q"], r["n"])
+
+    def _load_org(self) -> None:
+        day = self.window.day
+        parts = EMCParticipation.objects.filter(_covering("started_on", "ended_on", day))
+        if self.emc_ids is not None:
+            parts = parts.filter(emc_id__in=self.emc_ids)
+        for emc_id, partner_id in parts.values_list("emc_id", "partner_id"):
+            self.active_partners.setdefault(0 if self.emc_ids is None else emc_id, set()).add(partner_id)
+        partner_ids = {p for ps in self.active_partners.values() for p in ps}
+        for key_partners in self.partner_value.values():
+            for by_partner in key_partners.values():
+                partner_ids.update(by_partner)
+        self.partners = {
+            pk: (baseline, currency)
+            for pk, baseline, currency in Partner.objects.filter(pk__in=partner_ids).values_list(
+                "id", "revenue_baseline_minor", "baseline_currency"
+            )
+        }
+        for partner_id, code in Partner.industries.through.objects.filter(
+            partner_id__in=partner_ids
+        ).values_list("partner_id", "industry__code"):
+            if code[:2].isdigit():
+                self.partner_divisions.setdefault(partner_id, set()).add(code[:2])
+        for partner_id, role_id in Partner.roles.through.objects.filter(
+            partner_id__in=partner_ids
+        ).values_list("partner_id", "partnerrole_id"):
+            self.partner_roles.setdefault(partner_id, set()).add(role_id)
+        self.certified = set(
+            Certification.objects.filter(partner_id__in=partner_ids)
+            .filter(_covering("certified_on", "expires_on", day))
+            .values_list("partner_id", flat=True)
+        )
+        for partner_id, resource_id in (
+            ResourceUse.objects.filter(partner_id__in=partner_ids)
+            .filter(_covering("started_on", "ended_on", day))
+            .values_list("partner_id", "resource_id")
+        ):
+            self.resources_used.setdefault(partner_id, set()).add(resource_id)
+        self.category_industry = dict(Category.objects.values_list("id", "industry__code"))
+        # the EMC's solutions: those of the scenarios it serves
+        through = EMC.scenarios.through.objects.all()
+        if self.emc_ids is not None:
+            through = through.filter(emc_id__in=self.emc_ids)
+        by_scenario = defaultdict(set)
+        for sol_id, scenario_id in Solution.objects.values_list("id", "scenario_id"):
+            by_scenario[scenario_id].add(sol_id)
+        if self.emc_ids is None:
+            self.emc_solutions[0] = {s for sols in by_scenario.values() for s in sols}
+        else:
+            for emc_id, scenario_id in through.values_list("emc_id", "scenario_id"):
+                self.emc_solutions.setdefault(emc_id, set()).update(by_scenario[scenario_id])
+        solution_ids = {s for sols in self.emc_solutions.values() for s in sols}
+        solution_ids.update(s for by_cur in self.solutions.values() for sols in by_cur.values() for s in sols)
+        counts = (
+            Solution.objects.filter(pk__in=solution_ids)
+            .annotate(
+                n_categories=Count("categories", distinct=True),
+                n_mes=Count("provider_mes", distinct=True),
+                n_partners=Count("provider_partners", distinct=True),
+            )
+            .values_list("id", "n_categories", "n_mes", "n_partners")
+        )
+        self.integrated = {pk for pk, cats, mes, partners in counts if cats >= 2 or mes + partners >= 2}
+        divisions = defaultdict(set)
+        for sol_id, code in Solution.provider_partners.through.objects.filter(
+            solution_id__in=solution_ids
+        ).values_list("solution_id", "partner__industries__code"):
+            if code and code[:2].isdigit():
+                divisions[sol_id].add(code[:2])
+        self.cross_industry = {s for s, divs in divisions.items() if len(divs) >= 2}
+        for sol_id, released in (
+            SolutionVersion.objects.filter(solution_id__in=solution_ids, released_on__lte=day)
+            .order_by("solution_id", "released_on", "number")
+            .values_list("solution_id", "released_on")
+        ):
+            self.versions.setdefault(sol_id, []).append(released)
+
+
+def ecosystem_facts(window: Window) -> dict:
+    """Facts only the whole ecosystem has: lifecycle transitions and MEs incubated in the period."""
+    start, end = window.period
+    transitions = list(
+        PartnerTransition.objects.filter(
+            kind=PartnerTransition.Kind.STATE, effective_on__gte=start, effective_on__lte=end
+        ).values(
+            "partner_id",
+            "from_value",
+            "to_value",
+            "effective_on",
+            "proposal_id",
+            "evidence",
+            "partner__applied_on",
+        )
+    )
+    incubated = Microenterprise.objects.filter(
+        kind__code="incubating", founded_on__gte=start, founded_on__lte=end
+    ).count()
+    return {"transitions": transitions, "mes_incubated": incubated}
+
+
+def me_inputs(window: Window) -> dict:
+    """Per-ME figures for the VAM goals: value and ecosystem revenue (ValueDay), what the ledger
+    credited the ME (EarnedDay), co-creations and ratings (SignalDay), user classes."""
+    start, end = window.period
+    bounded = {"ingest_id__lte": window.ingest_id, "day__gte": start, "day__lte": end}
+    value = defaultdict(dict)
+    for r in (
+        ValueDay.objects.filter(**bounded)
+        .values("me_id", "currency")
+        .annotate(net=Sum("net_minor"), noncore=Sum("noncore_net_minor"))
+        .order_by()
+    ):
+        value[r["me_id"]][r["currency"]] = (r["net"], r["noncore"])
+    earned = defaultdict(dict)
+    for r in (
+        EarnedDay.objects.filter(owner_kind="me", **bounded)
+        .values("owner_id", "currency")
+        .annotate(e=Sum("earned_minor"))
+        .order_by()
+    ):
+        earned[r["owner_id"]][r["currency"]] = r["e"]
+    signals = {
+        r["me_id"]: r
+        for r in SignalDay.objects.filter(**bounded)
+        .values("me_id")
+        .annotate(ratings=Sum("ratings"), ratings_above=Sum("ratings_above"), cocreations=Sum("cocreations"))
+        .order_by()
+    }
+    users = class_counts(run_id=window.run_id, scope=UserState.Scope.ME)
+    return {"value": value, "earned": earned, "signals": signals, "users": users}
