@@ -36,6 +36,7 @@ from orgs.models import (
     PartnerRole,
     PartnerTier,
     PartnerTransition,
+    PartnerUser,
     PlatformResource,
     PlatformStandard,
     ResourceUse,
@@ -190,6 +191,17 @@ class CertificationAdmin(ReferenceAdmin):
     list_display = ["partner", "standard", "certified_on", "expires_on"]
     search_fields = ["partner__name", "standard__name"]
     autocomplete_fields = ["partner"]
+    change_rule = "orgs.manage_partners"
+
+
+@admin.register(PartnerUser)
+class PartnerUserAdmin(ReferenceAdmin):
+    """Which login acts for which partner (the user also needs the `partner` group)."""
+
+    list_display = ["user", "partner", "created_at"]
+    search_fields = ["user__username", "partner__name"]
+    autocomplete_fields = ["partner"]
+    raw_id_fields = ["user"]
     change_rule = "orgs.manage_partners"
 
 

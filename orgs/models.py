@@ -369,6 +369,23 @@ class Partner(models.Model):
         return reverse("orgs:partner-detail", args=[self.code])
 
 
+class PartnerUser(models.Model):
+    """A login of an outside firm: the user holds the `partner` role and acts for this one
+    partner only (its application, scorecard, proposals and appeals, statements)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="partner_link"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="users")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "user"]
+
+    def __str__(self):
+        return f"{self.user} for {self.partner}"
+
+
 class Certification(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="certifications")
     standard = models.ForeignKey(PlatformStandard, on_delete=models.PROTECT)

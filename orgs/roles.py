@@ -1,4 +1,9 @@
-"""The five roles, kept as Django groups so admins assign them in the admin like any group."""
+"""The roles, kept as Django groups so admins assign them in the admin like any group.
+
+Five are the company's own people. The sixth, `partner`, is an outside firm's user: linked to
+one partner (`orgs.PartnerUser`), it sees only that partner's own figures and never the
+organization's pages (it is not among `STAFF_ROLES`, which `orgs.rules.has_any_role` checks).
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +15,10 @@ class Role(models.TextChoices):
     ME_MEMBER = "me_member", _("ME member")
     FINANCE = "finance", _("Finance")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    PARTNER = "partner", _("Partner user")
+
+
+STAFF_ROLES = (Role.PLATFORM_ADMIN, Role.ME_LEADER, Role.ME_MEMBER, Role.FINANCE, Role.AUDITOR)
 
 
 def user_roles(user) -> set[str]:

@@ -25,6 +25,18 @@ is_me_member = _role(Role.ME_MEMBER)
 is_finance = _role(Role.FINANCE)
 is_auditor = _role(Role.AUDITOR)
 has_any_role = is_platform_admin | is_me_leader | is_me_member | is_finance | is_auditor
+is_partner_user = _role(Role.PARTNER)
+
+
+@rules.predicate
+def represents_partner(user, partner) -> bool:
+    """The user is a partner user of this partner (object-level; False without an object)."""
+    if partner is None or not user.is_authenticated:
+        return False
+    from orgs.selectors import partner_of_user
+
+    own = partner_of_user(user=user)
+    return own is not None and own.pk == partner.pk
 
 
 @rules.predicate
@@ -46,6 +58,8 @@ rules.add_perm("orgs.manage", is_platform_admin)
 rules.add_perm("orgs.manage_me_members", is_platform_admin | (is_me_leader & leads_me))
 rules.add_perm("orgs.manage_partners", is_platform_admin)
 rules.add_perm("orgs.view_audit", is_platform_admin | is_auditor | is_finance)
+# a partner user sees its own partner (and, through the apps, only its own figures)
+rules.add_perm("orgs.view_partner", has_any_role | (is_partner_user & represents_partner))
 
 # ledger
 rules.add_perm("ledger.view", has_any_role)

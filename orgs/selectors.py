@@ -20,6 +20,7 @@ from orgs.models import (
     Partner,
     PartnerProposal,
     PartnerTransition,
+    PartnerUser,
     ResourceUse,
     Solution,
 )
@@ -329,3 +330,13 @@ def network_graph(
             }
         )
     return {"nodes": nodes, "edges": edges, "emc_total": total, "emc_shown": len(emc_rows), "limit": limit}
+
+
+def partner_of_user(*, user) -> Partner | None:
+    """The partner a partner user acts for (cached on the user for the request), or None."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_partner_of"):
+        link = PartnerUser.objects.select_related("partner").filter(user=user).first()
+        user._partner_of = link.partner if link else None
+    return user._partner_of
