@@ -292,3 +292,20 @@ LOGGING = {
 # How far in the past and future a value event's occurred-at may lie.
 LEDGER_BACKDATE_DAYS = env.int("LEDGER_BACKDATE_DAYS", default=400)
 LEDGER_FUTURE_MINUTES = env.int("LEDGER_FUTURE_MINUTES", default=10)
+
+# --- Amounts (ledger.money) --------------------------------------------------------------------
+# The largest amount one value event (payment or refund) may carry, in major units of its
+# currency; per currency where a unit is worth little. Larger amounts are refused with a field
+# error on every entry point. The web form asks for a confirmation above LEDGER_LARGE_AMOUNT.
+LEDGER_EVENT_MAX = env("LEDGER_EVENT_MAX", default="100000000")
+LEDGER_EVENT_MAX_BY_CURRENCY = {
+    "JPY": "10000000000",
+    "KRW": "100000000000",
+    **env.dict("LEDGER_EVENT_MAX_BY_CURRENCY", default={}),
+}
+LEDGER_LARGE_AMOUNT = env("LEDGER_LARGE_AMOUNT", default="1000000")
+LEDGER_LARGE_AMOUNT_BY_CURRENCY = {
+    "JPY": "100000000",
+    "KRW": "1000000000",
+    **env.dict("LEDGER_LARGE_AMOUNT_BY_CURRENCY", default={}),
+}

@@ -1,8 +1,11 @@
 """A batch's life: stored, validated, posted or failed, each step with its audit row."""
 
-from django.core.exceptions import ValidationError
+import re
+
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +17,16 @@ from ledger.models import ImportBatch
 from orgs.audit import audit_record
 
 STOPPED_MESSAGE = gettext_lazy("The import stopped unexpectedly; nothing was posted. Upload the file again.")
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _storage_name(shown: str) -> str:
+    try:
+        return get_valid_filename(shown)
+    except SuspiciousFileOperation:  # nothing usable left ("..", only punctuation)
+        return "upload.csv"
 
 
 class _Failed(Exception):
@@ -64,8 +77,11 @@ def _stored(*, actor, kind: str, upload, filename: str, status: str) -> ImportBa
     """An unsaved batch with the upload stored in MEDIA_ROOT."""
     if kind not in ImportBatch.Kind.values:
         raise ValidationError({"kind": _("Use events or signals.")})
-    batch = ImportBatch(kind=kind, filename=filename[:255], status=status, created_by=actor)
-    batch.file.save(filename, upload, save=False)
+    shown = _CONTROL_RE.sub("", filename or "").strip() or "upload.csv"
+    if len(shown) > 255:
+        raise ValidationError({"file": _("The file name is longer than 255 characters; rename the file.")})
+    batch = ImportBatch(kind=kind, filename=shown, status=status, created_by=actor)
+    batch.file.save(_storage_name(shown), upload, save=False)
     return batch
 
 
