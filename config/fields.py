@@ -6,8 +6,11 @@ API schema states each rule (type, bounds, pattern, length), so what it document
 the server accepts.
 """
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -137,6 +140,32 @@ class CurrencyField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data).upper()
+
+
+CODE_PATTERN = r"^[-a-zA-Z0-9_]+$"
+USERNAME_PATTERN = r"^[\w.@+-]+$"
+
+
+@extend_schema_field({"type": "string", "pattern": CODE_PATTERN, "maxLength": 50})
+class CodeRelatedField(serializers.SlugRelatedField):
+    """An object named by its code (a slug of at most 50 characters): a value that cannot be a
+    code is refused as such before any query."""
+
+    pattern, max_length = re.compile(CODE_PATTERN), 50
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > self.max_length or not self.pattern.match(data):
+            raise serializers.ValidationError(
+                _("Give a code: at most %(max)d letters, digits, - and _.") % {"max": self.max_length}
+            )
+        return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "pattern": USERNAME_PATTERN, "maxLength": 150})
+class UsernameRelatedField(CodeRelatedField):
+    """A user named by username (Django's rule: letters, digits and @.+-_, at most 150)."""
+
+    pattern, max_length = re.compile(USERNAME_PATTERN), 150
 
 
 # --- web forms ------------------------------------------------------------------------------

@@ -13,17 +13,27 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import NumericIds
 from config.exports import csv_download, csv_rows
+from config.parsers import JSONParser
 from config.permissions import HasRulePermission
+from config.uploads import announced_too_large, too_large_message, upload_refusal
 from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor
 from ledger.posting.specs import BatchValidationError
+
+
+class UploadTooLarge(DRFValidationError):
+    """413: the uploaded file is larger than UPLOAD_MAX_MB (nothing of it was stored)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
 
 IDEMPOTENCY_PARAM = OpenApiParameter(
     HEADER,
@@ -56,7 +66,9 @@ class ValueEventFilter(filters.FilterSet):
         fields = ["kind", "me", "emc", "customized", "source"]
 
 
-class ValueEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ValueEventViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """User payments and refunds. POST logs a payment and returns it with its split."""
 
     permission_classes = [HasRulePermission]
@@ -134,7 +146,9 @@ class RefundView(APIView):
         return Response(_event_with_split(event), status=status.HTTP_201_CREATED)
 
 
-class UserSignalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserSignalViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Experience ratings (with prior expectation), co-creation, stories, ownership."""
 
     permission_classes = [HasRulePermission]
@@ -160,7 +174,7 @@ class UserSignalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(serializers.UserSignalSerializer(signal).data, status=status.HTTP_201_CREATED)
 
 
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ContractViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """EMC contracts: versioned, effective-dated, approved by a platform admin before they apply."""
 
     permission_classes = [HasRulePermission]
@@ -223,7 +237,7 @@ def _plain(data: dict) -> dict:
     return out
 
 
-class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AccountViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Accounts; with ?as_of=YYYY-MM-DD (or ?with_balance=1) each carries its balance."""
 
     permission_classes = [HasRulePermission]
@@ -279,7 +293,9 @@ class BalanceView(APIView):
             raise ValidationError({"account": "Give an account code or id."})
         visible = selectors.accounts_visible(user=request.user)
         account = (
-            get_object_or_404(visible, pk=int(ref)) if ref.isdigit() else get_object_or_404(visible, code=ref)
+            get_object_or_404(visible, pk=int(ref))
+            if ref.isascii() and ref.isdigit() and len(ref) <= 18
+            else get_object_or_404(visible, code=ref[:120])
         )
         as_of = _as_of(request)
         net = selectors.account_balance(account=account, as_of=as_of)
@@ -295,7 +311,9 @@ class BalanceView(APIView):
         )
 
 
-class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TransactionViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Posted transactions with their legs; POST {id}/reverse/ posts the exact negation."""
 
     permission_classes = [HasRulePermission]
@@ -326,7 +344,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(serializers.TransactionSerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
-class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """CSV imports of value events or signals: validated whole, then all rows post or none."""
 
     permission_classes = [HasRulePermission]
@@ -339,6 +357,11 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return ImportBatch.objects.none()
         return selectors.import_batches_visible(user=self.request.user)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and permissions first
+        if self.action == "create" and announced_too_large(request):
+            raise UploadTooLarge({"file": [too_large_message()]})  # before the body is read
 
     def _accepted(self, request, batch) -> Response:
         """202: a background task validates (and posts) the batch; poll its Location."""
@@ -359,6 +382,9 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @idempotent
     def create(self, request):
+        refused = upload_refusal(request)  # the body said less than it held: skipped while read
+        if refused:
+            raise UploadTooLarge({"file": [refused]})
         data = _valid(serializers.ImportInSerializer, request)
         upload = data["file"]
         batch = services.import_start(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from config.fields import DateFormField, MoneyFormField, TextFormField
 from config.values import TEXT_SHORT
 from ledger.models import Account, ImportBatch, UserSignal, ValueEvent
-from ledger.money import format_minor, large_amount_minor, minor_exponent
+from ledger.money import event_max_error, format_minor, large_amount_minor, minor_exponent
 from orgs.currencies import currency_error
 from orgs.forms import add_service_errors
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
@@ -131,8 +131,13 @@ class ValueEventForm(OneTimeTokenMixin):
         amount, currency = data.get("amount"), data.get("currency")
         if amount in (None, "") or not currency or currency_error(currency):
             return data
+        minor = amount.scaleb(minor_exponent(currency))
+        too_much = event_max_error(int(minor), currency) if minor == minor.to_integral_value() else None
+        if too_much:  # over the per-event maximum: no confirmation can post it
+            self.add_error("amount", too_much)
+            return data
         large = large_amount_minor(currency)
-        if amount.scaleb(minor_exponent(currency)) >= large and not data.get("confirm_large"):
+        if minor >= large and not data.get("confirm_large"):
             self.add_error(
                 "confirm_large",
                 _(

@@ -26,7 +26,7 @@ from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solut
 
 
 def code_field(model, **kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+    return fields.CodeRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
 
 
 class MoneyMixin:

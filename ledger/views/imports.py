@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from config.exports import csv_download, csv_rows
+from config.uploads import upload_refusal
 from config.web import paginate, rule_required
 from ledger import selectors, services, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
@@ -37,7 +38,13 @@ def import_upload(request):
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        refused = upload_refusal(request)  # skipped while it streamed in (config.uploads)
+        if refused:
+            form = ImportUploadForm(request.POST)
+            form.is_valid()
+            form.errors["file"] = form.error_class([refused])
+            status = 413
+        elif form.is_valid():
             upload = form.cleaned_data["file"]
             started = time.monotonic()
             try:

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from config.api import NumericIds
 from config.permissions import HasRulePermission
 from orgs import selectors, services
 from orgs.api import serializers as s
@@ -29,7 +30,7 @@ def _parse(serializer_class, request):
     return serializer.validated_data
 
 
-class RuleViewSet(viewsets.GenericViewSet):
+class RuleViewSet(NumericIds, viewsets.GenericViewSet):
     permission_classes = [HasRulePermission]
     permission_required = "orgs.view"
     write_permission = "orgs.manage"
