@@ -30,8 +30,19 @@ class NumericIds:
 
 
 class Pagination(PageNumberPagination):
+    """?page=N&page_size=M (M up to 500): a page_size that is not a whole number from 1 up is a
+    400, not silently the default."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        given = request.query_params.getlist(self.page_size_query_param)
+        if not given:
+            return self.page_size
+        if len(given) > 1 or not (given[0].isascii() and given[0].isdigit()) or int(given[0]) < 1:
+            raise exceptions.ValidationError({"page_size": ["Give one whole number from 1 to 500."]})
+        return min(int(given[0]), self.max_page_size)
 
 
 def _django_errors(exc: DjangoValidationError) -> dict:

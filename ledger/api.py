@@ -9,7 +9,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse as django_reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -21,6 +26,7 @@ from config.api import NumericIds
 from config.exports import csv_download, csv_rows
 from config.parsers import JSONParser
 from config.permissions import HasRulePermission
+from config.schema import ErrorSerializer
 from config.uploads import announced_too_large, too_large_message, upload_refusal
 from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
@@ -41,6 +47,11 @@ IDEMPOTENCY_PARAM = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=True,
     description="Unique per write; replays return the first response.",
+)
+IMPORT_REFUSED = PolymorphicProxySerializer(
+    component_name="ImportRefused",
+    serializers=[serializers.ImportBatchSerializer, ErrorSerializer],
+    resource_type_field_name=None,
 )
 AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Balance as of this day (inclusive).")
 
@@ -374,7 +385,7 @@ class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={
             201: serializers.ImportBatchSerializer,
             202: serializers.ImportBatchSerializer,
-            400: serializers.ImportBatchSerializer,
+            400: IMPORT_REFUSED,
         },
         parameters=[IDEMPOTENCY_PARAM],
         description="Files of more than LEDGER_IMPORT_INLINE_ROWS rows are answered 202 at once "
@@ -400,12 +411,18 @@ class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(
         request=None,
-        responses={200: serializers.ImportBatchSerializer, 202: serializers.ImportBatchSerializer},
+        responses={
+            200: serializers.ImportBatchSerializer,
+            202: serializers.ImportBatchSerializer,
+            400: IMPORT_REFUSED,
+        },
         parameters=[IDEMPOTENCY_PARAM],
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
     @idempotent
-    def post(self, request, pk=None):
+    def post_batch(self, request, pk=None):
+        # not named `post`: a viewset method of that name would answer POST on every route of
+        # the viewset (POST /api/imports/{id}/ and /errors/ ran it)
         batch = services.import_post_start(actor=request.user, batch=self.get_object())
         if batch.status in ImportBatch.IN_PROGRESS:
             return self._accepted(request, batch)
@@ -451,10 +468,10 @@ class ValueEventBatchView(APIView):
         responses={
             201: serializers.ValueEventBatchSerializer,
             400: OpenApiResponse(
+                ErrorSerializer,
                 description='Nothing written. Bad rows: {"errors": {"<row>": {"<field>": ["..."]}}}; '
-                'a batch of 0 or more than 1,000 events: {"errors": {"events": ["..."]}}.'
+                'a batch of 0 or more than 1,000 events: {"errors": {"events": ["..."]}}.',
             ),
-            422: OpenApiResponse(description="The Idempotency-Key was already used with another body."),
         },
         parameters=[IDEMPOTENCY_PARAM],
     )

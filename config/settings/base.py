@@ -203,11 +203,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.filters.StrictFilterBackend",  # django-filter, refusing booleans it cannot read
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",  # documents every error status it answers
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }

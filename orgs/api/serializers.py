@@ -281,7 +281,7 @@ class ScenarioOut(serializers.ModelSerializer):
 
 
 class CategoryOut(serializers.ModelSerializer):
-    industry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    industry = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -316,7 +316,7 @@ class SolutionOut(serializers.ModelSerializer):
 
 
 class IndustryOut(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Industry
