@@ -3,6 +3,7 @@ transactions, reversals and CSV imports. Every write takes an Idempotency-Key he
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -30,6 +31,7 @@ from config.schema import ErrorSerializer
 from config.uploads import announced_too_large, too_large_message, upload_refusal
 from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
+from ledger.imports.batches import stopped_by_crash
 from ledger.models import Account, Contract, ImportBatch, Leg, Source, Transaction, UserSignal, ValueEvent
 from ledger.money import format_minor
 from ledger.posting.specs import BatchValidationError
@@ -380,6 +382,34 @@ class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin
         body = serializers.ImportBatchSerializer(batch).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
+    def _replay_202(self, request, record):
+        """A retry of an upload answered 202: the batch as it is now (201 or 400 once it has
+        finished, 202 while it runs), or None when its task died, to upload it again."""
+        if record.status_code != status.HTTP_202_ACCEPTED:
+            return Response(record.response_body, status=record.status_code)
+        batch = ImportBatch.objects.filter(pk=(record.response_body or {}).get("id")).first()
+        if batch is None:
+            return None
+        batch = services.import_batch_settle(batch=batch)
+        if stopped_by_crash(batch):
+            return None  # stopped by a crash, not by its rows: run the upload again
+        return self._answer(request, batch)
+
+    def _answer(self, request, batch) -> Response:
+        if batch.status in ImportBatch.IN_PROGRESS:
+            return self._accepted(request, batch)
+        body = serializers.ImportBatchSerializer(batch).data
+        if batch.status == batch.Status.FAILED:
+            body["error_report_url"] = request.build_absolute_uri(
+                django_reverse("api-import-errors", args=[batch.pk])
+            )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        batch = services.import_batch_settle(batch=self.get_object())
+        return Response(serializers.ImportBatchSerializer(batch).data)
+
     @extend_schema(
         request=serializers.ImportInSerializer,
         responses={
@@ -391,8 +421,20 @@ class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin
         description="Files of more than LEDGER_IMPORT_INLINE_ROWS rows are answered 202 at once "
         "with the batch `validating` (or `posting` with commit) and a Location to poll.",
     )
-    @idempotent
     def create(self, request):
+        return self._settled(request, self._create(request))
+
+    def _settled(self, request, response) -> Response:
+        """Without a broker the task ran once the request's transaction committed, before this
+        answer leaves: say how it ended rather than the `posting` it was queued as."""
+        if response.status_code == status.HTTP_202_ACCEPTED and settings.CELERY_TASK_ALWAYS_EAGER:
+            batch = ImportBatch.objects.filter(pk=response.data.get("id")).first()
+            if batch is not None:
+                return self._answer(request, services.import_batch_settle(batch=batch))
+        return response
+
+    @idempotent(replay=_replay_202)
+    def _create(self, request):
         refused = upload_refusal(request)  # the body said less than it held: skipped while read
         if refused:
             raise UploadTooLarge({"file": [refused]})
@@ -401,13 +443,7 @@ class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin
         batch = services.import_start(
             actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
         )
-        if batch.status in ImportBatch.IN_PROGRESS:
-            return self._accepted(request, batch)
-        body = serializers.ImportBatchSerializer(batch).data
-        if batch.status == batch.Status.FAILED:
-            body["error_report_url"] = request.build_absolute_uri(f"{request.path}{batch.pk}/errors/")
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self._answer(request, batch)
 
     @extend_schema(
         request=None,
@@ -419,10 +455,21 @@ class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin
         parameters=[IDEMPOTENCY_PARAM],
     )
     @action(detail=True, methods=["post"], url_path="post", url_name="post")
-    @idempotent
     def post_batch(self, request, pk=None):
         # not named `post`: a viewset method of that name would answer POST on every route of
         # the viewset (POST /api/imports/{id}/ and /errors/ ran it)
+        response = self._post(request, pk)
+        if response.status_code == status.HTTP_202_ACCEPTED and settings.CELERY_TASK_ALWAYS_EAGER:
+            batch = services.import_batch_settle(batch=self.get_object())
+            if batch.status not in ImportBatch.IN_PROGRESS:
+                code = (
+                    status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK
+                )
+                return Response(serializers.ImportBatchSerializer(batch).data, status=code)
+        return response
+
+    @idempotent
+    def _post(self, request, pk=None):
         batch = services.import_post_start(actor=request.user, batch=self.get_object())
         if batch.status in ImportBatch.IN_PROGRESS:
             return self._accepted(request, batch)

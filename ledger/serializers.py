@@ -371,6 +371,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "errors",
             "created_at",
             "queued_at",
+            "started_at",
             "posted_at",
             "progress",
         ]

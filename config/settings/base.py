@@ -264,10 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
         "options": {"expires": 6 * 3600},
     },
-    "import-sweep": {
+    "import-sweep": {  # imports whose task died (every minute) or never started (stale)
         "task": "ledger.import_sweep",
-        "schedule": crontab(minute="*/15"),
-        "options": {"expires": 15 * 60},
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
     },
 }
 

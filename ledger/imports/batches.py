@@ -17,6 +17,10 @@ from ledger.models import ImportBatch
 from orgs.audit import audit_record
 
 STOPPED_MESSAGE = gettext_lazy("The import stopped unexpectedly; nothing was posted. Upload the file again.")
+DIED_MESSAGE = gettext_lazy(
+    "The process working on this import stopped (a crash or a restart); nothing was posted. "
+    "Upload the file again (the same Idempotency-Key may be used)."
+)
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -169,7 +173,15 @@ def import_batch_post_now(*, batch: ImportBatch, progress=no_progress) -> Import
         return _post(locked, locked.created_by, progress=progress)
 
 
-def import_batch_fail(*, batch: ImportBatch, message) -> ImportBatch:
+DIED_COLUMN = "process"  # the report's column naming a batch stopped by its process dying
+
+
+def stopped_by_crash(batch: ImportBatch) -> bool:
+    """Whether a failed batch failed because its task's process died (not because of its rows)."""
+    return batch.status == ImportBatch.Status.FAILED and f"1,{DIED_COLUMN}," in batch.error_report
+
+
+def import_batch_fail(*, batch: ImportBatch, message, column: str = "") -> ImportBatch:
     """End a batch still in progress as `failed` with one message (nothing was posted); a batch
     that has finished meanwhile is left as it is."""
     with transaction.atomic():
@@ -177,5 +189,5 @@ def import_batch_fail(*, batch: ImportBatch, message) -> ImportBatch:
         if locked.status not in ImportBatch.IN_PROGRESS:
             return locked
         report = Report()
-        report.add(1, "", message)
+        report.add(1, column, message)
         return _finish_failed(locked, locked.created_by, locked.rows, report, is_new=False)

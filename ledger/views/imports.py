@@ -82,7 +82,7 @@ def _batch_or_404(request, pk) -> ImportBatch:
 
 @rule_required("ledger.view")
 def import_detail(request, pk):
-    batch = _batch_or_404(request, pk)
+    batch = services.import_batch_settle(batch=_batch_or_404(request, pk))
     errors, n_errors = ui_selectors.import_errors(batch=batch)
     preview = ui_selectors.import_preview(batch=batch) if batch.status != ImportBatch.Status.FAILED else None
     return render(
