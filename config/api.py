@@ -6,9 +6,11 @@ Every error answers with the same shape::
      "errors": {"field": ["message", ...], "non_field_errors": [...]}}
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -17,10 +19,30 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import ConflictError
 
+log = logging.getLogger(__name__)
+
+
+class NumericIds:
+    """A viewset mixin: `{id}` in the URL is digits, or the route does not match (404), so an id
+    such as `abc` never reaches a query; past the 64-bit range it is simply not found."""
+
+    lookup_value_regex = "[0-9]{1,19}"
+
 
 class Pagination(PageNumberPagination):
+    """?page=N&page_size=M (M up to 500): a page_size that is not a whole number from 1 up is a
+    400, not silently the default."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        given = request.query_params.getlist(self.page_size_query_param)
+        if not given:
+            return self.page_size
+        if len(given) > 1 or not (given[0].isascii() and given[0].isdigit()) or int(given[0]) < 1:
+            raise exceptions.ValidationError({"page_size": ["Give one whole number from 1 to 500."]})
+        return min(int(given[0]), self.max_page_size)
 
 
 def _django_errors(exc: DjangoValidationError) -> dict:
@@ -58,6 +80,16 @@ def exception_handler(exc, context):
                 "This conflicts with a record saved at the same moment (a duplicate?). Reload and try again.",
             ),
             status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DataError):
+        # a value the database cannot store (out of its range, a NUL byte) that slipped past the
+        # parsing rules: the transaction rolled back; refuse it, and log it to close the gap
+        log.warning("refused a value the database cannot store: %s", exc)
+        return Response(
+            error_body(
+                status.HTTP_400_BAD_REQUEST, "invalid", "A value is out of range or cannot be stored."
+            ),
+            status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -3,24 +3,35 @@ transactions, reversals and CSV imports. Every write takes an Idempotency-Key he
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse as django_reverse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import NumericIds
 from config.exports import csv_download, csv_rows
+from config.parsers import JSONParser
 from config.permissions import HasRulePermission
+from config.schema import ErrorSerializer
+from config.uploads import announced_too_large, too_large_message, upload_refusal
 from ledger import selectors, serializers, services
 from ledger.idempotency import HEADER, idempotent
+from ledger.imports.batches import stopped_by_crash
 from ledger.models import (
     Account,
     Contract,
@@ -35,12 +46,24 @@ from ledger.models import (
 from ledger.money import format_minor
 from ledger.posting.specs import BatchValidationError
 
+
+class UploadTooLarge(DRFValidationError):
+    """413: the uploaded file is larger than UPLOAD_MAX_MB (nothing of it was stored)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+
+
 IDEMPOTENCY_PARAM = OpenApiParameter(
     HEADER,
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
     description="Unique per write; replays return the first response.",
+)
+IMPORT_REFUSED = PolymorphicProxySerializer(
+    component_name="ImportRefused",
+    serializers=[serializers.ImportBatchSerializer, ErrorSerializer],
+    resource_type_field_name=None,
 )
 AS_OF_PARAM = OpenApiParameter("as_of", OpenApiTypes.DATE, description="Balance as of this day (inclusive).")
 
@@ -66,7 +89,9 @@ class ValueEventFilter(filters.FilterSet):
         fields = ["kind", "me", "emc", "customized", "source"]
 
 
-class ValueEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ValueEventViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """User payments and refunds. POST logs a payment and returns it with its split."""
 
     permission_classes = [HasRulePermission]
@@ -144,7 +169,9 @@ class RefundView(APIView):
         return Response(_event_with_split(event), status=status.HTTP_201_CREATED)
 
 
-class UserSignalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserSignalViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Experience ratings (with prior expectation), co-creation, stories, ownership."""
 
     permission_classes = [HasRulePermission]
@@ -181,7 +208,9 @@ class PurposeIndicatorFilter(filters.FilterSet):
         fields = ["kind", "me", "emc"]
 
 
-class PurposeIndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PurposeIndicatorViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Purpose indicators per EMC and day (CO2e avoided, energy saved, units recycled, people
     served): logged by ME leaders, append-only."""
 
@@ -210,7 +239,7 @@ class PurposeIndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         )
 
 
-class ContractViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ContractViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """EMC contracts: versioned, effective-dated, approved by a platform admin before they apply."""
 
     permission_classes = [HasRulePermission]
@@ -273,7 +302,7 @@ def _plain(data: dict) -> dict:
     return out
 
 
-class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AccountViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Accounts; with ?as_of=YYYY-MM-DD (or ?with_balance=1) each carries its balance."""
 
     permission_classes = [HasRulePermission]
@@ -329,7 +358,9 @@ class BalanceView(APIView):
             raise ValidationError({"account": "Give an account code or id."})
         visible = selectors.accounts_visible(user=request.user)
         account = (
-            get_object_or_404(visible, pk=int(ref)) if ref.isdigit() else get_object_or_404(visible, code=ref)
+            get_object_or_404(visible, pk=int(ref))
+            if ref.isascii() and ref.isdigit() and len(ref) <= 18
+            else get_object_or_404(visible, code=ref[:120])
         )
         as_of = _as_of(request)
         net = selectors.account_balance(account=account, as_of=as_of)
@@ -345,7 +376,9 @@ class BalanceView(APIView):
         )
 
 
-class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TransactionViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Posted transactions with their legs; POST {id}/reverse/ posts the exact negation."""
 
     permission_classes = [HasRulePermission]
@@ -376,7 +409,7 @@ class TransactionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Response(serializers.TransactionSerializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
-class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """CSV imports of value events or signals: validated whole, then all rows post or none."""
 
     permission_classes = [HasRulePermission]
@@ -390,46 +423,105 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return ImportBatch.objects.none()
         return selectors.import_batches_visible(user=self.request.user)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and permissions first
+        if self.action == "create" and announced_too_large(request):
+            raise UploadTooLarge({"file": [too_large_message()]})  # before the body is read
+
     def _accepted(self, request, batch) -> Response:
         """202: a background task validates (and posts) the batch; poll its Location."""
         location = request.build_absolute_uri(django_reverse("api-import-detail", args=[batch.pk]))
         body = serializers.ImportBatchSerializer(batch).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
+    def _replay_202(self, request, record):
+        """A retry of an upload answered 202: the batch as it is now (201 or 400 once it has
+        finished, 202 while it runs), or None when its task died, to upload it again."""
+        if record.status_code != status.HTTP_202_ACCEPTED:
+            return Response(record.response_body, status=record.status_code)
+        batch = ImportBatch.objects.filter(pk=(record.response_body or {}).get("id")).first()
+        if batch is None:
+            return None
+        batch = services.import_batch_settle(batch=batch)
+        if stopped_by_crash(batch):
+            return None  # stopped by a crash, not by its rows: run the upload again
+        return self._answer(request, batch)
+
+    def _answer(self, request, batch) -> Response:
+        if batch.status in ImportBatch.IN_PROGRESS:
+            return self._accepted(request, batch)
+        body = serializers.ImportBatchSerializer(batch).data
+        if batch.status == batch.Status.FAILED:
+            body["error_report_url"] = request.build_absolute_uri(
+                django_reverse("api-import-errors", args=[batch.pk])
+            )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, *args, **kwargs):
+        batch = services.import_batch_settle(batch=self.get_object())
+        return Response(serializers.ImportBatchSerializer(batch).data)
+
     @extend_schema(
         request=serializers.ImportInSerializer,
         responses={
             201: serializers.ImportBatchSerializer,
             202: serializers.ImportBatchSerializer,
-            400: serializers.ImportBatchSerializer,
+            400: IMPORT_REFUSED,
         },
         parameters=[IDEMPOTENCY_PARAM],
         description="Files of more than LEDGER_IMPORT_INLINE_ROWS rows are answered 202 at once "
         "with the batch `validating` (or `posting` with commit) and a Location to poll.",
     )
-    @idempotent
     def create(self, request):
+        return self._settled(request, self._create(request))
+
+    def _settled(self, request, response) -> Response:
+        """Without a broker the task ran once the request's transaction committed, before this
+        answer leaves: say how it ended rather than the `posting` it was queued as."""
+        if response.status_code == status.HTTP_202_ACCEPTED and settings.CELERY_TASK_ALWAYS_EAGER:
+            batch = ImportBatch.objects.filter(pk=response.data.get("id")).first()
+            if batch is not None:
+                return self._answer(request, services.import_batch_settle(batch=batch))
+        return response
+
+    @idempotent(replay=_replay_202)
+    def _create(self, request):
+        refused = upload_refusal(request)  # the body said less than it held: skipped while read
+        if refused:
+            raise UploadTooLarge({"file": [refused]})
         data = _valid(serializers.ImportInSerializer, request)
         upload = data["file"]
         batch = services.import_start(
             actor=request.user, kind=data["kind"], upload=upload, filename=upload.name, commit=data["commit"]
         )
-        if batch.status in ImportBatch.IN_PROGRESS:
-            return self._accepted(request, batch)
-        body = serializers.ImportBatchSerializer(batch).data
-        if batch.status == batch.Status.FAILED:
-            body["error_report_url"] = request.build_absolute_uri(f"{request.path}{batch.pk}/errors/")
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(body, status=status.HTTP_201_CREATED)
+        return self._answer(request, batch)
 
     @extend_schema(
         request=None,
-        responses={200: serializers.ImportBatchSerializer, 202: serializers.ImportBatchSerializer},
+        responses={
+            200: serializers.ImportBatchSerializer,
+            202: serializers.ImportBatchSerializer,
+            400: IMPORT_REFUSED,
+        },
         parameters=[IDEMPOTENCY_PARAM],
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], url_path="post", url_name="post")
+    def post_batch(self, request, pk=None):
+        # not named `post`: a viewset method of that name would answer POST on every route of
+        # the viewset (POST /api/imports/{id}/ and /errors/ ran it)
+        response = self._post(request, pk)
+        if response.status_code == status.HTTP_202_ACCEPTED and settings.CELERY_TASK_ALWAYS_EAGER:
+            batch = services.import_batch_settle(batch=self.get_object())
+            if batch.status not in ImportBatch.IN_PROGRESS:
+                code = (
+                    status.HTTP_400_BAD_REQUEST if batch.status == batch.Status.FAILED else status.HTTP_200_OK
+                )
+                return Response(serializers.ImportBatchSerializer(batch).data, status=code)
+        return response
+
     @idempotent
-    def post(self, request, pk=None):
+    def _post(self, request, pk=None):
         batch = services.import_post_start(actor=request.user, batch=self.get_object())
         if batch.status in ImportBatch.IN_PROGRESS:
             return self._accepted(request, batch)
@@ -475,10 +567,10 @@ class ValueEventBatchView(APIView):
         responses={
             201: serializers.ValueEventBatchSerializer,
             400: OpenApiResponse(
+                ErrorSerializer,
                 description='Nothing written. Bad rows: {"errors": {"<row>": {"<field>": ["..."]}}}; '
-                'a batch of 0 or more than 1,000 events: {"errors": {"events": ["..."]}}.'
+                'a batch of 0 or more than 1,000 events: {"errors": {"events": ["..."]}}.',
             ),
-            422: OpenApiResponse(description="The Idempotency-Key was already used with another body."),
         },
         parameters=[IDEMPOTENCY_PARAM],
     )

@@ -5,13 +5,19 @@ and gets its clear message), but *offer* only what the service would accept for 
 EMC and date (`offer`). A hidden one-time token becomes the idempotency key of what is posted.
 """
 
+import json
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import DateFormField, MoneyFormField, TextFormField
+from config.values import TEXT_SHORT
 from ledger.models import Account, ImportBatch, PurposeIndicator, UserSignal, ValueEvent
+from ledger.money import event_max_error, format_minor, large_amount_minor, minor_exponent
+from orgs.currencies import currency_error
 from orgs.forms import add_service_errors
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 
@@ -81,8 +87,9 @@ class ValueEventForm(OneTimeTokenMixin):
         help_text=_("A pseudonymous reference (e.g. a member number). Never a name, e-mail or phone number."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    amount = forms.DecimalField(
-        label=_("Amount paid"), widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+    amount = MoneyFormField(
+        label=_("Amount paid"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     currency = forms.CharField(
         label=_("Currency"), max_length=3, min_length=3, widget=forms.TextInput(attrs={"size": 3})
@@ -102,7 +109,12 @@ class ValueEventForm(OneTimeTokenMixin):
         label=_("Partners who took part"),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=255)
+    note = TextFormField(label=_("Note"), required=False, max_length=TEXT_SHORT)
+    confirm_large = forms.BooleanField(
+        label=_("I confirm this large amount"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, mes=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -112,6 +124,36 @@ class ValueEventForm(OneTimeTokenMixin):
 
     def clean_currency(self):
         return self.cleaned_data["currency"].strip().upper()
+
+    def clean(self):
+        """An amount at or above LEDGER_LARGE_AMOUNT of its currency posts only once confirmed
+        (static/js/ledger-forms.js shows the box as the amount is typed)."""
+        data = super().clean()
+        amount, currency = data.get("amount"), data.get("currency")
+        if amount in (None, "") or not currency or currency_error(currency):
+            return data
+        minor = amount.scaleb(minor_exponent(currency))
+        too_much = event_max_error(int(minor), currency) if minor == minor.to_integral_value() else None
+        if too_much:  # over the per-event maximum: no confirmation can post it
+            self.add_error("amount", too_much)
+            return data
+        large = large_amount_minor(currency)
+        if minor >= large and not data.get("confirm_large"):
+            self.add_error(
+                "confirm_large",
+                _(
+                    "%(amount)s %(currency)s is a large amount (%(large)s or more): tick the box to confirm it."
+                )
+                % {"amount": amount, "currency": currency, "large": format_minor(large, currency)},
+            )
+        return data
+
+    @staticmethod
+    def large_amounts() -> str:
+        """The confirmation thresholds in major units as JSON for the page script: the default
+        ("*") and each currency that has its own."""
+        thresholds = {"*": str(settings.LEDGER_LARGE_AMOUNT), **settings.LEDGER_LARGE_AMOUNT_BY_CURRENCY}
+        return json.dumps({code: str(value) for code, value in thresholds.items()})
 
     def offer(self, choices: dict) -> None:
         """Limit the selects to what the service would accept (see ui_selectors.log_form_choices)."""
@@ -143,14 +185,14 @@ class ValueEventForm(OneTimeTokenMixin):
 
 
 class RefundForm(OneTimeTokenMixin):
-    amount = forms.DecimalField(
+    amount = MoneyFormField(
         label=_("Amount refunded"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
     )
     occurred_at = forms.DateTimeField(
         label=_("Refunded at"), widget=DateTimeLocalInput, input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
     )
-    note = forms.CharField(label=_("Reason"), max_length=255)
+    note = TextFormField(label=_("Reason"), max_length=TEXT_SHORT)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,8 +238,12 @@ class UserSignalForm(OneTimeTokenMixin):
     )
     products_owned = forms.IntegerField(label=_("Ecosystem products owned"), min_value=0, required=False)
     related_purchase = forms.NullBooleanField(label=_("Bought a related product or service"), required=False)
-    note = forms.CharField(
-        label=_("Note / story"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    note = TextFormField(
+        label=_("Note / story"),
+        required=False,
+        max_length=500,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, mes=(), **kwargs):
@@ -233,7 +279,9 @@ class UserSignalForm(OneTimeTokenMixin):
 
 
 class ReverseForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = TextFormField(
+        label=_("Reason"), max_length=TEXT_SHORT, multiline=True, widget=forms.Textarea(attrs={"rows": 2})
+    )
     confirm = forms.BooleanField(
         label=_("I confirm: post the exact negation of this transaction"),
         error_messages={"required": _("Tick the box to confirm.")},
@@ -262,9 +310,9 @@ class MELedgerFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All")), *ValueEvent.Kind.choices]
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput)
-    as_of = forms.DateField(label=_("Balances as of"), required=False, widget=DateInput)
+    date_from = DateFormField(label=_("From"), required=False, widget=DateInput)
+    date_to = DateFormField(label=_("To"), required=False, widget=DateInput)
+    as_of = DateFormField(label=_("Balances as of"), required=False, widget=DateInput)
 
     def __init__(self, *args, emcs=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,14 +329,14 @@ class AccountFilterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *Account.Kind.choices])
     currency = forms.CharField(label=_("Currency"), required=False, max_length=3)
     q = forms.CharField(label=_("Code or name"), required=False, max_length=100)
-    as_of = forms.DateField(label=_("Balances as of"), required=False, widget=DateInput)
+    as_of = DateFormField(label=_("Balances as of"), required=False, widget=DateInput)
 
 
 class PurposeIndicatorForm(OneTimeTokenMixin):
     kind = forms.ChoiceField(label=_("Indicator"), choices=PurposeIndicator.Kind.choices)
     me = _code_choice(Microenterprise, _("Microenterprise"))
     emc = _code_choice(EMC, _("EMC"))
-    on = forms.DateField(label=_("Day"), widget=DateInput)
+    on = DateFormField(label=_("Day"), widget=DateInput)
     quantity = forms.CharField(
         label=_("Quantity"), max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
@@ -297,7 +345,7 @@ class PurposeIndicatorForm(OneTimeTokenMixin):
         max_length=12,
         help_text=_("kg CO2e, kWh, units (recycled) or people (served): the one unit of each indicator."),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=255)
+    note = TextFormField(label=_("Note"), required=False, max_length=TEXT_SHORT)
 
     def __init__(self, *args, mes=(), **kwargs):
         super().__init__(*args, **kwargs)

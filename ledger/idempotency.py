@@ -102,8 +102,13 @@ def _record_failure(request, key: str, fingerprint: str, response: Response) -> 
     return response
 
 
-def idempotent(handler):
-    """Decorate a DRF view method that writes: enforce the Idempotency-Key semantics."""
+def idempotent(handler=None, *, replay=None):
+    """Decorate a DRF view method that writes: enforce the Idempotency-Key semantics.
+
+    `replay(view, request, record)` may answer a replay itself (a 202 whose work has moved on
+    since); returning None drops the record, so the request runs again (work that died)."""
+    if handler is None:
+        return lambda h: idempotent(h, replay=replay)
 
     @wraps(handler)
     def wrapper(self, request, *args, **kwargs):
@@ -119,6 +124,13 @@ def idempotent(handler):
             )
         fingerprint = request_fingerprint(request)
         record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if record is not None and replay is not None and record.fingerprint == fingerprint:
+            answer = replay(self, request, record)
+            if answer is not None:
+                answer["Idempotent-Replayed"] = "true"
+                return answer
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()  # the work died: run again
+            record = None
         if record is not None:
             return _replay(record, fingerprint)
         try:

@@ -363,6 +363,9 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # when its latest background task was queued (stale ones are failed: ledger.import_sweep)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # when a background task last took the batch up (it holds the batch's advisory lock from
+    # then on: ledger.imports.liveness); null until one starts
+    started_at = models.DateTimeField(null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

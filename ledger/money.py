@@ -1,16 +1,27 @@
 """Money as integer minor units plus an ISO 4217 code; never float, never converted.
 
-`to_minor(Decimal("199.00"), "CNY") == 19900`; a value with more decimals than the currency
-allows is refused (ValidationError), never rounded silently. What a currency is, is the one
-rule of `orgs.currencies`.
+`to_minor("199.00", "CNY") == 19900`. The text is read by the one decimal rule
+(`config.values.decimal_text_parse`: ASCII digits and a point, no sign, exponent or separators),
+the currency by the one currency rule (`orgs.currencies`); a value with more decimals than the
+currency allows is refused, never rounded; an amount above the per-event maximum of its currency
+(`event_max_minor`: settings LEDGER_EVENT_MAX and LEDGER_EVENT_MAX_BY_CURRENCY) is refused.
+
+Why that bound keeps every sum inside the database's 64-bit integers: an event's legs never
+exceed its amount, and a daily rollup row (account, day, slot) adds at most the day's legs of
+that account's slot; at the default maximum (10^8 major units, 10^10 minor units for CNY)
+a rollup row overflows only after 9.2 x 10^8 maximum-size events in one account slot on one
+day. Balances over years are sums of rollup rows computed by the database as NUMERIC
+(PostgreSQL's SUM of bigint), never stored in a 64-bit column.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from moneyed import get_currency
 
+from config.values import decimal_text_parse
 from orgs.currencies import currency_check
 
 
@@ -24,28 +35,49 @@ def minor_exponent(currency: str) -> int:
     return exponent
 
 
+def event_max_minor(currency: str) -> int:
+    """The largest amount one event (payment or refund) may carry, in minor units."""
+    major = settings.LEDGER_EVENT_MAX_BY_CURRENCY.get(currency, settings.LEDGER_EVENT_MAX)
+    return int(Decimal(major).scaleb(minor_exponent(currency)))
+
+
+def large_amount_minor(currency: str) -> int:
+    """From this amount on (minor units) the web form asks the person to confirm it."""
+    major = settings.LEDGER_LARGE_AMOUNT_BY_CURRENCY.get(currency, settings.LEDGER_LARGE_AMOUNT)
+    return int(Decimal(major).scaleb(minor_exponent(currency)))
+
+
+def event_max_error(amount_minor: int, currency: str) -> str | None:
+    """Why an amount in minor units is over the per-event maximum, or None."""
+    limit = event_max_minor(currency)
+    if amount_minor <= limit:
+        return None
+    return _(
+        "At most %(max)s %(currency)s per event; split a larger payment or ask an admin to raise "
+        "the limit (LEDGER_EVENT_MAX)."
+    ) % {"max": format_minor(limit, currency), "currency": currency}
+
+
 def to_minor(amount, currency: str, *, field: str = "amount") -> int:
-    """Convert a Decimal (or decimal string) in major units to integer minor units, exactly."""
+    """Convert decimal text (or a Decimal) in major units to integer minor units, exactly."""
     currency_check(currency)
-    if isinstance(amount, float):
-        raise ValidationError({field: _("Give amounts as decimal strings, not floats.")})
-    try:
-        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError(
-            {field: _("“%(value)s” is not a decimal amount.") % {"value": amount}}
-        ) from None
-    if not value.is_finite():
-        raise ValidationError({field: _("“%(value)s” is not a decimal amount.") % {"value": amount}})
-    scaled = value.scaleb(minor_exponent(currency))
+    value = decimal_text_parse(amount, field=field)
+    exponent = minor_exponent(currency)
+    if value.adjusted() > 30:  # far past any maximum: refuse before scaling a huge number
+        raise ValidationError({field: event_max_error(10**40, currency)})
+    scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise ValidationError(
             {
                 field: _("%(currency)s amounts have at most %(places)d decimal places.")
-                % {"currency": currency, "places": minor_exponent(currency)}
+                % {"currency": currency, "places": exponent}
             }
         )
-    return int(scaled)
+    minor = int(scaled)
+    message = event_max_error(minor, currency)
+    if message:
+        raise ValidationError({field: message})
+    return minor
 
 
 def from_minor(amount_minor: int, currency: str) -> Decimal:

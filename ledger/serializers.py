@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import fields
+from config.values import TEXT_LONG, TEXT_SHORT
 from ledger.imports.progress import progress_of
 from ledger.models import (
     Account,
@@ -25,7 +27,7 @@ from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solut
 
 
 def code_field(model, **kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+    return fields.CodeRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
 
 
 class MoneyMixin:
@@ -43,29 +45,33 @@ class ValueEventInSerializer(serializers.Serializer):
     scenario = code_field(Scenario)
     solution = code_field(Solution, required=False, allow_null=True)
     category = code_field(Category)
-    user_ref = serializers.CharField(
-        max_length=64, help_text="Pseudonymous reference; never a name or contact."
+    user_ref = fields.TextField(max_length=64, help_text="Pseudonymous reference; never a name or contact.")
+    amount = fields.MoneyTextField(
+        help_text='Decimal string in major units, e.g. "199.00" (a JSON number is refused); at most '
+        "LEDGER_EVENT_MAX of its currency per event."
     )
-    amount = serializers.CharField(max_length=40, help_text='Decimal string in major units, e.g. "199.00".')
-    currency = serializers.CharField(min_length=3, max_length=3)
-    occurred_at = serializers.DateTimeField()
-    customized = serializers.BooleanField(default=False)
-    partners = serializers.ListField(child=code_field(Partner), required=False, default=list)
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    currency = fields.CurrencyField(help_text="ISO 4217 code, e.g. CNY.")
+    occurred_at = fields.TimestampField(
+        help_text="ISO 8601 with its zone offset, e.g. 2025-03-01T14:30:00+08:00."
+    )
+    customized = fields.BooleanField(default=False)
+    partners = serializers.ListField(child=code_field(Partner), required=False, default=list, max_length=50)
+    note = fields.TextField(max_length=TEXT_SHORT, required=False, allow_blank=True, default="")
 
 
 class RefundInSerializer(serializers.Serializer):
-    original = serializers.PrimaryKeyRelatedField(queryset=ValueEvent.objects.all())
-    amount = serializers.CharField(max_length=40)
-    currency = serializers.CharField(
-        max_length=3,
+    original = serializers.PrimaryKeyRelatedField(
+        queryset=ValueEvent.objects.all(), pk_field=fields.IntegerField(min_value=1)
+    )
+    amount = fields.MoneyTextField(help_text='Decimal string in major units, e.g. "50.00".')
+    currency = fields.CurrencyField(
         required=False,
         help_text="Optional: the payment's currency, stated to guard against a mix-up; another "
         "currency is refused, never converted.",
     )
-    occurred_at = serializers.DateTimeField()
-    user_ref = serializers.CharField(max_length=64, required=False)
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    occurred_at = fields.TimestampField(help_text="ISO 8601 with its zone offset.")
+    user_ref = fields.TextField(max_length=64, required=False)
+    note = fields.TextField(max_length=TEXT_SHORT, required=False, allow_blank=True, default="")
 
 
 class LegSerializer(serializers.ModelSerializer, MoneyMixin):
@@ -146,14 +152,16 @@ class UserSignalInSerializer(serializers.Serializer):
     emc = code_field(EMC)
     scenario = code_field(Scenario, required=False, allow_null=True)
     solution = code_field(Solution, required=False, allow_null=True)
-    user_ref = serializers.CharField(max_length=64)
-    occurred_at = serializers.DateTimeField()
-    rating = serializers.IntegerField(required=False, allow_null=True)
-    expectation = serializers.IntegerField(required=False, allow_null=True)
-    co_creation_kind = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    products_owned = serializers.IntegerField(required=False, allow_null=True)
-    related_purchase = serializers.BooleanField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    user_ref = fields.TextField(max_length=64)
+    occurred_at = fields.TimestampField(help_text="ISO 8601 with its zone offset.")
+    rating = fields.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    expectation = fields.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    co_creation_kind = serializers.ChoiceField(
+        choices=UserSignal.CoCreationKind.choices, required=False, allow_null=True, allow_blank=True
+    )
+    products_owned = fields.IntegerField(required=False, allow_null=True, min_value=0, max_value=100_000)
+    related_purchase = fields.BooleanField(required=False, allow_null=True, default=None)
+    note = fields.TextField(max_length=500, multiline=True, required=False, allow_blank=True, default="")
 
 
 class UserSignalSerializer(serializers.ModelSerializer):
@@ -207,26 +215,28 @@ class GoalSerializer(serializers.Serializer):
     axis = serializers.ChoiceField(choices=ContractGoal.Axis.choices)
     metric = serializers.ChoiceField(choices=ContractGoal.Metric.choices)
     target = serializers.DecimalField(max_digits=20, decimal_places=4)
-    unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    unit = fields.TextField(max_length=20, required=False, allow_blank=True, default="")
 
 
 class ContractInSerializer(serializers.Serializer):
     emc = code_field(EMC)
-    effective_from = serializers.DateField()
-    currency = serializers.CharField(min_length=3, max_length=3)
+    effective_from = fields.DateField()
+    currency = fields.CurrencyField()
     period = serializers.ChoiceField(choices=Contract.Period.choices)
     platform_fee_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
-    target_minor = serializers.IntegerField()
+    target_minor = fields.MinorUnitsField(min_value=1)
     base_rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
-    floor_minor = serializers.IntegerField(default=0)
-    cap_minor = serializers.IntegerField(required=False, allow_null=True, default=None)
+    floor_minor = fields.MinorUnitsField(default=0)
+    cap_minor = fields.MinorUnitsField(required=False, allow_null=True, default=None)
     holdback_pct = serializers.DecimalField(max_digits=7, decimal_places=4, default=0)
-    holdback_days = serializers.IntegerField(default=0)
+    holdback_days = fields.IntegerField(default=0, min_value=0, max_value=3650)
     tiers = TierSerializer(many=True, required=False, default=list)
     partner_shares = PartnerShareSerializer(many=True, required=False, default=list)
     node_shares = NodeShareSerializer(many=True)
     goals = GoalSerializer(many=True, required=False, default=list)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = fields.TextField(
+        max_length=TEXT_LONG, multiline=True, required=False, allow_blank=True, default=""
+    )
 
 
 class ContractSerializer(serializers.ModelSerializer):
@@ -272,7 +282,7 @@ class ContractSerializer(serializers.ModelSerializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = fields.TextField(max_length=TEXT_SHORT, multiline=True)
 
 
 # --- accounts, balances, transactions ------------------------------------------------------
@@ -333,7 +343,9 @@ class TransactionSerializer(serializers.ModelSerializer):
 class ImportInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportBatch.Kind.choices)
     file = serializers.FileField()
-    commit = serializers.BooleanField(default=True, help_text="False: validate only (status validated).")
+    commit = fields.BooleanField(
+        text=True, default=True, help_text="False: validate only (status validated)."
+    )
 
 
 class ImportProgressSerializer(serializers.Serializer):
@@ -360,6 +372,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "errors",
             "created_at",
             "queued_at",
+            "started_at",
             "posted_at",
             "progress",
         ]
@@ -534,12 +547,10 @@ class PurposeIndicatorInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PurposeIndicator.Kind.choices)
     me = code_field(Microenterprise)
     emc = code_field(EMC)
-    on = serializers.DateField()
-    quantity = serializers.CharField(max_length=30, help_text='Decimal string, e.g. "120.5"; 0 or more.')
-    unit = serializers.CharField(
-        max_length=12, help_text="The indicator's unit: kg CO2e, kWh, units, people."
-    )
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    on = fields.DateField()
+    quantity = fields.MoneyTextField(help_text='Decimal string, e.g. "120.5"; 0 or more.')
+    unit = fields.TextField(max_length=12, help_text="The indicator's unit: kg CO2e, kWh, units, people.")
+    note = fields.TextField(max_length=TEXT_SHORT, required=False, allow_blank=True, default="")
 
 
 class PurposeIndicatorSerializer(serializers.ModelSerializer):

@@ -23,7 +23,7 @@ from config.errors import ConflictError
 from ledger import permissions
 from ledger.allocation import Rule
 from ledger.contract_terms import contract_terms_validate, stored_terms
-from ledger.imports import batches, jobs
+from ledger.imports import batches, jobs, liveness
 from ledger.imports.progress import progress_reporter
 from ledger.models import (
     Contract,
@@ -504,7 +504,9 @@ def import_start(*, actor, kind: str, upload, filename: str, commit: bool = Fals
     a file of up to LEDGER_IMPORT_INLINE_ROWS rows, else queued for a task (the batch returned is
     then in progress)."""
     if jobs.runs_in_background(jobs.rows_estimate(upload)):
-        return jobs.import_queue(actor=actor, kind=kind, upload=upload, filename=filename, commit=commit)
+        batch = jobs.import_queue(actor=actor, kind=kind, upload=upload, filename=filename, commit=commit)
+        batch.refresh_from_db()  # without a broker the task ran already: answer with its outcome
+        return batch
     return batches.import_batch_create(
         actor=actor, kind=kind, upload=upload, filename=filename, commit=commit
     )
@@ -514,7 +516,9 @@ def import_post_start(*, actor, batch: ImportBatch) -> ImportBatch:
     """Post a validated batch (by its uploader): within this call when it is small, else queued
     (`posting`)."""
     if jobs.runs_in_background(batch.rows):
-        return jobs.import_post_queue(actor=actor, batch=batch)
+        batch = jobs.import_post_queue(actor=actor, batch=batch)
+        batch.refresh_from_db()  # as import_start
+        return batch
     return batches.import_batch_post(actor=actor, batch=batch)
 
 
@@ -529,23 +533,59 @@ def import_task_run(*, batch_id: int, phase: str) -> str:
     batch's status. A batch no longer in that phase (gone, or done by an earlier delivery of
     the task) is left alone; an unexpected error fails it, with nothing posted, and re-raises."""
     status, job = IMPORT_PHASES[phase]
-    batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
-    if batch is None or batch.status != status:
-        return batch.status if batch else "missing"
-    try:
-        batch = job(batch=batch, progress=progress_reporter(batch_id, phase))
-    except Exception:
-        log.exception("import %s stopped", batch_id)
-        batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE)
-        raise
-    return batch.status
+    with liveness.held(batch_id):  # while held, the batch is known to be worked on
+        batch = ImportBatch.objects.select_related("created_by").filter(pk=batch_id).first()
+        if batch is None or batch.status != status:
+            return batch.status if batch else "missing"
+        ImportBatch.objects.filter(pk=batch_id, status=status).update(started_at=timezone.now())
+        try:
+            batch = job(batch=batch, progress=progress_reporter(batch_id, phase))
+        except Exception:
+            log.exception("import %s stopped", batch_id)
+            batches.import_batch_fail(batch=batch, message=batches.STOPPED_MESSAGE)
+            raise
+        return batch.status
+
+
+def imports_dead_fail(*, batches_in_progress=None, now: dt.datetime | None = None) -> list[int]:
+    """Fail the in-progress batches whose task is known to have stopped (its process died: see
+    `ledger.imports.liveness`); nothing of them was posted. Returns their ids. Called by the
+    sweep (every minute) and whenever an in-progress batch is shown, so its status never says
+    `posting` for a task that is gone."""
+    candidates = (
+        batches_in_progress
+        if batches_in_progress is not None
+        else list(
+            ImportBatch.objects.filter(status__in=ImportBatch.IN_PROGRESS).only(
+                "pk", "queued_at", "started_at"
+            )
+        )
+    )
+    in_progress = [b for b in candidates if b.status in ImportBatch.IN_PROGRESS]
+    failed = []
+    for batch_id in liveness.dead(in_progress, now=now):
+        fail = batches.import_batch_fail(
+            batch=ImportBatch(pk=batch_id), message=batches.DIED_MESSAGE, column=batches.DIED_COLUMN
+        )
+        if fail.status == ImportBatch.Status.FAILED:
+            failed.append(batch_id)
+            log.warning("import %s: its task stopped (process gone); failed, nothing posted", batch_id)
+    return failed
+
+
+def import_batch_settle(*, batch: ImportBatch) -> ImportBatch:
+    """The batch as it truly is: one still `validating`/`posting` whose task died is failed first."""
+    if batch.status in ImportBatch.IN_PROGRESS and imports_dead_fail(batches_in_progress=[batch]):
+        batch.refresh_from_db()
+    return batch
 
 
 def imports_stale_fail(*, now: dt.datetime | None = None) -> int:
-    """Fail the batches whose task was queued more than LEDGER_IMPORT_STALE_HOURS ago and has
-    not finished: the worker died, was killed at the time limit, or never took the task. A
+    """Fail the batches whose task died (`imports_dead_fail`), and those queued more than
+    LEDGER_IMPORT_STALE_HOURS ago and not finished: the worker never took the task. A
     posting either committed whole (then the batch is `posted`) or not at all, so nothing was
     posted for them. Returns how many were failed."""
+    failed_dead = len(imports_dead_fail(now=now))
     cutoff = (now or timezone.now()) - dt.timedelta(hours=settings.LEDGER_IMPORT_STALE_HOURS)
     stale = ImportBatch.objects.filter(status__in=ImportBatch.IN_PROGRESS, queued_at__lt=cutoff)
     failed = 0
@@ -555,7 +595,7 @@ def imports_stale_fail(*, now: dt.datetime | None = None) -> int:
             == ImportBatch.Status.FAILED
         ):
             failed += 1
-    return failed
+    return failed + failed_dead
 
 
 # --- purpose indicators --------------------------------------------------------------------

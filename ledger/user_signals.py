@@ -12,9 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.values import text_problem
 from ledger.context import OrgContext, local_date, occurred_at_error, org_context_load, user_ref_error
 from ledger.models import UserSignal
 from ledger.posting.specs import BULK_BATCH
+
+NOTE_MAX = 500  # a signal's note or story (UserSignal.note)
+PRODUCTS_OWNED_MAX = 100_000
 
 
 @dataclass(slots=True)
@@ -93,9 +97,18 @@ def user_signals_plan(
             if s.products_owned is None and s.related_purchase is None:
                 e["products_owned"].append(_("Give the products owned or whether it was a related purchase."))
             if s.products_owned is not None and (
-                not isinstance(s.products_owned, int) or s.products_owned < 0
+                not isinstance(s.products_owned, int) or not 0 <= s.products_owned <= PRODUCTS_OWNED_MAX
             ):
-                e["products_owned"].append(_("Give a whole number (0 or more)."))
+                e["products_owned"].append(
+                    _("Give a whole number from 0 to %(max)d.") % {"max": PRODUCTS_OWNED_MAX}
+                )
+        problem = (
+            text_problem(s.note, max_length=NOTE_MAX, multiline=True)
+            if isinstance(s.note, str)
+            else _("Give text.")
+        )
+        if problem:
+            e["note"].append(problem)
         if s.kind == UserSignal.Kind.STORY and not s.note.strip():
             e["note"].append(_("Summarize the story the user shared."))
         if not e:
@@ -123,7 +136,7 @@ def user_signals_write(*, specs: list[UserSignalSpec], actor, source: str, now) 
                     co_creation_kind=s.co_creation_kind,
                     products_owned=s.products_owned,
                     related_purchase=s.related_purchase,
-                    note=s.note[:500],
+                    note=s.note,
                     logged_by=logged_by,
                     logged_at=now,
                     source=source,

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RefuseNulMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -158,6 +159,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# the largest file an upload (a CSV import) may be, enforced while it streams in (config/uploads.py)
+UPLOAD_MAX_MB = env.int("UPLOAD_MAX_MB", default=25)
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 MEDIA_URL = "media/"
 
 # --- Content-Security-Policy (django-csp 4) ------------------------------------------------
@@ -188,14 +196,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",  # refuses bodies nested more than JSON_MAX_DEPTH levels
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "config.filters.StrictFilterBackend",  # django-filter, refusing booleans it cannot read
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",  # documents every error status it answers
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
@@ -258,10 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_nightly_hour, minute=_nightly_minute),
         "options": {"expires": 6 * 3600},
     },
-    "import-sweep": {
+    "import-sweep": {  # imports whose task died (every minute) or never started (stale)
         "task": "ledger.import_sweep",
-        "schedule": crontab(minute="*/15"),
-        "options": {"expires": 15 * 60},
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60},
     },
 }
 
@@ -311,3 +324,20 @@ SCORING_OWNED_PRODUCTS = env.int("SCORING_OWNED_PRODUCTS", default=5)  # "owns m
 SCORING_CHUNK_EMCS = env.int("SCORING_CHUNK_EMCS", default=100)  # EMCs per fanned-out task
 SCORING_CUTOFF_LAG_SECONDS = env.int("SCORING_CUTOFF_LAG_SECONDS", default=300)
 SCORING_BACKFILL_MAX_DAYS = env.int("SCORING_BACKFILL_MAX_DAYS", default=400)
+
+# --- Amounts (ledger.money) --------------------------------------------------------------------
+# The largest amount one value event (payment or refund) may carry, in major units of its
+# currency; per currency where a unit is worth little. Larger amounts are refused with a field
+# error on every entry point. The web form asks for a confirmation above LEDGER_LARGE_AMOUNT.
+LEDGER_EVENT_MAX = env("LEDGER_EVENT_MAX", default="100000000")
+LEDGER_EVENT_MAX_BY_CURRENCY = {
+    "JPY": "10000000000",
+    "KRW": "100000000000",
+    **env.dict("LEDGER_EVENT_MAX_BY_CURRENCY", default={}),
+}
+LEDGER_LARGE_AMOUNT = env("LEDGER_LARGE_AMOUNT", default="1000000")
+LEDGER_LARGE_AMOUNT_BY_CURRENCY = {
+    "JPY": "100000000",
+    "KRW": "1000000000",
+    **env.dict("LEDGER_LARGE_AMOUNT_BY_CURRENCY", default={}),
+}

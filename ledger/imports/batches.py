@@ -1,8 +1,11 @@
 """A batch's life: stored, validated, posted or failed, each step with its audit row."""
 
-from django.core.exceptions import ValidationError
+import re
+
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +17,20 @@ from ledger.models import ImportBatch
 from orgs.audit import audit_record
 
 STOPPED_MESSAGE = gettext_lazy("The import stopped unexpectedly; nothing was posted. Upload the file again.")
+DIED_MESSAGE = gettext_lazy(
+    "The process working on this import stopped (a crash or a restart); nothing was posted. "
+    "Upload the file again (the same Idempotency-Key may be used)."
+)
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _storage_name(shown: str) -> str:
+    try:
+        return get_valid_filename(shown)
+    except SuspiciousFileOperation:  # nothing usable left ("..", only punctuation)
+        return "upload.csv"
 
 
 class _Failed(Exception):
@@ -64,8 +81,11 @@ def _stored(*, actor, kind: str, upload, filename: str, status: str) -> ImportBa
     """An unsaved batch with the upload stored in MEDIA_ROOT."""
     if kind not in ImportBatch.Kind.values:
         raise ValidationError({"kind": _("Use events or signals.")})
-    batch = ImportBatch(kind=kind, filename=filename[:255], status=status, created_by=actor)
-    batch.file.save(filename, upload, save=False)
+    shown = _CONTROL_RE.sub("", filename or "").strip() or "upload.csv"
+    if len(shown) > 255:
+        raise ValidationError({"file": _("The file name is longer than 255 characters; rename the file.")})
+    batch = ImportBatch(kind=kind, filename=shown, status=status, created_by=actor)
+    batch.file.save(_storage_name(shown), upload, save=False)
     return batch
 
 
@@ -153,7 +173,15 @@ def import_batch_post_now(*, batch: ImportBatch, progress=no_progress) -> Import
         return _post(locked, locked.created_by, progress=progress)
 
 
-def import_batch_fail(*, batch: ImportBatch, message) -> ImportBatch:
+DIED_COLUMN = "process"  # the report's column naming a batch stopped by its process dying
+
+
+def stopped_by_crash(batch: ImportBatch) -> bool:
+    """Whether a failed batch failed because its task's process died (not because of its rows)."""
+    return batch.status == ImportBatch.Status.FAILED and f"1,{DIED_COLUMN}," in batch.error_report
+
+
+def import_batch_fail(*, batch: ImportBatch, message, column: str = "") -> ImportBatch:
     """End a batch still in progress as `failed` with one message (nothing was posted); a batch
     that has finished meanwhile is left as it is."""
     with transaction.atomic():
@@ -161,5 +189,5 @@ def import_batch_fail(*, batch: ImportBatch, message) -> ImportBatch:
         if locked.status not in ImportBatch.IN_PROGRESS:
             return locked
         report = Report()
-        report.add(1, "", message)
+        report.add(1, column, message)
         return _finish_failed(locked, locked.created_by, locked.rows, report, is_new=False)

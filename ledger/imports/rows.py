@@ -9,12 +9,13 @@ Columns of an events file (header names; order free):
   me_code, emc_code, scenario_code, solution_code (optional), category_code
                   payments: required; refunds take them from the payment
   user_ref        pseudonymous user reference (never e-mail or phone)
-  amount          decimal string in major units, e.g. 199.00 (always positive)
+  amount          decimal string in major units, e.g. 199.00 (always positive; digits 0-9 and
+                  a point, at most LEDGER_EVENT_MAX of its currency)
   currency        ISO 4217 code, e.g. CNY
   occurred_at     ISO 8601 with offset, e.g. 2025-03-01T14:30:00+08:00
-  customized      true/false (default false)
+  customized      true/false/1/0/yes/no (default false)
   partner_codes   partner codes separated by ';' (optional)
-  note            optional
+  note            optional, at most 255 characters (a longer one is refused, not cut)
 Columns of a signals file: kind (rating|co_creation|story|ownership), ref, me_code, emc_code,
   scenario_code, solution_code, user_ref, occurred_at, rating, expectation, co_creation_kind,
   products_owned, related_purchase, note.
@@ -23,10 +24,9 @@ ecosystem; `sample_csv` serves them with recent dates).
 """
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from config import values
 from ledger.imports.report import Report
 from ledger.imports.resolve import Resolver
 from ledger.models import ValueEvent
@@ -70,40 +70,41 @@ SIGNAL_COLUMNS = [
     "note",
 ]
 SIGNAL_REQUIRED = ["kind", "me_code", "emc_code", "user_ref", "occurred_at"]
-TRUE, FALSE = {"true", "1", "yes", "y"}, {"false", "0", "no", "n", ""}
+# (length, line breaks allowed) of a note, as in the API and the forms
+NOTE_RULE = {"events": (values.TEXT_SHORT, False), "signals": (500, True)}
+# the cells are read by the one rule per kind of value (config.values), as every entry point
+
+
+def _rule(parse, value, **kwargs):
+    """A config.values rule on a cell: the value, or ValueError with the rule's message."""
+    try:
+        return parse(value, field="cell", **kwargs)
+    except ValidationError as exc:
+        raise ValueError(exc.message_dict["cell"][0]) from None
 
 
 def parse_datetime_text(value: str):
-    try:
-        parsed = parse_datetime(value.strip())
-    except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ValueError(_("Use ISO 8601 with a time zone offset, e.g. 2025-03-01T14:30:00+08:00."))
-    if timezone.is_naive(parsed):
-        raise ValueError(_("Give the time zone offset (e.g. +08:00 or Z)."))
-    return parsed
+    return _rule(values.timestamp_parse, value)
 
 
 def parse_bool(value: str, *, allow_none=False):
-    v = (value or "").strip().lower()
-    if allow_none and v == "":
-        return None
-    if v in TRUE:
-        return True
-    if v in FALSE:
-        return False
-    raise ValueError(_("Use true or false."))
+    return _rule(values.boolean_parse, value or "", allow_none=allow_none)
 
 
-def parse_int(value: str):
-    v = (value or "").strip()
-    if v == "":
+def parse_int(value: str, *, min_value: int = 0, max_value: int = 100_000):
+    if not (value or "").strip():
         return None
-    try:
-        return int(v)
-    except ValueError:
-        raise ValueError(_("Give a whole number.")) from None
+    return _rule(values.integer_parse, value, min_value=min_value, max_value=max_value)
+
+
+def note_of(line, row, report: Report, kind: str) -> str:
+    """The note cell, refused (never cut) past the note length of the API and the forms."""
+    note = (row.get("note") or "").strip()
+    max_length, multiline = NOTE_RULE[kind]
+    problem = values.text_problem(note, max_length=max_length, multiline=multiline)
+    if problem:
+        report.add(line, "note", problem)
+    return note
 
 
 def _payment_codes(line, row, res: Resolver, report: Report) -> dict:
@@ -207,6 +208,7 @@ def event_spec(
     original_id = original_index = None
     if kind == ValueEvent.Kind.REFUND:
         original_id, original_index = _original(line, row, res, report, good_index_of_line)
+    note = note_of(line, row, report, "events")
     if len(report.rows) > errors_before:
         return None
     return ValueEventSpec(
@@ -224,7 +226,7 @@ def event_spec(
         partner_ids=partner_ids,
         original_id=original_id,
         original_index=original_index,
-        note=(row.get("note") or "").strip(),
+        note=note,
         idempotency_key=ref,
         import_batch_id=batch_id,
     )
@@ -242,11 +244,11 @@ def signal_spec(line, row, res: Resolver, report: Report, batch_id) -> UserSigna
             ids[column] = res.ids[column].get(value)
             if ids[column] is None:
                 report.add(line, column, _("Unknown code “%(code)s”.") % {"code": value})
-    values = {}
+    parsed = {}
     for column, parse in (
         ("occurred_at", parse_datetime_text),
-        ("rating", parse_int),
-        ("expectation", parse_int),
+        ("rating", lambda v: parse_int(v, min_value=1, max_value=5)),
+        ("expectation", lambda v: parse_int(v, min_value=1, max_value=5)),
         ("products_owned", parse_int),
         ("related_purchase", lambda v: parse_bool(v, allow_none=True)),
     ):
@@ -254,12 +256,13 @@ def signal_spec(line, row, res: Resolver, report: Report, batch_id) -> UserSigna
         if column == "occurred_at" and not raw.strip():
             continue
         try:
-            values[column] = parse(raw)
+            parsed[column] = parse(raw)
         except ValueError as exc:
             report.add(line, column, exc)
     ref = (row.get("ref") or "").strip() or None
     if ref and (line in res.duplicate_refs or ref in res.used_refs):
         report.add(line, "ref", _("This ref was already used."))
+    note = note_of(line, row, report, "signals")
     if len(report.rows) > errors_before:
         return None
     return UserSignalSpec(
@@ -269,13 +272,13 @@ def signal_spec(line, row, res: Resolver, report: Report, batch_id) -> UserSigna
         scenario_id=ids.get("scenario_code"),
         solution_id=ids.get("solution_code"),
         user_ref=(row.get("user_ref") or "").strip(),
-        occurred_at=values.get("occurred_at"),
-        rating=values.get("rating"),
-        expectation=values.get("expectation"),
+        occurred_at=parsed.get("occurred_at"),
+        rating=parsed.get("rating"),
+        expectation=parsed.get("expectation"),
         co_creation_kind=(row.get("co_creation_kind") or "").strip() or None,
-        products_owned=values.get("products_owned"),
-        related_purchase=values.get("related_purchase"),
-        note=(row.get("note") or "").strip(),
+        products_owned=parsed.get("products_owned"),
+        related_purchase=parsed.get("related_purchase"),
+        note=note,
         idempotency_key=ref,
         import_batch_id=batch_id,
     )

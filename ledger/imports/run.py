@@ -6,6 +6,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.values import text_problem
 from ledger import bulk, permissions
 from ledger.imports.report import Report, engine_errors
 from ledger.imports.resolve import Resolver
@@ -39,11 +40,58 @@ def no_progress(done: int, total: int) -> None:
     pass
 
 
+CELL_MAX = 10_000  # characters in one cell: far above any column's own limit (notes: 500)
+# byte-order marks of encodings that are not UTF-8: named in the message rather than misread
+FOREIGN_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+
+
+def _encoding_report(batch: ImportBatch, report: Report) -> None:
+    """A file in another encoding (UTF-16/32 by its byte-order mark) or full of NUL bytes (a
+    binary file, or UTF-16 without a mark), refused on row 1 before any row is read."""
+    with batch.file.open("rb") as raw:
+        head = raw.read(64 * 1024)
+    for bom, name in FOREIGN_BOMS.items():
+        if head.startswith(bom):
+            report.add(
+                1,
+                "",
+                _("The file is %(encoding)s; save it as CSV UTF-8 and upload it again.") % {"encoding": name},
+            )
+            return
+    if head.count(b"\x00") > len(head) // 100 + 1:  # a stray NUL is named on its cell instead
+        report.add(1, "", _("The file contains NUL bytes: it is not a text CSV (save it as CSV UTF-8)."))
+
+
+def _cells_report(line: int, row: dict, report: Report) -> bool:
+    """Cells with control characters (NUL...) or longer than CELL_MAX; True when all are clean."""
+    clean = True
+    for column, value in row.items():
+        if column is None or not isinstance(value, str):
+            continue
+        problem = text_problem(value, max_length=CELL_MAX, multiline=True)
+        if problem:
+            report.add(line, column, problem)
+            clean = False
+    return clean
+
+
 def _header_report(batch: ImportBatch, report: Report) -> None:
     """Unknown or missing columns, reported on row 1."""
     rows = _open_rows(batch)
-    _line, header = next(rows)
-    rows.close()  # pass 1 reopens the file
+    try:
+        _line, header = next(rows)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        report.add(1, "", _("The file is not valid UTF-8 CSV: %(error)s") % {"error": exc})
+        return
+    finally:
+        rows.close()  # pass 1 reopens the file
+    if not _cells_report(1, {f"column {i + 1}": c for i, c in enumerate(header)}, report):
+        return
     columns = EVENT_COLUMNS if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_COLUMNS
     required = EVENT_REQUIRED if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_REQUIRED
     unknown = [c for c in header if c not in columns]
@@ -59,16 +107,19 @@ def _header_report(batch: ImportBatch, report: Report) -> None:
 def _pass_one(batch: ImportBatch, res: Resolver, report: Report) -> tuple[int, bool]:
     """Count the rows and collect their codes and refs: (rows read, whether the file read whole)."""
     n_rows = 0
+    clean = True
     try:
         for line, row in _skip_header(_open_rows(batch)):
             if None in row:  # more fields than header columns
                 report.add(line, "", _("This row has more fields than the header."))
+            clean = _cells_report(line, row, report) and clean
             res.collect(line, row)
             n_rows += 1
     except (csv.Error, UnicodeDecodeError) as exc:
         report.add(n_rows + 2, "", _("The file is not valid UTF-8 CSV: %(error)s") % {"error": exc})
         return n_rows, False
-    return n_rows, True
+    # a control character would reach the report (and the database) through pass 2's messages
+    return n_rows, clean
 
 
 @bulk.gc_paused()  # a whole file's specs, plans and legs: see bulk.gc_paused
@@ -76,7 +127,9 @@ def file_run(batch: ImportBatch, actor, *, write: bool, progress=no_progress) ->
     """Validate the whole file and, when `write`, post it chunk by chunk (caller's transaction).
     `progress(rows done, rows in all)` is called once per chunk."""
     report = Report()
-    _header_report(batch, report)
+    _encoding_report(batch, report)
+    if not report.rows:
+        _header_report(batch, report)
     if report.rows:
         return 0, report
     res = Resolver(batch.kind, actor)

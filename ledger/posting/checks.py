@@ -3,8 +3,10 @@ user reference, date, and the organization's date rules for its ME and EMC on it
 
 from django.utils.translation import gettext as _
 
+from config.values import TEXT_SHORT, text_problem
 from ledger.context import OrgContext, occurred_at_error, user_ref_error
 from ledger.models import ValueEvent
+from ledger.money import event_max_error
 from ledger.posting.specs import EVENT_KINDS, RowErrors, ValueEventSpec
 from orgs.currencies import currency_error
 
@@ -30,6 +32,11 @@ def spec_check(i, s: ValueEventSpec, on, ctx: OrgContext, now, errors: RowErrors
     message = currency_error(s.currency)
     if message:
         errors.add(i, "currency", message)
+    elif isinstance(s.amount_minor, int) and (too_much := event_max_error(s.amount_minor, s.currency)):
+        errors.add(i, "amount", too_much)
+    message = text_problem(s.note, max_length=TEXT_SHORT) if isinstance(s.note, str) else _("Give text.")
+    if message:
+        errors.add(i, "note", message)
     message = user_ref_error(s.user_ref)
     if message:
         errors.add(i, "user_ref", message)

@@ -117,7 +117,7 @@ def _event_row(plan: Plan, txn_id: int, original_id, recorded_by_id, now, source
         s.customized,
         original_id,
         txn_id,
-        s.note[:255],
+        s.note,
         recorded_by_id,
         now,
         source,
@@ -173,7 +173,7 @@ def write(
     account_of = _accounts_of(plans, ctx)
     recorded_by_id = actor.pk if actor is not None and actor.is_authenticated else None
     txn_rows = [
-        (plan.spec.kind, plan.occurred_on, now, recorded_by_id, plan.spec.note[:255], plan.contract_id, None)
+        (plan.spec.kind, plan.occurred_on, now, recorded_by_id, plan.spec.note, plan.contract_id, None)
         for plan in plans
     ]
     txn_ids = _insert_returning_ids(Transaction, TXN_FIELDS, txn_rows)

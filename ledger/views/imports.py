@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from config.exports import csv_download, csv_rows
+from config.uploads import upload_refusal
 from config.web import paginate, rule_required
 from ledger import selectors, services, ui_selectors
 from ledger.forms import ImportUploadForm, add_service_errors
@@ -37,7 +38,13 @@ def import_upload(request):
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        refused = upload_refusal(request)  # skipped while it streamed in (config.uploads)
+        if refused:
+            form = ImportUploadForm(request.POST)
+            form.is_valid()
+            form.errors["file"] = form.error_class([refused])
+            status = 413
+        elif form.is_valid():
             upload = form.cleaned_data["file"]
             started = time.monotonic()
             try:
@@ -75,7 +82,7 @@ def _batch_or_404(request, pk) -> ImportBatch:
 
 @rule_required("ledger.view")
 def import_detail(request, pk):
-    batch = _batch_or_404(request, pk)
+    batch = services.import_batch_settle(batch=_batch_or_404(request, pk))
     errors, n_errors = ui_selectors.import_errors(batch=batch)
     preview = ui_selectors.import_preview(batch=batch) if batch.status != ImportBatch.Status.FAILED else None
     return render(

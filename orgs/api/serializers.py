@@ -3,6 +3,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from config import fields
+from config.values import TEXT_LONG
 from orgs import lifecycle
 from orgs.models import (
     EMC,
@@ -32,11 +34,23 @@ User = get_user_model()
 
 
 def _username_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="username", queryset=User.objects.all(), **kwargs)
+    return fields.UsernameRelatedField(slug_field="username", queryset=User.objects.all(), **kwargs)
 
 
 def _code_field(model, **kwargs):
-    return serializers.SlugRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+    return fields.CodeRelatedField(slug_field="code", queryset=model.objects.all(), **kwargs)
+
+
+def _reason(**kwargs):
+    """A reason, evidence, note or description: at most TEXT_LONG characters, several lines."""
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_blank", True)
+    kwargs.setdefault("default", "")
+    return fields.TextField(max_length=TEXT_LONG, multiline=True, **kwargs)
+
+
+def _name(max_length: int = 200, **kwargs):
+    return fields.TextField(max_length=max_length, **kwargs)
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -122,7 +136,7 @@ class EMCOut(serializers.ModelSerializer):
     status = serializers.CharField(help_text="active, split or disbanded")
     lead_me = serializers.CharField(source="lead_me.code")
     scenarios = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    split_from = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    split_from = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     node_count = serializers.IntegerField(read_only=True, default=None)
     partner_count = serializers.IntegerField(read_only=True, default=None)
 
@@ -268,7 +282,7 @@ class ScenarioOut(serializers.ModelSerializer):
 
 
 class CategoryOut(serializers.ModelSerializer):
-    industry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    industry = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Category
@@ -303,7 +317,7 @@ class SolutionOut(serializers.ModelSerializer):
 
 
 class IndustryOut(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Industry
@@ -329,28 +343,28 @@ class MemberIn(serializers.Serializer):
 
 class MECreateIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
+    name = _name()
     kind = _code_field(MEKind)
     leader = _username_field(required=False, allow_null=True)
-    founded_on = serializers.DateField(required=False)
+    founded_on = fields.DateField(required=False)
     members = MemberIn(many=True, required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = _reason()
 
 
 class MembersSetIn(serializers.Serializer):
     members = MemberIn(many=True)
-    on = serializers.DateField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    on = fields.DateField(required=False)
+    reason = _reason()
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    on = serializers.DateField(required=False)
+    reason = _reason()
+    on = fields.DateField(required=False)
 
 
 class MEChildIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200, required=False, default="")
+    name = _name(required=False, default="")
     kind = _code_field(MEKind, required=False)
     leader = _username_field(required=False, allow_null=True)
     members = MemberIn(many=True, required=False, default=list)
@@ -364,7 +378,7 @@ class MESplitIn(ReasonIn):
 class MEMergeIn(ReasonIn):
     parents = _code_field(Microenterprise, many=True)
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
+    name = _name()
     kind = _code_field(MEKind, required=False)
     leader = _username_field(required=False, allow_null=True)
     members = MemberIn(many=True, required=False, allow_null=True, default=None)
@@ -373,30 +387,30 @@ class MEMergeIn(ReasonIn):
 class NodeIn(serializers.Serializer):
     me = _code_field(Microenterprise)
     share_weight = serializers.DecimalField(max_digits=12, decimal_places=6)
-    obligations = serializers.CharField(required=False, allow_blank=True, default="")
+    obligations = _reason()
 
 
 class EMCCreateIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
+    name = _name()
     kind = serializers.ChoiceField(choices=EMC.Kind.choices)
     lead_me = _code_field(Microenterprise)
     scenarios = _code_field(Scenario, many=True, required=False, default=list)
     nodes = NodeIn(many=True, required=False, allow_null=True, default=None)
-    formed_on = serializers.DateField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    formed_on = fields.DateField(required=False)
+    reason = _reason()
 
 
 class NodesSetIn(serializers.Serializer):
     nodes = NodeIn(many=True)
-    on = serializers.DateField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    on = fields.DateField(required=False)
+    reason = _reason()
 
 
 class PartnerJoinIn(serializers.Serializer):
     partner = _code_field(Partner)
-    on = serializers.DateField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    on = fields.DateField(required=False)
+    note = _name(255, required=False, allow_blank=True, default="")
 
 
 class PartnerLeaveIn(ReasonIn):
@@ -405,7 +419,7 @@ class PartnerLeaveIn(ReasonIn):
 
 class EMCChildIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200, required=False, default="")
+    name = _name(required=False, default="")
     kind = serializers.ChoiceField(choices=EMC.Kind.choices, required=False)
     lead_me = _code_field(Microenterprise)
     scenarios = _code_field(Scenario, many=True, required=False, default=list)
@@ -419,39 +433,39 @@ class EMCSplitIn(ReasonIn):
 
 class PartnerCreateIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
+    name = _name()
     roles = _code_field(PartnerRole, many=True)
     tier = _code_field(PartnerTier, required=False)
     industries = _code_field(Industry, many=True, required=False, default=list)
     resources = _code_field(PlatformResource, many=True, required=False, default=list)
-    revenue_baseline_minor = serializers.IntegerField(required=False, default=0)
-    baseline_currency = serializers.CharField(max_length=3, required=False, default="CNY")
-    contact_name = serializers.CharField(required=False, allow_blank=True, default="")
-    contact_email = serializers.EmailField(required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(required=False, allow_blank=True, default="")
-    website = serializers.URLField(required=False, allow_blank=True, default="")
-    applied_on = serializers.DateField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    revenue_baseline_minor = fields.MinorUnitsField(required=False, default=0)
+    baseline_currency = fields.CurrencyField(required=False, default="CNY")
+    contact_name = _name(required=False, allow_blank=True, default="")
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    contact_phone = _name(50, required=False, allow_blank=True, default="")
+    website = serializers.URLField(max_length=200, required=False, allow_blank=True, default="")
+    applied_on = fields.DateField(required=False)
+    reason = _reason()
 
 
 class PartnerUpdateIn(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = _name(required=False)
     roles = _code_field(PartnerRole, many=True, required=False)
     industries = _code_field(Industry, many=True, required=False)
     resources = _code_field(PlatformResource, many=True, required=False)
-    revenue_baseline_minor = serializers.IntegerField(required=False)
-    baseline_currency = serializers.CharField(max_length=3, required=False)
-    contact_name = serializers.CharField(required=False, allow_blank=True)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
-    contact_phone = serializers.CharField(required=False, allow_blank=True)
-    website = serializers.URLField(required=False, allow_blank=True)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    revenue_baseline_minor = fields.MinorUnitsField(required=False)
+    baseline_currency = fields.CurrencyField(required=False)
+    contact_name = _name(required=False, allow_blank=True)
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    contact_phone = _name(50, required=False, allow_blank=True)
+    website = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    reason = _reason()
 
 
 class TransitionIn(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why (required).")
-    evidence = serializers.CharField(required=False, allow_blank=True, default="")
-    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = _reason(help_text="Why (required).")
+    evidence = _reason()
+    effective_on = fields.DateField(required=False, allow_null=True, default=None)
 
 
 class TierChangeIn(TransitionIn):
@@ -459,45 +473,49 @@ class TierChangeIn(TransitionIn):
 
 
 class ProposalCreateIn(serializers.Serializer):
-    partner = serializers.PrimaryKeyRelatedField(queryset=Partner.objects.all())
-    to_state = serializers.CharField(help_text="on_watch or phased_out")
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    partner = serializers.PrimaryKeyRelatedField(
+        queryset=Partner.objects.all(), pk_field=fields.IntegerField(min_value=1)
+    )
+    to_state = serializers.ChoiceField(
+        choices=[Partner.State.ON_WATCH, Partner.State.PHASED_OUT], help_text="on_watch or phased_out"
+    )
+    reason = _reason()
     evidence = serializers.JSONField(required=False, default=dict)
-    source = serializers.CharField(max_length=50, required=False, default="manual")
+    source = _name(50, required=False, default="manual")
 
 
 class ProposalDecisionIn(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    effective_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = _reason()
+    effective_on = fields.DateField(required=False, allow_null=True, default=None)
 
 
 class ScenarioIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = _name(120)
+    description = _reason()
 
 
 class CategoryIn(serializers.Serializer):
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=120)
-    is_core = serializers.BooleanField(default=True)
+    name = _name(120)
+    is_core = fields.BooleanField(default=True)
     industry = _code_field(Industry, required=False, allow_null=True, default=None)
 
 
 class SolutionIn(serializers.Serializer):
     scenario = _code_field(Scenario)
     code = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=200)
+    name = _name()
     categories = _code_field(Category, many=True)
     provider_mes = _code_field(Microenterprise, many=True, required=False, default=list)
     provider_partners = _code_field(Partner, many=True, required=False, default=list)
-    first_version_on = serializers.DateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    first_version_on = fields.DateField(required=False)
+    notes = _reason()
 
 
 class VersionIn(serializers.Serializer):
-    released_on = serializers.DateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    released_on = fields.DateField(required=False)
+    notes = _reason()
 
 
 class ResourceUseOut(serializers.ModelSerializer):
@@ -510,12 +528,12 @@ class ResourceUseOut(serializers.ModelSerializer):
 
 
 class ResourceUseIn(serializers.Serializer):
-    partner = serializers.SlugRelatedField(slug_field="code", queryset=Partner.objects.all())
-    resource = serializers.SlugRelatedField(slug_field="code", queryset=PlatformResource.objects.all())
-    started_on = serializers.DateField(required=False)
-    note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    partner = _code_field(Partner)
+    resource = _code_field(PlatformResource)
+    started_on = fields.DateField(required=False)
+    note = _name(max_length=255, required=False, allow_blank=True, default="")
 
 
 class ResourceUseEndIn(serializers.Serializer):
-    ended_on = serializers.DateField(required=False)
-    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    ended_on = fields.DateField(required=False)
+    reason = _reason()

@@ -1,7 +1,6 @@
 """REST endpoints for the organization: viewsets that parse, check the rule, call a service."""
 
 from django.db.models import Prefetch
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -9,7 +8,10 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from config.api import NumericIds
+from config.filters import StrictFilterBackend
 from config.permissions import HasRulePermission
+from config.values import boolean_parse, integer_parse
 from orgs import selectors, services
 from orgs.api import serializers as s
 from orgs.filters import AuditFilter, EMCFilter, MEFilter, PartnerFilter, ProposalFilter
@@ -29,11 +31,11 @@ def _parse(serializer_class, request):
     return serializer.validated_data
 
 
-class RuleViewSet(viewsets.GenericViewSet):
+class RuleViewSet(NumericIds, viewsets.GenericViewSet):
     permission_classes = [HasRulePermission]
     permission_required = "orgs.view"
     write_permission = "orgs.manage"
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, OrderingFilter]
 
 
 class ReadOnlyRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RuleViewSet):
@@ -443,19 +445,26 @@ class NetworkViewSet(RuleViewSet):
             OpenApiParameter("emc", str, many=True, description="EMC codes to include"),
             OpenApiParameter("scenario", str, description="Only EMCs serving this scenario"),
             OpenApiParameter("include_ended", bool, description="Also draw ended seats and participations"),
-            OpenApiParameter("limit", int, description=f"At most this many EMCs (≤ {NETWORK_MAX_EMCS})"),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": NETWORK_MAX_EMCS},
+                description=f"At most this many EMCs (1 to {NETWORK_MAX_EMCS})",
+            ),
         ],
         responses=OpenApiTypes.OBJECT,
     )
     def list(self, request):
-        try:
-            limit = min(int(request.query_params.get("limit", NETWORK_MAX_EMCS)), NETWORK_MAX_EMCS)
-        except ValueError:
-            limit = NETWORK_MAX_EMCS
+        query = request.query_params
+        limit = integer_parse(
+            query.get("limit", NETWORK_MAX_EMCS), field="limit", min_value=1, max_value=NETWORK_MAX_EMCS
+        )
+        include_ended = "include_ended" in query and boolean_parse(
+            query["include_ended"] or "?", field="include_ended"
+        )
         graph = selectors.network_graph(
-            emc_codes=request.query_params.getlist("emc") or None,
-            scenario_code=request.query_params.get("scenario") or None,
-            include_ended=request.query_params.get("include_ended") in ("1", "true", "on"),
-            limit=max(limit, 1),
+            emc_codes=query.getlist("emc") or None,
+            scenario_code=query.get("scenario") or None,
+            include_ended=include_ended,
+            limit=limit,
         )
         return Response(graph)

@@ -194,6 +194,28 @@ def me_activate(*, me: Microenterprise, actor, reason: str = "") -> Microenterpr
     return me
 
 
+def _check_keeps_leader(me: Microenterprise, wanted: dict) -> None:
+    """An active ME is never emptied: a new member set keeps at least one member, and keeps the
+    leader when the leader is a member (change the leader first to let them go)."""
+    if me.status != Status.ACTIVE:
+        return
+    leader_is_member = (
+        me.leader_id is not None
+        and me.memberships.filter(user_id=me.leader_id, left_on__isnull=True).exists()
+    )
+    if leader_is_member and all(user.pk != me.leader_id for user in wanted):
+        raise ValidationError(
+            {
+                "members": _(
+                    "An active ME keeps its leader (%(leader)s) among its members; change the leader first."
+                )
+                % {"leader": me.leader.get_username()}
+            }
+        )
+    if not wanted:
+        raise ValidationError({"members": _("An active ME keeps at least one member.")})
+
+
 @transaction.atomic
 def me_members_set(
     *, me: Microenterprise, actor, members: Sequence[dict], on: dt.date | None = None, reason: str = ""
@@ -206,6 +228,7 @@ def me_members_set(
     me = _lock(me)
     _check_live(me)
     wanted = _parse_members(members)
+    _check_keeps_leader(me, wanted)
     before = _apply_members(me, wanted, on=on or today())
     if before != wanted:
         audit_record(

@@ -73,3 +73,29 @@
   document.addEventListener("DOMContentLoaded", function () { toggleKinds(); });
   document.addEventListener("htmx:afterSettle", function () { toggleKinds(); });
 })();
+
+// The log form asks for a confirmation of a large amount: the box "I confirm this large amount"
+// shows once the amount typed reaches the threshold of its currency (data-large-amounts, from
+// LEDGER_LARGE_AMOUNT); the server refuses a large amount that is not confirmed either way.
+(function () {
+  function toggleLarge() {
+    var box = document.querySelector("[data-large-confirm]");
+    var amount = document.getElementById("id_amount");
+    if (!box || !amount) return;
+    var thresholds = {};
+    try { thresholds = JSON.parse(box.dataset.largeAmounts || "{}"); } catch (e) { return; }
+    var currencyInput = document.getElementById("id_currency");
+    var currency = currencyInput ? currencyInput.value.trim().toUpperCase() : "";
+    var limit = Number(thresholds[currency] || thresholds["*"]);
+    var text = amount.value.trim();
+    var large = /^[0-9]+(\.[0-9]+)?$/.test(text) && Number(text) >= limit;
+    var tick = box.querySelector("input[type=checkbox]");
+    if (large || (tick && tick.checked) || box.querySelector(".invalid-feedback")) box.hidden = false;
+    else box.hidden = true;
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id === "id_amount" || event.target.id === "id_currency") toggleLarge();
+  });
+  document.addEventListener("DOMContentLoaded", toggleLarge);
+  document.addEventListener("htmx:afterSettle", toggleLarge);
+})();

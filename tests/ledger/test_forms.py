@@ -52,7 +52,10 @@ def post_error(client, data, field) -> str:
         ("0.00", "The amount must be more than zero."),
         ("-5.00", "The amount must be more than zero."),
         ("1.999", "CNY amounts have at most 2 decimal places."),
-        ("abc", "Enter a number."),
+        (
+            "abc",
+            "Give a decimal number such as 199.00: digits 0-9 and a point (no exponent, spaces or separators).",
+        ),
     ],
 )
 def test_zero_negative_or_malformed_amounts_are_refused_by_field(leader_client, world, amount, message):
