@@ -485,20 +485,32 @@ def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
     """Add pre-aggregated (account, day, slot) -> [net, debit, credit, legs] to the daily rollup."""
     table = AccountDay._meta.db_table
     items = sorted(rows.items())  # one lock order for every posting: no deadlocks between them
+    if not items:
+        return
+    upsert = (
+        f"ON CONFLICT (account_id, day, slot) DO UPDATE SET "
+        f"net_minor = {table}.net_minor + excluded.net_minor, "
+        f"debit_minor = {table}.debit_minor + excluded.debit_minor, "
+        f"credit_minor = {table}.credit_minor + excluded.credit_minor, "
+        f"legs = {table}.legs + excluded.legs"
+    )
+    columns = "account_id, day, slot, net_minor, debit_minor, credit_minor, legs"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # seven arrays, one statement: a VALUES list of 7,000 placeholders cost more in
+            # the driver's client-side query building than the upsert costs PostgreSQL
+            # (unnest keeps the arrays' order, so the lock order above holds)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(%s::bigint[], %s::date[], "
+                f"%s::smallint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::integer[]) {upsert}",
+                [list(column) for column in zip(*((*key, *agg) for key, agg in items), strict=True)],
+            )
+            return
         for start in range(0, len(items), UPSERT_BATCH):
             chunk = items[start : start + UPSERT_BATCH]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             params = [v for key, agg in chunk for v in (*key, *agg)]
-            cursor.execute(
-                f"INSERT INTO {table} (account_id, day, slot, net_minor, debit_minor, credit_minor, legs) "
-                f"VALUES {values} ON CONFLICT (account_id, day, slot) DO UPDATE SET "
-                f"net_minor = {table}.net_minor + excluded.net_minor, "
-                f"debit_minor = {table}.debit_minor + excluded.debit_minor, "
-                f"credit_minor = {table}.credit_minor + excluded.credit_minor, "
-                f"legs = {table}.legs + excluded.legs",
-                params,
-            )
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values} {upsert}", params)
 
 
 # one encoder for every leg (json.dumps with options builds a new encoder per call)
