@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "orgs",
     "ledger",
     "scoring",
+    "synth",
 ]
 
 MIDDLEWARE = [
