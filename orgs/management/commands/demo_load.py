@@ -10,7 +10,12 @@ from django.core.management.base import BaseCommand
 from orgs.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_load
 
 # each app's loader: module path and function; later loaders build on earlier ones
-LOADERS = [("orgs.demo_org", "demo_org_load"), ("ledger.demo", "demo_ledger_load")]
+# (a module that is not installed is skipped: synth writes the year before the ledger's 90 days)
+LOADERS = [
+    ("orgs.demo_org", "demo_org_load"),
+    ("ledger.demo", "demo_ledger_load"),
+    ("synth.demo", "demo_history_load"),
+]
 
 
 class Command(BaseCommand):
