@@ -498,12 +498,17 @@ def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # seven arrays, one statement: a VALUES list of 7,000 placeholders cost more in
-            # the driver's client-side query building than the upsert costs PostgreSQL
+            # the driver's client-side query building than the upsert costs PostgreSQL. Each
+            # array goes as one text literal ('{1,2,3}': numbers and ISO dates need no
+            # quoting), cheaper to make than the driver's adaptation of a list value by value.
             # (unnest keeps the arrays' order, so the lock order above holds)
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT * FROM unnest(%s::bigint[], %s::date[], "
                 f"%s::smallint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::integer[]) {upsert}",
-                [list(column) for column in zip(*((*key, *agg) for key, agg in items), strict=True)],
+                [
+                    "{" + ",".join(map(str, column)) + "}"
+                    for column in zip(*((*key, *agg) for key, agg in items), strict=True)
+                ],
             )
             return
         for start in range(0, len(items), UPSERT_BATCH):
@@ -842,9 +847,16 @@ def _write(
 
 
 def value_events_post(
-    *, specs: list[ValueEventSpec], actor, source: str = Source.API, now: dt.datetime | None = None
-) -> list[ValueEvent]:
-    """Validate the whole batch and post it, or raise and write nothing.
+    *,
+    specs: list[ValueEventSpec],
+    actor,
+    source: str = Source.API,
+    now: dt.datetime | None = None,
+    as_ids: bool = False,
+) -> list[ValueEvent] | list[int]:
+    """Validate the whole batch and post it, or raise and write nothing. Returns the events
+    (with `.transaction`), or with `as_ids` only their ids, in the specs' order (a bulk writer
+    that needs no model instances: building them took ~9% of a large batch).
 
     A single spec raises a field-level ValidationError ({"amount": [...]}); a batch raises
     BatchValidationError whose `row_errors` maps each bad spec's index to its field errors.
@@ -856,4 +868,4 @@ def value_events_post(
             if len(specs) == 1:
                 raise ValidationError(errors[0])
             raise BatchValidationError(errors)
-        return _write(plans, ctx, actor=actor, source=source, now=now)
+        return _write(plans, ctx, actor=actor, source=source, now=now, objects=not as_ids)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ledger.context import local_date, occurred_at_error, org_context_load, user_ref_error
 from ledger.models import Source, UserSignal
 from ledger.posting import BULK_BATCH, BatchValidationError
+from ledger.posting import _insert_returning_ids as insert_returning_ids
 
 
 @dataclass(slots=True)
@@ -100,10 +101,34 @@ def user_signals_validate(*, specs: list[UserSignalSpec], actor, now=None) -> di
     return {i: dict(f) for i, f in errors.items()}
 
 
+SIGNAL_FIELDS = [
+    "kind",
+    "me_id",
+    "emc_id",
+    "scenario_id",
+    "solution_id",
+    "user_ref",
+    "occurred_at",
+    "occurred_on",
+    "rating",
+    "expectation",
+    "co_creation_kind",
+    "products_owned",
+    "related_purchase",
+    "note",
+    "logged_by_id",
+    "logged_at",
+    "source",
+    "import_batch_id",
+    "idempotency_key",
+]
+
+
 def user_signals_post(
-    *, specs: list[UserSignalSpec], actor, source: str = Source.API, now=None
-) -> list[UserSignal]:
-    """Validate all, then write all (bulk) or raise and write nothing."""
+    *, specs: list[UserSignalSpec], actor, source: str = Source.API, now=None, as_ids: bool = False
+) -> list[UserSignal] | list[int]:
+    """Validate all, then write all (bulk) or raise and write nothing. With `as_ids`, the rows
+    go in as plain tuples (COPY on PostgreSQL, no model instance each) and their ids return."""
     now = now or timezone.now()
     errors = user_signals_validate(specs=specs, actor=actor, now=now)
     if errors:
@@ -111,6 +136,35 @@ def user_signals_post(
             raise ValidationError(errors[0])
         raise BatchValidationError(errors)
     logged_by = actor if actor is not None and actor.is_authenticated else None
+    if as_ids:
+        tz = timezone.get_current_timezone()
+        logged_by_id = logged_by.pk if logged_by is not None else None
+        rows = [
+            (
+                s.kind,
+                s.me_id,
+                s.emc_id,
+                s.scenario_id,
+                s.solution_id,
+                s.user_ref,
+                s.occurred_at,
+                local_date(s.occurred_at, tz),
+                s.rating,
+                s.expectation,
+                s.co_creation_kind,
+                s.products_owned,
+                s.related_purchase,
+                s.note[:500],
+                logged_by_id,
+                now,
+                source,
+                s.import_batch_id,
+                s.idempotency_key,
+            )
+            for s in specs
+        ]
+        with transaction.atomic():
+            return insert_returning_ids(UserSignal, SIGNAL_FIELDS, rows)
     with transaction.atomic():
         return UserSignal.objects.bulk_create(
             [

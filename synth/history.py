@@ -151,6 +151,12 @@ class HistoryGenerator:
             self.windows.append(versions)
         self.seats = [e.seats or [(m, e.formed_on, None) for m, _w in e.nodes] for e in emcs]
         self._seat_cache: dict[tuple, list[int]] = {}
+        self.static_seats = [
+            [m for m, _j, _l in seats]
+            if all(j == e.formed_on and left is None for _m, j, left in seats)
+            else None
+            for e, seats in zip(emcs, self.seats, strict=True)
+        ]
         self.formed = sorted({e.formed_on for e in emcs})
         self._open_key = None
         self._open = ([], [])
@@ -192,6 +198,9 @@ class HistoryGenerator:
         return found
 
     def _seated(self, e: int, day: dt.date) -> list[int]:
+        static = self.static_seats[e]
+        if static is not None:  # every seat from the EMC's forming on (days before are never asked)
+            return static
         key = (e, day)
         found = self._seat_cache.get(key)
         if found is None:

@@ -83,16 +83,20 @@ def batch_post(batch: Batch) -> dict[int, int]:
     specs = batch.payments + batch.refund_specs
     with _collector_paused(), transaction.atomic():
         try:
-            events = (
-                value_events_post(specs=specs, actor=None, source=Source.JOB, now=batch.now) if specs else []
+            ids = (
+                value_events_post(specs=specs, actor=None, source=Source.JOB, now=batch.now, as_ids=True)
+                if specs
+                else []
             )
             if batch.signals:
-                user_signals_post(specs=batch.signals, actor=None, source=Source.JOB, now=batch.now)
+                user_signals_post(
+                    specs=batch.signals, actor=None, source=Source.JOB, now=batch.now, as_ids=True
+                )
         except ValidationError as exc:
             detail = getattr(exc, "row_errors", None) or exc.message_dict
             sample = dict(list(detail.items())[:5]) if isinstance(detail, dict) else detail
             raise HistoryError(f"batch {batch.number} ({batch.day}) refused: {sample}") from exc
-    return {key: events[i].pk for i, key in enumerate(batch.keys) if key is not None}
+    return {key: ids[i] for i, key in enumerate(batch.keys) if key is not None}
 
 
 def lifecycle_apply(steps: list[tuple[int, str]], *, partner_ids: list[int], day, admin) -> None:
