@@ -244,6 +244,28 @@ def _history_check(url: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _save(url, name, args, check, events, organization_s, history, size) -> None:
+    """Keep the bench database as the history point rh_synth_<save_as> (a template database)."""
+    point = POINT_PREFIX + args.save_as
+    seconds = _copy_database(url, name, point)
+    comment = json.dumps(
+        {
+            "scale": args.scale,
+            "events": events,
+            "seed": args.seed,
+            "first_day": check["first_day"],
+            "last_day": check["last_day"],
+            "organization_seconds": round(organization_s, 1),
+            "history_seconds": history["seconds"],
+            "workers": args.workers,
+            "bytes": size,
+        }
+    )
+    with _admin(url) as conn:
+        conn.execute(f"COMMENT ON DATABASE \"{point}\" IS '{comment}'")
+    print(f"saved as {point} ({seconds:.1f} s to copy)")
+
+
 def run(args) -> int:
     url = args.database_url
     name = _name(url)
@@ -279,6 +301,17 @@ def run(args) -> int:
     )
     import tempfile
 
+    if args.no_floor:  # only build (and keep) the history point
+        size = _size(url, name)
+        with _admin(url) as conn:
+            _drop(conn, floor_name)
+        events = history["payments"] + history["refunds"]
+        print(
+            f"built {events:,} events: organization {organization_s:.0f} s, history {history['seconds']:.0f} s, {size / 2**30:.2f} GiB"
+        )
+        if args.save_as:
+            _save(url, name, args, check, events, organization_s, history, size)
+        return 0
     streams = sorted({1, max(1, args.workers)})
     floors = {}
     with tempfile.TemporaryDirectory(prefix="synth-floor-") as tmp:
@@ -338,23 +371,7 @@ def run(args) -> int:
         f" (process {history_wall:.0f} s); database {size / 2**30:.2f} GiB"
     )
     if args.save_as:
-        point = POINT_PREFIX + args.save_as
-        seconds = _copy_database(url, name, point)
-        comment = json.dumps(
-            {
-                "scale": args.scale,
-                "events": events,
-                "seed": args.seed,
-                "first_day": check["first_day"],
-                "last_day": check["last_day"],
-                "organization_seconds": round(organization_s, 1),
-                "history_seconds": history["seconds"],
-                "bytes": size,
-            }
-        )
-        with _admin(url) as conn:
-            conn.execute(f"COMMENT ON DATABASE \"{point}\" IS '{comment}'")
-        print(f"saved as {point} ({seconds:.1f} s to copy)")
+        _save(url, name, args, check, events, organization_s, history, size)
     ok = check["rollup_diffs"] == 0 and not any(check["totals"].values())
     return 0 if ok else 1
 
@@ -546,6 +563,7 @@ def main(argv=None) -> int:
     parser.add_argument("--last-day")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--save-as", help="keep the history as the template database rh_synth_NAME")
+    parser.add_argument("--no-floor", action="store_true", help="build (and keep) the history, no floor")
     parser.add_argument("--interleaved", action="store_true", help="one process, each batch beside its floor")
     parser.add_argument("--list", action="store_true", help="list the stored history points")
     parser.add_argument("--clone", metavar="NAME", help="copy rh_synth_NAME into the bench database")

@@ -27,7 +27,13 @@ def test_demo_load_writes_a_year_of_history_once(capsys):
     older = ValueEvent.objects.filter(occurred_on__lte=history.last_day)
     recent = ValueEvent.objects.filter(occurred_on__gt=history.last_day)
     assert older.count() > recent.count()
-    assert Transaction.objects.filter(effective_on__lte=history.last_day).values("recorded_at").distinct().count() > 250
+    assert (
+        Transaction.objects.filter(effective_on__lte=history.last_day)
+        .values("recorded_at")
+        .distinct()
+        .count()
+        > 250
+    )
     returning = set(older.values_list("user_ref", flat=True)) & set(recent.values_list("user_ref", flat=True))
     assert len(returning) > 100
     events = ValueEvent.objects.count()
