@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from synth import services
+from synth.models import GeneratedHistory
 from synth.scales import SCALES
 
 
@@ -54,6 +55,9 @@ class Command(BaseCommand):
                 return
             scale = options["scale"]
             total = options["events"] if options["events"] is not None else SCALES[scale].events
+            if options["phase"] == "history":  # the organization's record says how many
+                record = GeneratedHistory.objects.first()
+                total = record.events if record is not None else total
             if options["phase"] != "organization":
                 bar = tqdm(total=total, unit="events", disable=quiet, desc="history", smoothing=0.05)
             record = services.history_generate(
