@@ -7,8 +7,6 @@ process draws the next batches.
 
 import gc
 import multiprocessing
-import os
-import signal
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -130,35 +128,6 @@ def _count(totals: Totals, batch: Batch) -> None:
     totals.signals += len(batch.signals)
 
 
-def _fork(tasks, results) -> int:
-    """Start a posting process with a bare fork: multiprocessing's after-fork hooks would run
-    in the child, and the broker client's (Celery/kombu) closes its pooled connections there,
-    writing on the Redis socket the parent shares (the parent's next ping then went unanswered)."""
-    pid = os.fork()
-    if pid == 0:  # the child: post, report, leave without running the parent's exit handlers
-        code = 1
-        try:
-            _worker(tasks, results)
-            tasks.close()
-            results.close()
-            results.join_thread()
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
-
-
-def _reap(pid: int, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done, _status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return
-        time.sleep(0.05)
-    os.kill(pid, signal.SIGTERM)
-    os.waitpid(pid, 0)
-
-
 def _worker(tasks, results) -> None:
     """A posting process: its own connection, batches in, payment ids out."""
     while (batch := tasks.get()) is not None:
@@ -202,7 +171,9 @@ def history_post(
     context = multiprocessing.get_context("fork")
     tasks, results = context.Queue(maxsize=workers), context.Queue()
     connections.close_all()  # children open their own; a shared socket would be corrupted
-    pool = [_fork(tasks, results) for _ in range(workers)]
+    pool = [context.Process(target=_worker, args=(tasks, results), daemon=True) for _ in range(workers)]
+    for process in pool:
+        process.start()
     inflight: dict[int, Batch] = {}
 
     def collect() -> None:
@@ -232,9 +203,11 @@ def history_post(
         while inflight:
             collect()
     finally:
-        for _pid in pool:
+        for _process in pool:
             tasks.put(None)
-        for pid in pool:
-            _reap(pid, timeout=60)
+        for process in pool:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.terminate()
     totals.seconds = time.perf_counter() - start
     return totals

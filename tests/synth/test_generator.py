@@ -2,6 +2,9 @@
 written is valid by the application's own rules and checks, and a night adds on top."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from decimal import Decimal
 from importlib import import_module
@@ -39,6 +42,7 @@ from synth.models import GeneratedHistory
 from synth.organization import ids_load
 from synth.plan import build_plan
 from synth.scales import SCALES
+from tests.conftest import ROOT, _test_database_url
 
 EVENTS = 600
 LAST_DAY = timezone.localdate() - dt.timedelta(days=2)
@@ -253,7 +257,20 @@ def test_two_posting_workers_write_the_same_rows_as_one_process():
         from django.apps import apps
 
         import_module("orgs.migrations.0002_reference_data").load(apps, None)
-    services.history_generate(scale="small", events=300, seed=9, last_day=LAST_DAY, workers=2)
+    # the command in its own process, as it is run: its forked posting workers then share no
+    # socket with this test process (whose Celery client pings the test worker later on)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
+    command = ["ecosystem_generate", "--scale", "small", "--events", "300", "--seed", "9", "--workers", "2"]
+    subprocess.run(
+        [sys.executable, "manage.py", *command, "--last-day", LAST_DAY.isoformat(), "--no-progress"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     assert ledger_check_rollups() == [] and set(ledger_totals_by_currency().values()) == {0}
     by_workers = _fingerprint()
     plan = build_plan(
