@@ -205,15 +205,24 @@ def _posting_sql() -> str:
             " WHERE emc_id = ANY(%(emc)s) AND partner_id = ANY(%(partner)s)",
             f"SELECT id, emc_id, version, effective_from, currency, platform_fee_pct, holdback_pct FROM {contract}"
             " WHERE emc_id = ANY(%(emc)s) AND status = %(approved)s AND effective_from <= %(until)s",
-            f"SELECT contract_id, partner_id, share_pct FROM {pshare} WHERE contract_id IN ({contracts})",
+            # only the batch's partners: a split reads the shares of the partners on its event
+            f"SELECT contract_id, partner_id, share_pct FROM {pshare} WHERE contract_id IN ({contracts})"
+            " AND partner_id IN (SELECT unnest(%(partner)s::bigint[]))",
             f"SELECT contract_id, me_id, share_pct FROM {nshare} WHERE contract_id IN ({contracts})",
             f"SELECT id, code, status, ended_on FROM {me}"
             f" WHERE id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
-            # the accounts the batch's splits can credit (the posting still creates missing ones)
-            f"SELECT code, id FROM {_t(Account)} WHERE currency = ANY(%(currencies)s) AND ("
-            f"kind IN ('{Account.Kind.CLEARING}', '{Account.Kind.PLATFORM}', '{Account.Kind.PAYABLE}')"
-            " OR me_id = ANY(%(me)s) OR emc_id = ANY(%(emc)s) OR partner_id = ANY(%(partner)s)"
-            f" OR me_id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts})))",
+            # the accounts the batch's splits can credit (the posting still creates missing ones):
+            # one index lookup per owner kind (an OR across the columns scanned every account)
+            " UNION ALL ".join(
+                f"SELECT code, id FROM {_t(Account)} WHERE currency = ANY(%(currencies)s) AND {owner}"
+                for owner in (
+                    f"kind IN ('{Account.Kind.CLEARING}', '{Account.Kind.PLATFORM}', '{Account.Kind.PAYABLE}')",
+                    "me_id IN (SELECT unnest(%(me)s::bigint[]))",
+                    "emc_id IN (SELECT unnest(%(emc)s::bigint[]))",
+                    "partner_id IN (SELECT unnest(%(partner)s::bigint[]))",
+                    f"me_id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
+                )
+            ),
         ]
     )
 

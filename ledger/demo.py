@@ -1,6 +1,6 @@
-"""Demo ledger: one approved contract per active EMC and ~90 days of value events (with
-refunds and customized orders) plus user signals of the four kinds, posted through the bulk
-engine. Called by `manage.py demo_load` after the organization demo; safe to run again."""
+"""Demo ledger: one approved contract per active EMC (in force for the last year) and ~90 days
+of value events (with refunds and customized orders) plus user signals of the four kinds,
+posted through the bulk engine. Called by `manage.py demo_load` after the organization demo; safe to run again."""
 
 import datetime as dt
 import random
@@ -18,6 +18,7 @@ from ledger.user_signals import UserSignalSpec
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Partner
 
 DAYS = 90
+CONTRACT_DAYS = 365  # contracts in force for a year: the history before the 90 days uses them too
 EVENTS_PER_EMC_DAY = (4, 9)  # a few thousand events over 90 days for the six demo EMCs
 SEED = 4242
 
@@ -91,7 +92,6 @@ def demo_ledger_load(*, users, progress) -> str:
     rng = random.Random(SEED)
     now = timezone.now()
     today = timezone.localdate()
-    start = today - dt.timedelta(days=DAYS)
     categories = list(Category.objects.all())
 
     progress("ledger: contracts")
@@ -105,7 +105,9 @@ def demo_ledger_load(*, users, progress) -> str:
                     participations__ended_on__isnull=True,
                 ).distinct()
             )
-            contract = _contract_for(emc, admin=admin, start=min(start, today), rng=rng, partners=creditable)
+            contract = _contract_for(
+                emc, admin=admin, start=today - dt.timedelta(days=CONTRACT_DAYS), rng=rng, partners=creditable
+            )
             if contract is not None:
                 plan.append((emc, contract))
 

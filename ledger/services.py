@@ -216,12 +216,14 @@ def value_events_log(
     source: str = Source.API,
     now: dt.datetime | None = None,
     message=permissions.NOT_YOURS_NAMED,
-) -> list[ValueEvent]:
+    as_ids: bool = False,
+) -> list[ValueEvent] | list[int]:
     """Post a batch of events all or none, in one DB transaction, as `actor`: a user (who must
     be allowed to log for every ME of the batch, asked once per ME) or None, the system (the
     nightly jobs, the demo, the synthetic-ecosystem generator).
 
-    Returns the ValueEvents with `.transaction`. Raises BatchValidationError (`row_errors`:
+    Returns the ValueEvents with `.transaction`, or with `as_ids` only their ids in the specs'
+    order (bulk writers: building a model instance per row cost ~9% of a large batch). Raises BatchValidationError (`row_errors`:
     {index: {field: [messages]}}) and writes nothing when any spec is bad; a batch of one
     raises its field errors as a ValidationError.
     """
@@ -230,7 +232,7 @@ def value_events_log(
         planned, errors = _events_planned(specs, actor=actor, now=now, message=message)
         if errors:
             _raise_row_errors(errors, len(specs))
-        return batch_write(planned, actor=actor, source=source, now=now)
+        return batch_write(planned, actor=actor, source=source, now=now, objects=not as_ids)
 
 
 def value_events_check(

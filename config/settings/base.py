@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ledger",
     "scoring",
     "portal",
+    "synth",
 ]
 
 MIDDLEWARE = [
