@@ -2,7 +2,8 @@
 
 `value_events_post` validates a whole batch set-based (a fixed number of queries whatever its
 size), then writes transactions, events, partner links and legs with bulk inserts and updates
-the daily rollups (AccountDay) with one upsert, all in the caller's DB transaction.
+the daily rollups (AccountDay) with one upsert (on PostgreSQL the database writes them from the
+leg inserts: see `legs_write`), all in the caller's DB transaction.
 Validation collects every error by spec index and field, so a batch is all-or-nothing.
 """
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from ledger import allocation, bulk, selectors
 from ledger.allocation import Part
 from ledger.context import OrgContext, local_date, occurred_at_error, posting_context_load, user_ref_error
+from ledger.locks import rows_lock
 from ledger.models import (
     ROLLUP_SLOTS,
     Account,
@@ -198,14 +200,13 @@ def _validate(
     holdings = {}
     if original_ids:
         # lock the payments: concurrent refunds, and a reversal of the payment
-        # (transaction_reverse locks the same row), serialize here: no over-refund, no refund of
+        # (transaction_reverse locks the same key), serialize here: no over-refund, no refund of
         # a reversed payment. The lock comes first and alone: a statement that waited for the
         # lock still sees its own snapshot of other rows, so what the lock protects (refunds,
-        # the reversal) is read by the statements after it.
+        # the reversal) is read by the statements after it. (An advisory lock per payment, not
+        # FOR UPDATE, which needs an UPDATE privilege on value events: see ledger.locks.)
         locked_ids = sorted(original_ids)
-        list(
-            ValueEvent.objects.select_for_update().filter(pk__in=locked_ids).values_list("id").order_by("id")
-        )
+        rows_lock(ValueEvent, locked_ids)
         originals = {
             e.pk: e
             for e in ValueEvent.objects.filter(pk__in=locked_ids).select_related("transaction__reversed_by")
@@ -482,7 +483,8 @@ def _target_codes(plans: list[_Plan], ctx: OrgContext) -> dict:
 
 
 def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
-    """Add pre-aggregated (account, day, slot) -> [net, debit, credit, legs] to the daily rollup."""
+    """Add pre-aggregated (account, day, slot) -> [net, debit, credit, legs] to the daily rollup
+    (SQLite; on PostgreSQL the trigger ledger_leg_rollup does the same upsert, see legs_write)."""
     table = AccountDay._meta.db_table
     items = sorted(rows.items())  # one lock order for every posting: no deadlocks between them
     with connection.cursor() as cursor:
@@ -595,12 +597,20 @@ def _leg_lines(legs: list[LegRow]):
 
 
 def legs_write(legs: list[LegRow]) -> None:
-    """Insert legs and add them to the daily rollups (the one way legs are written)."""
-    if bulk.is_postgres() and len(legs) >= bulk.COPY_MIN_ROWS:
-        # large batches (imports): COPY text lines, streamed (formatted while PostgreSQL reads)
-        bulk.copy_text(Leg._meta.db_table, LEG_COLUMNS, _leg_lines(legs))
-    else:
-        _legs_insert(legs)
+    """Insert legs; their daily rollups follow in the same DB transaction (the one way legs
+    are written, and the one place that decides who writes the rollups).
+
+    On PostgreSQL the database adds the rollups itself from every INSERT/COPY of legs, as the
+    owner role (trigger `ledger_leg_rollup`, ledger/sql/leg_rollup.v1.sql): the application
+    role may not write them. SQLite has no such trigger: the rollups are added here."""
+    if bulk.is_postgres():
+        if len(legs) >= bulk.COPY_MIN_ROWS:
+            # large batches (imports): COPY text lines, streamed (formatted while PostgreSQL reads)
+            bulk.copy_text(Leg._meta.db_table, LEG_COLUMNS, _leg_lines(legs))
+        else:
+            _legs_insert(legs)
+        return
+    _legs_insert(legs)
     _rollup_add(legs)
 
 
