@@ -48,6 +48,19 @@ def owner_connect(dbname: str | None = None) -> psycopg.Connection:
     return psycopg.connect(**_conninfo(user=owner(), dbname=dbname or test_database()))
 
 
+def app_connect(dbname: str | None = None) -> psycopg.Connection:
+    """A new connection as the application role (to the test database by default)."""
+    return psycopg.connect(**_conninfo(user=app(), dbname=dbname or test_database()))
+
+
+def database_url(*, user: str, dbname: str) -> str:
+    """A DATABASE_URL for a subprocess (manage.py) connecting as `user` to `dbname`."""
+    info = _conninfo(user=user, dbname=dbname)
+    password = f":{info['password']}" if "password" in info else ""
+    port = f":{info['port']}" if "port" in info else ""
+    return f"postgres://{user}{password}@{info.get('host', '127.0.0.1')}{port}/{dbname}"
+
+
 def owner() -> str:
     return _state["owner"]
 
