@@ -19,7 +19,7 @@ from tests import db_roles
 from tests.conftest import ROOT
 from tests.ledger.factories import world_build
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _tool_env() -> dict:

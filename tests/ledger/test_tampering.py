@@ -18,7 +18,7 @@ from tests import db_roles
 from tests.factories import PartnerFactory
 from tests.ledger.factories import world_build
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NEW_TXN = (
     "INSERT INTO ledger_transaction (kind, effective_on, recorded_at, memo)"

@@ -50,7 +50,7 @@ def test_a_clean_ledger_verifies_and_the_command_says_so():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_each_clean_check_seals_only_what_was_recorded_since_the_last():
     world = world_build()
     first = [_pay(world, "10.00").transaction_id for _ in range(3)]
@@ -80,7 +80,7 @@ def test_each_clean_check_seals_only_what_was_recorded_since_the_last():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_posting_that_commits_late_with_a_lower_id_is_never_skipped():
     from ledger.models import Account
 
@@ -115,7 +115,7 @@ def test_a_posting_that_commits_late_with_a_lower_id_is_never_skipped():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_break_in_the_window_is_reported_with_its_id_and_nothing_is_sealed_until_it_is_gone():
     world = world_build()
     _pay(world)
