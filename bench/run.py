@@ -422,13 +422,13 @@ def _columns(model, skip=("id",)) -> list[str]:
 def _rewrite_by_copy(batch_id: int) -> float:
     """Write the rows an import wrote a second time, by the database alone: its transactions,
     events, partner links and legs are dumped under new ids (COPY ... TO, not timed), then
-    written back with COPY ... FROM, plus the rollup upsert and the commit (timed), through the
-    same triggers, indexes and commit-time checks. Python only passes bytes along, so this is
+    written back with COPY ... FROM and the commit (timed), through the same triggers (the
+    rollups' included), indexes and commit-time checks. Python only passes bytes along, so this is
     the floor any import of those rows pays on this machine.
     Returns seconds (the copies stay: balanced like the originals, under refs suffixed '~')."""
     from django.db import connection, transaction
 
-    from ledger.models import ROLLUP_SLOTS, AccountDay, Leg, Transaction, ValueEvent, ValueEventPartner
+    from ledger.models import Leg, Transaction, ValueEvent, ValueEventPartner
 
     def select(model, alias, join, replace, skip=("id",)):
         cols = _columns(model, skip=skip)
@@ -465,7 +465,6 @@ def _rewrite_by_copy(batch_id: int) -> float:
         ),
         (Leg, select(Leg, "l", "l.transaction_id = m.old_txn", {"transaction_id": "m.new_txn"})),
     ]
-    days = AccountDay._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE floor_ev ON COMMIT DROP AS SELECT e.id AS old_id, e.transaction_id AS old_txn,"
@@ -483,15 +482,7 @@ def _rewrite_by_copy(batch_id: int) -> float:
         for table, names, data in dumps:
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(data)
-        cur.execute(
-            f"INSERT INTO {days} (account_id, day, slot, net_minor, debit_minor, credit_minor, legs)"
-            f" SELECT l.account_id, l.effective_on, l.transaction_id % {ROLLUP_SLOTS}, sum(l.amount_minor),"
-            " sum(greatest(l.amount_minor, 0)), sum(greatest(-l.amount_minor, 0)), count(*)"
-            f" FROM floor_ev m JOIN {Leg._meta.db_table} l ON l.transaction_id = m.new_txn GROUP BY 1, 2, 3"
-            f" ON CONFLICT (account_id, day, slot) DO UPDATE SET net_minor = {days}.net_minor + excluded.net_minor,"
-            f" debit_minor = {days}.debit_minor + excluded.debit_minor,"
-            f" credit_minor = {days}.credit_minor + excluded.credit_minor, legs = {days}.legs + excluded.legs"
-        )
+        # (the legs' COPY adds their rollups through the trigger ledger_leg_rollup, as an import's does)
     return time.perf_counter() - start
 
 

@@ -569,6 +569,7 @@ class LedgerSeal(models.Model):
     class Meta:
         ordering = ["-number"]
         verbose_name = _("ledger seal")
+        verbose_name_plural = _("ledger seals")
 
     def __str__(self):
         return f"#{self.number} {self.chain_hash[:12]}"

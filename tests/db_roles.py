@@ -15,6 +15,7 @@ runs Django's flush statements instead: as the owner, in one transaction, it dis
 its triggers, and no other session ever sees them off (ALTER TABLE holds its lock to commit).
 """
 
+import os
 from contextlib import contextmanager
 
 import psycopg
@@ -46,6 +47,33 @@ def superuser_connect(dbname: str = "postgres") -> psycopg.Connection:
 def owner_connect(dbname: str | None = None) -> psycopg.Connection:
     """A new connection as the owner role (to the test database by default)."""
     return psycopg.connect(**_conninfo(user=owner(), dbname=dbname or test_database()))
+
+
+def connect(*, user: str, dbname: str, autocommit: bool = False) -> psycopg.Connection:
+    """A new connection as `user` to `dbname` (same server and password as DATABASE_URL)."""
+    return psycopg.connect(**_conninfo(user=user, dbname=dbname), autocommit=autocommit)
+
+
+def tool_env() -> dict:
+    """The environment for PostgreSQL's command-line tools (pg_dump, pg_restore)."""
+    env = {**os.environ}
+    if _state["password"]:
+        env["PGPASSWORD"] = _state["password"]
+    return env
+
+
+def tool_args(user: str) -> list[str]:
+    """Connection options of PostgreSQL's command-line tools, as `user`."""
+    info = _conninfo(user=user, dbname="postgres")
+    return [
+        "-h",
+        info.get("host", "127.0.0.1"),
+        "-p",
+        str(info.get("port", 5432)),
+        "-U",
+        user,
+        "--no-password",
+    ]
 
 
 def app_connect(dbname: str | None = None) -> psycopg.Connection:

@@ -93,6 +93,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'ledger seal',
+                'verbose_name_plural': 'ledger seals',
                 'ordering': ['-number'],
             },
         ),

@@ -2,7 +2,6 @@
 passes; a copy corrupted by the owner, triggers off, shows each kind of break with its ids.
 (README: Backup and restore.)"""
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -10,30 +9,14 @@ import sys
 
 import psycopg
 import pytest
-from django.utils import timezone
 
 from ledger import services
 from ledger.models import Account, Leg, Transaction, ValueEvent
 from ledger.verification import ledger_verify
 from tests import db_roles
 from tests.conftest import ROOT
-from tests.ledger.factories import world_build
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _tool_env() -> dict:
-    env = {**os.environ}
-    if db_roles._state["password"]:
-        env["PGPASSWORD"] = db_roles._state["password"]
-    return env
-
-
-def _connection_args(user: str) -> list[str]:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    return ["-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", user, "--no-password"]
 
 
 def _verify_copy(dbname: str) -> tuple[int, dict]:
@@ -55,25 +38,11 @@ def _verify_copy(dbname: str) -> tuple[int, dict]:
     return done.returncode, json.loads(done.stdout)
 
 
-def _ledger():
-    """Six payments (one with a refund, one reversed) by the world's leader."""
-    world = world_build()
-    now = timezone.now()
-    payments = [
-        services.value_event_log(
-            actor=world.leader,
-            me=world.lead_me,
-            emc=world.emc,
-            scenario=world.scenario,
-            category=world.category,
-            user_ref=f"u-drill-{i}",
-            amount=f"{10 * (i + 1)}.00",
-            currency="CNY",
-            occurred_at=now - dt.timedelta(hours=2),
-            partners=[world.partner],
-        )
-        for i in range(6)
-    ]
+@pytest.fixture
+def ledger(world, log, now):
+    """Six payments (the first with a refund, the third reversed): their transaction ids, the
+    payments and the reversal's id."""
+    payments = [log(user_ref=f"u-drill-{i}", amount=f"{10 * (i + 1)}.00") for i in range(6)]
     services.value_event_refund(actor=world.leader, original=payments[0], amount="1.00", occurred_at=now)
     reversal = services.transaction_reverse(
         actor=world.admin, txn=Transaction.objects.get(pk=payments[2].transaction_id), reason="drill"
@@ -81,26 +50,28 @@ def _ledger():
     return [p.transaction_id for p in payments], payments, reversal.pk
 
 
-def test_a_dump_restores_into_a_fresh_database_that_verifies_and_a_corrupted_copy_shows_each_break(tmp_path):
-    txn, payments, reversal = _ledger()
+def test_a_dump_restores_into_a_fresh_database_that_verifies_and_a_corrupted_copy_shows_each_break(
+    ledger, tmp_path
+):
+    txn, payments, reversal = ledger
     assert ledger_verify().ok  # sealed: the copy's chain is checked too
     copy = f"{db_roles.test_database()}_restored"
     dump = tmp_path / "ledger.dump"
     owner = db_roles.owner()
     # given a dump taken as the owner and restored into a fresh database the owner creates
     subprocess.run(
-        ["pg_dump", "-Fc", *_connection_args(owner), "-d", db_roles.test_database(), "-f", str(dump)],
-        env=_tool_env(),
+        ["pg_dump", "-Fc", *db_roles.tool_args(owner), "-d", db_roles.test_database(), "-f", str(dump)],
+        env=db_roles.tool_env(),
         check=True,
         capture_output=True,
     )
-    with psycopg.connect(**db_roles._conninfo(user=owner, dbname="postgres"), autocommit=True) as conn:
+    with db_roles.connect(user=owner, dbname="postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{copy}"')
         conn.execute(f'CREATE DATABASE "{copy}"')
     try:
         restored = subprocess.run(
-            ["pg_restore", "--exit-on-error", *_connection_args(owner), "-d", copy, str(dump)],
-            env=_tool_env(),
+            ["pg_restore", "--exit-on-error", *db_roles.tool_args(owner), "-d", copy, str(dump)],
+            env=db_roles.tool_env(),
             capture_output=True,
             text=True,
         )
@@ -196,5 +167,5 @@ def test_a_dump_restores_into_a_fresh_database_that_verifies_and_a_corrupted_cop
             "unsealed_below_horizon",
         }
     finally:
-        with psycopg.connect(**db_roles._conninfo(user=owner, dbname="postgres"), autocommit=True) as conn:
+        with db_roles.connect(user=owner, dbname="postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')

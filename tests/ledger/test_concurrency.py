@@ -178,7 +178,7 @@ def test_a_refund_and_a_reversal_of_one_payment_cannot_both_post(monkeypatch, sl
     assert selectors.ledger_check_rollups() == []
 
 
-def test_postings_of_different_rollup_stripes_do_not_wait_for_each_other():
+def test_postings_of_different_rollup_stripes_do_not_wait_for_each_other(log):
     """The rollup trigger keeps the striping: a posting holds only its own stripe's row of an
     (account, day) until it commits, so others proceed; one of the same stripe waits."""
     import psycopg
@@ -186,18 +186,7 @@ def test_postings_of_different_rollup_stripes_do_not_wait_for_each_other():
     from ledger.models import ROLLUP_SLOTS, Account
     from tests import db_roles
 
-    world = world_build()
-    services.value_event_log(
-        actor=world.leader,
-        me=world.lead_me,
-        emc=world.emc,
-        scenario=world.scenario,
-        category=world.category,
-        user_ref="u-stripe",
-        amount="1.00",
-        currency="CNY",
-        occurred_at=timezone.now(),
-    )
+    log()  # the accounts
     clearing, fee = (Account.objects.get(code=c).pk for c in ("clearing:CNY", "platform-fee:CNY"))
     base = 10**9 - 10**9 % ROLLUP_SLOTS  # explicit ids: stripe `base + k` is k
 

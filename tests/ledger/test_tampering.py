@@ -3,12 +3,9 @@ refused, and the ledger is as it was. The owner role is refused the same changes
 triggers (it may change the schema: that is the owner's job, and verify_ledger sees the result).
 """
 
-import datetime as dt
-
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
 
 from ledger import selectors, services
 from ledger.append_only import TABLES
@@ -16,7 +13,6 @@ from ledger.models import Account, AccountDay, Contract, Leg, Transaction
 from ledger.verification import ledger_verify
 from tests import db_roles
 from tests.factories import PartnerFactory
-from tests.ledger.factories import world_build
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -34,21 +30,10 @@ LEG = (
 )
 
 
-def _ledger():
-    world = world_build()
-    now = timezone.now()
-    payment = services.value_event_log(
-        actor=world.leader,
-        me=world.lead_me,
-        emc=world.emc,
-        scenario=world.scenario,
-        category=world.category,
-        user_ref="u-victim",
-        amount="100.00",
-        currency="CNY",
-        occurred_at=now - dt.timedelta(hours=1),
-        partners=[world.partner],
-    )
+@pytest.fixture
+def ledger(world, log, now):
+    """A payment with a partner, a user signal and a seal: things to tamper with."""
+    payment = log()
     services.user_signal_log(
         actor=world.leader,
         kind="rating",
@@ -59,7 +44,7 @@ def _ledger():
         rating=5,
         expectation=3,
     )
-    assert ledger_verify().ok  # a seal to tamper with
+    assert ledger_verify().ok
     return world, payment
 
 
@@ -207,21 +192,32 @@ def _snapshot():
     )
 
 
-def test_every_tampering_statement_is_refused_to_the_application_role_and_changes_nothing():
-    world, payment = _ledger()
-    data, schema = _attempts(world, payment)
-    before = _snapshot()
-    # when each attempt runs as the application role, each in its own DB transaction
+def _try(attempts, as_owner: bool) -> tuple[list[str], dict[str, str]]:
+    """Run each attempt in its own DB transaction, as the application role (Django's
+    connection) or the owner; return (what was accepted, {what was refused: SQLSTATE})."""
     accepted, refused = [], {}
-    for what, statements in data + schema:
+    for what, statements in attempts:
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
-        except DatabaseError as exc:
-            refused[what] = exc.__cause__.sqlstate
+            if as_owner:
+                with db_roles.owner_cursor() as cursor:
+                    for sql in statements:
+                        cursor.execute(sql)
+            else:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    for sql in statements:
+                        cursor.execute(sql)
+        except (DatabaseError, psycopg.Error) as exc:
+            refused[what] = getattr(exc, "sqlstate", None) or exc.__cause__.sqlstate
             continue
         accepted.append(what)
+    return accepted, refused
+
+
+def test_every_tampering_statement_is_refused_to_the_application_role_and_changes_nothing(ledger):
+    data, schema = _attempts(*ledger)
+    before = _snapshot()
+    # when each attempt runs as the application role
+    accepted, refused = _try(data + schema, as_owner=False)
     # then every one was refused, for a privilege, a guard or a check, and the ledger is as it was
     print(f"\n{len(data) + len(schema)} tampering attempts as the application role, {len(refused)} refused")
     assert accepted == []
@@ -231,20 +227,10 @@ def test_every_tampering_statement_is_refused_to_the_application_role_and_change
     assert set(selectors.ledger_totals_by_currency().values()) == {0}
 
 
-def test_the_owner_role_is_refused_the_same_changes_of_data():
-    world, payment = _ledger()
-    data, _schema = _attempts(world, payment)
+def test_the_owner_role_is_refused_the_same_changes_of_data(ledger):
+    data, _schema = _attempts(*ledger)
     before = _snapshot()
-    accepted, refused = [], {}
-    for what, statements in data:
-        try:
-            with db_roles.owner_cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
-        except psycopg.Error as exc:
-            refused[what] = exc.sqlstate
-            continue
-        accepted.append(what)
+    accepted, refused = _try(data, as_owner=True)
     print(f"\n{len(data)} changes of data tried as the owner role, {len(refused)} refused")
     assert accepted == []
     assert {what: code for what, code in refused.items() if code not in REFUSALS} == {}

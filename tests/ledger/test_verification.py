@@ -1,45 +1,22 @@
 """verify_ledger: the ledger checks itself and seals what it checked in a hash chain."""
 
-import datetime as dt
 import io
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from ledger.models import LedgerSeal, SealedTransaction, Transaction
 from ledger.verification import GENESIS, chain_hash, ledger_verify
 from orgs.models import AuditEntry
 from tests import db_roles
-from tests.ledger.factories import world_build
-
-
-def _pay(world, amount="10.00", **overrides):
-    from ledger import services
-
-    fields = {
-        "actor": world.leader,
-        "me": world.lead_me,
-        "emc": world.emc,
-        "scenario": world.scenario,
-        "category": world.category,
-        "user_ref": "u-verify",
-        "amount": amount,
-        "currency": "CNY",
-        "occurred_at": timezone.now() - dt.timedelta(hours=1),
-        "partners": [world.partner],
-    }
-    fields.update(overrides)
-    return services.value_event_log(**fields)
 
 
 @pytest.mark.django_db
-def test_a_clean_ledger_verifies_and_the_command_says_so():
+def test_a_clean_ledger_verifies_and_the_command_says_so(log):
     # given a few postings
-    world = world_build()
     for amount in ("10.00", "20.00", "30.00"):
-        _pay(world, amount)
+        log(amount=amount)
     # when the ledger is verified, by the service and the command
     result = ledger_verify(full=True)
     out = io.StringIO()
@@ -51,12 +28,11 @@ def test_a_clean_ledger_verifies_and_the_command_says_so():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_each_clean_check_seals_only_what_was_recorded_since_the_last():
-    world = world_build()
-    first = [_pay(world, "10.00").transaction_id for _ in range(3)]
+def test_each_clean_check_seals_only_what_was_recorded_since_the_last(log):
+    first = [log(amount="10.00").transaction_id for _ in range(3)]
     # when the ledger is verified twice with postings in between
     one = ledger_verify()
-    second = [_pay(world, "20.00").transaction_id, _pay(world, "30.00").transaction_id]
+    second = [log(amount="20.00").transaction_id, log(amount="30.00").transaction_id]
     two = ledger_verify()
     nothing_new = ledger_verify()
     # then each seal holds exactly the transactions recorded since the one before, chained to it
@@ -81,11 +57,10 @@ def test_each_clean_check_seals_only_what_was_recorded_since_the_last():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_posting_that_commits_late_with_a_lower_id_is_never_skipped():
+def test_a_posting_that_commits_late_with_a_lower_id_is_never_skipped(log):
     from ledger.models import Account
 
-    world = world_build()
-    _pay(world)  # creates the accounts
+    log()  # creates the accounts
     clearing, fee = (Account.objects.get(code=c) for c in ("clearing:CNY", "platform-fee:CNY"))
     # given a DB transaction that takes a transaction id and stays open
     late = db_roles.app_connect()
@@ -99,7 +74,7 @@ def test_a_posting_that_commits_late_with_a_lower_id_is_never_skipped():
         [late_id, clearing.pk, late_id, fee.pk],
     )
     # and a posting after it (a higher id) that commits first, then a clean check
-    early_id = _pay(world).transaction_id
+    early_id = log().transaction_id
     assert early_id > late_id
     first = ledger_verify()
     # when the late one commits and the ledger is verified again
@@ -116,9 +91,8 @@ def test_a_posting_that_commits_late_with_a_lower_id_is_never_skipped():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_break_in_the_window_is_reported_with_its_id_and_nothing_is_sealed_until_it_is_gone():
-    world = world_build()
-    _pay(world)
+def test_a_break_in_the_window_is_reported_with_its_id_and_nothing_is_sealed_until_it_is_gone(log):
+    log()
     assert ledger_verify().seal_number == 1
     # given an unbalanced transaction written by the owner with the triggers off
     with db_roles.owner_cursor() as cursor:
