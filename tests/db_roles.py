@@ -143,28 +143,24 @@ def as_app() -> None:
 
 def as_owner() -> None:
     """Back to the owner (to drop the test database at the end)."""
-    _close_flush_connection()
     _switch(owner())
 
 
 def _switch(user: str) -> None:
+    """Connect as `user` from now on: close every connection, and any connection pool, which
+    would otherwise hand out connections opened as the role before."""
     connections.close_all()
+    for conn in connections.all():
+        if hasattr(conn, "close_pool"):
+            conn.close_pool()
     settings.DATABASES["default"]["USER"] = user
-
-
-def _close_flush_connection() -> None:
-    conn = _state.pop("flush_connection", None)
-    if conn is not None:
-        conn.close()
 
 
 def flush_as_owner(ops, sql_list) -> None:
     """Django's flush statements (TRUNCATE ...), run as the owner with the `_no_truncate`
-    triggers off for the length of the one transaction (see the module docstring)."""
-    conn = _state.get("flush_connection")
-    if conn is None or conn.closed:
-        conn = _state["flush_connection"] = owner_connect()
-    with conn.transaction():
+    triggers off for the length of the one transaction (see the module docstring). Its own
+    short connection: none stays open between tests."""
+    with owner_connect() as conn, conn.transaction():
         guards = conn.execute(
             "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
             " WHERE tgfoid = to_regprocedure('ledger_refuse_truncate()') AND NOT tgisinternal"
