@@ -51,7 +51,7 @@ DROP FUNCTION IF EXISTS ledger_contract_guard();
         sql_file("keys_fixed", 1),
         """
 DROP TRIGGER IF EXISTS ledger_accountday_written_by_legs ON ledger_accountday;
-DROP FUNCTION IF EXISTS ledger_accountday_guard();
+DROP FUNCTION IF EXISTS ledger_accountday_refuse();
 DROP TRIGGER IF EXISTS ledger_leg_rollup ON ledger_leg;
 DROP FUNCTION IF EXISTS ledger_leg_rollup();
 """,
