@@ -4,7 +4,7 @@ raw SQL and no checks at all. Nothing here is used by the application."""
 import datetime as dt
 
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from ledger.allocation import split_payment
@@ -12,7 +12,6 @@ from ledger.context import local_date
 from ledger.models import (
     ROLLUP_SLOTS,
     Account,
-    AccountDay,
     Contract,
     Leg,
     Transaction,
@@ -63,7 +62,8 @@ def _parts(world, kw):
 
 @transaction.atomic
 def naive_post(world, kw) -> None:
-    """One event the obvious way: a query per lookup and a save per row, rollups by get_or_create."""
+    """One event the obvious way: a query per lookup and a save per row (each leg's INSERT
+    adding its rollup through the database's trigger, as every posting does)."""
     contract, amount_minor, parts = _parts(world, kw)
     day = local_date(kw["occurred_at"])
     txn = Transaction.objects.create(
@@ -71,6 +71,7 @@ def naive_post(world, kw) -> None:
     )
     for part in parts:
         account = _account(part.target, kw["currency"])
+        # (its daily rollup is added by the database: trigger ledger_leg_rollup, one per INSERT)
         Leg.objects.create(
             transaction=txn,
             account=account,
@@ -80,14 +81,6 @@ def naive_post(world, kw) -> None:
             rule=part.rule,
             contract=contract,
             basis=part.basis,
-        )
-        rollup, _ = AccountDay.objects.get_or_create(account=account, day=day, slot=0)
-        debit = max(part.amount_minor, 0)
-        AccountDay.objects.filter(pk=rollup.pk).update(
-            net_minor=F("net_minor") + part.amount_minor,
-            debit_minor=F("debit_minor") + debit,
-            credit_minor=F("credit_minor") + debit - part.amount_minor,
-            legs=F("legs") + 1,
         )
     event = ValueEvent.objects.create(
         kind="payment",
@@ -111,8 +104,9 @@ def naive_post(world, kw) -> None:
 
 
 def raw_sql_post(world, kws) -> None:
-    """The floor: the same transaction, leg, event and rollup rows with plain INSERTs, one
-    posting per DB transaction, no validation and no lookups (accounts resolved up front)."""
+    """The floor: the same transaction, leg and event rows with plain INSERTs, one posting per
+    DB transaction, no validation and no lookups (accounts resolved up front); the database adds
+    the rollups from the leg inserts, as for every posting."""
     accounts = {}
     for acc in Account.objects.filter(currency="CNY"):
         owner = acc.partner_id or acc.emc_id or acc.me_id
@@ -148,12 +142,6 @@ def raw_sql_post(world, kws) -> None:
                     "INSERT INTO ledger_leg (transaction_id, account_id, currency, amount_minor, effective_on, rule,"
                     " contract_id, basis) VALUES (%s, %s, %s, %s, %s, %s, %s, '{}')",
                     rows,
-                )
-                cur.executemany(
-                    "INSERT INTO ledger_accountday (account_id, day, slot, net_minor, debit_minor, credit_minor, legs)"
-                    " VALUES (%s, %s, 0, %s, %s, %s, 1) ON CONFLICT (account_id, day, slot) DO UPDATE SET"
-                    " net_minor = ledger_accountday.net_minor + EXCLUDED.net_minor, legs = ledger_accountday.legs + 1",
-                    [(r[1], day, r[3], max(r[3], 0), max(-r[3], 0)) for r in rows],
                 )
                 cur.execute(
                     "INSERT INTO ledger_valueevent (kind, me_id, emc_id, scenario_id, solution_id, category_id, user_ref,"
@@ -204,8 +192,9 @@ def bulk_load_legs(world, legs: int, days: int = 1000) -> tuple[int, dt.date, in
     """Give one ME account `legs` legs spread over `days` days, balanced against clearing.
 
     Loaded in one SQL statement per table with triggers off for the load
-    (session_replication_role = replica, superuser only): this is fixture data, not a figure.
-    The rollups are then built from the legs with one INSERT ... SELECT ... GROUP BY.
+    (session_replication_role = replica, superuser only: the bench connects as the owner, not
+    as the application role): this is fixture data, not a figure. The rollups are then built
+    from the legs with one INSERT ... SELECT ... GROUP BY (the rollup trigger is off too).
     """
     target = Account.objects.create(
         code="bench:balance-target", kind="me", me=world.nodes[0], currency="CNY", name="bench target"

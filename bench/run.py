@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.run                  # PostgreSQL at BENCH_DATABASE_URL, full sizes
     .venv/bin/python -m bench.run --quick          # smaller sizes, a minute or so
-    .venv/bin/python -m bench.run --only balance   # one benchmark
+    .venv/bin/python -m bench.run --only balance   # one benchmark (service api csv balance verify)
 
 The run drops and recreates its own database (default
 postgres://postgres@127.0.0.1:5432/rh_bench), migrates it and builds a small ecosystem: one EMC
@@ -31,6 +31,9 @@ SIZES = {
     "csv_rows": (100_000, 20_000),
     "balance_legs": (1_000_000, 100_000),
     "balance_samples": (300, 100),
+    "verify_history": (100_000, 20_000),
+    "verify_day": (5_000, 1_000),
+    "verify_rounds": (5, 5),
 }
 
 
@@ -423,13 +426,13 @@ def _columns(model, skip=("id",)) -> list[str]:
 def _rewrite_by_copy(batch_id: int) -> float:
     """Write the rows an import wrote a second time, by the database alone: its transactions,
     events, partner links and legs are dumped under new ids (COPY ... TO, not timed), then
-    written back with COPY ... FROM, plus the rollup upsert and the commit (timed), through the
-    same triggers, indexes and commit-time checks. Python only passes bytes along, so this is
+    written back with COPY ... FROM and the commit (timed), through the same triggers (the
+    rollups' included), indexes and commit-time checks. Python only passes bytes along, so this is
     the floor any import of those rows pays on this machine.
     Returns seconds (the copies stay: balanced like the originals, under refs suffixed '~')."""
     from django.db import connection, transaction
 
-    from ledger.models import ROLLUP_SLOTS, AccountDay, Leg, Transaction, ValueEvent, ValueEventPartner
+    from ledger.models import Leg, Transaction, ValueEvent, ValueEventPartner
 
     def select(model, alias, join, replace, skip=("id",)):
         cols = _columns(model, skip=skip)
@@ -466,7 +469,6 @@ def _rewrite_by_copy(batch_id: int) -> float:
         ),
         (Leg, select(Leg, "l", "l.transaction_id = m.old_txn", {"transaction_id": "m.new_txn"})),
     ]
-    days = AccountDay._meta.db_table
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE floor_ev ON COMMIT DROP AS SELECT e.id AS old_id, e.transaction_id AS old_txn,"
@@ -484,15 +486,7 @@ def _rewrite_by_copy(batch_id: int) -> float:
         for table, names, data in dumps:
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 copy.write(data)
-        cur.execute(
-            f"INSERT INTO {days} (account_id, day, slot, net_minor, debit_minor, credit_minor, legs)"
-            f" SELECT l.account_id, l.effective_on, l.transaction_id % {ROLLUP_SLOTS}, sum(l.amount_minor),"
-            " sum(greatest(l.amount_minor, 0)), sum(greatest(-l.amount_minor, 0)), count(*)"
-            f" FROM floor_ev m JOIN {Leg._meta.db_table} l ON l.transaction_id = m.new_txn GROUP BY 1, 2, 3"
-            f" ON CONFLICT (account_id, day, slot) DO UPDATE SET net_minor = {days}.net_minor + excluded.net_minor,"
-            f" debit_minor = {days}.debit_minor + excluded.debit_minor,"
-            f" credit_minor = {days}.credit_minor + excluded.credit_minor, legs = {days}.legs + excluded.legs"
-        )
+        # (the legs' COPY adds their rollups through the trigger ledger_leg_rollup, as an import's does)
     return time.perf_counter() - start
 
 
@@ -606,16 +600,101 @@ def bench_balance(world: World, legs: int, samples: int, figures: list) -> None:
     )
 
 
+def _specs(world: World, start: int, n: int, *, days: int, days_ago: int = 0) -> list:
+    """`n` payments spread over `days` days, the latest `days_ago` days back."""
+    from django.utils import timezone
+
+    from ledger.money import to_minor
+    from ledger.posting.specs import ValueEventSpec
+
+    now = timezone.now()
+    specs = []
+    for i in range(start, start + n):
+        kw = world.event_kwargs(i, now - dt.timedelta(days=days_ago + i % days))
+        specs.append(
+            ValueEventSpec(
+                me_id=kw["me"].pk,
+                emc_id=kw["emc"].pk,
+                scenario_id=kw["scenario"].pk,
+                solution_id=kw["solution"].pk,
+                category_id=kw["category"].pk,
+                user_ref=kw["user_ref"],
+                amount_minor=to_minor(kw["amount"], "CNY"),
+                currency="CNY",
+                occurred_at=kw["occurred_at"],
+                customized=kw["customized"],
+                partner_ids=tuple(p.pk for p in kw["partners"]),
+            )
+        )
+    return specs
+
+
+def _post(world: World, start: int, n: int, *, days: int, days_ago: int = 0, batch: int = 1000) -> None:
+    from ledger.services import value_events_log
+
+    specs = _specs(world, start, n, days=days, days_ago=days_ago)
+    for first in range(0, n, batch):
+        value_events_log(specs=specs[first : first + batch], actor=world.leader, source="api")
+
+
+def bench_verify(world: World, history: int, day: int, rounds: int, figures: list) -> None:
+    """verify_ledger after a day's postings on a sealed history of a year (incremental, the
+    default), vs the full check of the same ledger; each repeated, median and spread. Round k
+    posts its day onto a day of its own (k + 1 days back), as consecutive nights would."""
+    from django.db import connection
+
+    from bench.harness import Figure, peak_rss_mb, progress
+    from ledger.verification import ledger_verify
+
+    with progress(f"verify: posting a history of {history:,} events over 365 days (batches of 1,000)"):
+        _post(world, 400_000, history, days=365)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    with progress("verify: the first check seals the whole history"):
+        assert ledger_verify().ok
+    rss_before = peak_rss_mb()
+    incremental, full = [], []
+    for k in range(rounds):
+        _post(world, 400_000 + history + k * day, day, days=1, days_ago=rounds - k)
+        start = time.perf_counter()
+        result = ledger_verify()
+        incremental.append(time.perf_counter() - start)
+        assert result.ok and result.transactions_checked == day, result
+    with progress(f"verify: {rounds} full checks of {history + rounds * day:,} events"):
+        for _ in range(rounds):
+            start = time.perf_counter()
+            assert ledger_verify(full=True).ok
+            full.append(time.perf_counter() - start)
+    rss_after = peak_rss_mb()
+    ms = sorted(1000 * s for s in incremental)
+    full_ms = sorted(1000 * s for s in full)
+    figures.append(
+        Figure(
+            f"verify_ledger, a day of {day:,} events on {history:,} (median of {rounds})",
+            ms[len(ms) // 2],
+            "ms",
+            baseline=full_ms[len(full_ms) // 2],
+            baseline_name="the full check of the same ledger",
+            notes={
+                "incremental_ms_min_max": [round(ms[0], 1), round(ms[-1], 1)],
+                "full_ms_min_max": [round(full_ms[0], 1), round(full_ms[-1], 1)],
+                "peak_rss_mb": round(rss_after, 1),
+                "rss_growth_mb": round(rss_after - rss_before, 1),
+            },
+        )
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
-    parser.add_argument("--only", nargs="*", choices=["service", "api", "csv", "balance"])
+    parser.add_argument("--only", nargs="*", choices=["service", "api", "csv", "balance", "verify"])
     args = parser.parse_args(argv)
     size = {k: v[1] if args.quick else v[0] for k, v in SIZES.items()}
-    only = set(args.only or ["service", "api", "csv", "balance"])
+    only = set(args.only or ["service", "api", "csv", "balance", "verify"])
     random.seed(42)
 
     print(f"bench database: {args.database_url} (dropped and recreated)")
@@ -641,6 +720,8 @@ def main(argv=None) -> int:
         bench_csv(world, size["csv_rows"], service_rate, figures)
     if "balance" in only:
         bench_balance(world, size["balance_legs"], size["balance_samples"], figures)
+    if "verify" in only:
+        bench_verify(world, size["verify_history"], size["verify_day"], size["verify_rounds"], figures)
 
     from ledger.selectors import ledger_totals_by_currency
 

@@ -18,6 +18,7 @@ from ledger.models import (
     ContractTier,
     IdempotencyRecord,
     ImportBatch,
+    LedgerSeal,
     Leg,
     PurposeIndicator,
     Transaction,
@@ -228,3 +229,19 @@ class ImportBatchAdmin(ReadOnlyAdmin):
 class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_display = ["user", "key", "status_code", "created_at"]
     search_fields = ["key"]
+
+
+@admin.register(LedgerSeal)
+class LedgerSealAdmin(ReadOnlyAdmin):
+    """The hash chain verify_ledger writes: what each clean check sealed (ledger.verification)."""
+
+    list_display = [
+        "number",
+        "sealed_at",
+        "full",
+        "transactions",
+        "first_transaction_id",
+        "last_transaction_id",
+        "chain_hash",
+    ]
+    list_filter = ["full"]

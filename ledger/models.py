@@ -592,3 +592,58 @@ class PurposeIndicator(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.quantity} {self.unit} {self.emc_id} {self.on}"
+
+
+# --- Verification (ledger.verification) ---------------------------------------------------
+
+
+class LedgerSeal(models.Model):
+    """One clean run of `verify_ledger`: the transactions it sealed, chained to the seal before.
+
+    `window_hash` is the SHA-256 of the sealed transactions' digests in id order and
+    `chain_hash` the SHA-256 of the previous seal's chain hash followed by this window hash
+    (ledger.verification): a sealed row changed or removed no longer matches its digest, and
+    digests rewritten to match no longer match the chain.
+    """
+
+    number = models.PositiveIntegerField(unique=True)  # one successor per seal: no fork
+    sealed_at = models.DateTimeField(default=timezone.now)
+    full = models.BooleanField(default=False, help_text=_("Whether the whole ledger was checked."))
+    # the next verification looks at transactions created by DB transactions from this id on
+    # (the oldest one still running when this seal was made, so none is ever skipped)
+    scan_from = models.BigIntegerField()
+    transactions = models.PositiveIntegerField()
+    first_transaction_id = models.BigIntegerField()
+    last_transaction_id = models.BigIntegerField()
+    digest_version = models.PositiveSmallIntegerField(default=1)
+    window_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("ledger seal")
+        verbose_name_plural = _("ledger seals")
+
+    def __str__(self):
+        return f"#{self.number} {self.chain_hash[:12]}"
+
+
+class SealedTransaction(models.Model):
+    """A transaction's digest as sealed. No database constraint on the transaction: a sealed
+    row that disappears must leave this row behind, which is how its removal is seen."""
+
+    transaction = models.OneToOneField(
+        Transaction,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="sealed",
+    )
+    seal = models.ForeignKey(LedgerSeal, on_delete=models.PROTECT, related_name="entries")
+    digest = models.BinaryField(max_length=32)
+
+    class Meta:
+        ordering = ["transaction"]
+
+    def __str__(self):
+        return f"{self.transaction_id} @ seal {self.seal_id}"

@@ -25,6 +25,7 @@ from ledger.allocation import Rule
 from ledger.contract_terms import contract_terms_validate, stored_terms
 from ledger.imports import batches, jobs, liveness
 from ledger.imports.progress import progress_reporter
+from ledger.locks import rows_lock
 from ledger.models import (
     Contract,
     ContractGoal,
@@ -367,14 +368,16 @@ def transaction_reverse(
     _require(actor, "ledger.reverse")
     if not reason or not reason.strip():
         raise ValidationError({"reason": _("Say why this transaction is reversed.")})
-    # lock the payment's ValueEvent row FIRST, the row refunds of it lock (ledger.posting): a
-    # refund and a reversal of one payment serialize, and in one order (event, then transaction)
+    # lock the payment FIRST, as refunds of it do (ledger.posting): a refund and a reversal of
+    # one payment serialize, and in one order (event, then transaction). Advisory locks per
+    # row, since the application role may not SELECT ... FOR UPDATE append-only rows (ledger.locks)
     posted = ValueEvent.objects.filter(transaction_id=txn.pk).values_list("id", "kind", "original_id").first()
     if posted is not None:
         event_id, kind, original_id = posted
         payment_id = event_id if kind == ValueEvent.Kind.PAYMENT else original_id
-        list(ValueEvent.objects.select_for_update().filter(pk=payment_id).values_list("id"))
-    locked = Transaction.objects.select_for_update().get(pk=txn.pk)
+        rows_lock(ValueEvent, [payment_id])
+    rows_lock(Transaction, [txn.pk])
+    locked = Transaction.objects.get(pk=txn.pk)
     if locked.kind == Transaction.Kind.REVERSAL:
         raise ConflictError(_("A reversal cannot itself be reversed; post a new transaction instead."))
     if Transaction.objects.filter(reverses=locked).exists():

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ledger.bulk import insert_rows
-from ledger.selectors import ledger_check_rollups, ledger_totals_by_currency
+from ledger.verification import ledger_verify
 from orgs.models import EMC, Microenterprise
 from orgs.roles import Role
 from scoring import index, inputs, metrics, registry
@@ -40,15 +40,19 @@ class LedgerBroken(Exception):
 
 
 def verify_ledger() -> dict:
-    """The ledger's integrity checks (repoint to ledger's `verify_ledger` when it lands): the
-    daily rollups equal the legs and every currency's legs sum to zero; raise LedgerBroken."""
-    diffs = ledger_check_rollups()
-    unbalanced = {c: t for c, t in ledger_totals_by_currency().items() if t}
-    if diffs or unbalanced:
-        raise LedgerBroken(
-            f"rollups differing from legs: {diffs[:5]} ({len(diffs)}); unbalanced: {unbalanced}"
-        )
-    return {"rollup_diffs": 0, "currencies": len(ledger_totals_by_currency())}
+    """The ledger's own verification (`ledger.verification.ledger_verify`: balances, rollups
+    against legs, events against transactions, the hash chain over what was sealed); incremental,
+    so its cost follows the day. It runs in its own DB transaction, before anything is scored,
+    so its seal commits whatever a later step does. A break raises LedgerBroken."""
+    result = ledger_verify()
+    if not result.ok:
+        summary = "; ".join(f"{b.check}: {b.count} (ids {list(b.ids)[:5]})" for b in result.breaks)
+        raise LedgerBroken(f"the ledger failed its verification: {summary}")
+    return {
+        "transactions_checked": result.transactions_checked,
+        "seal": result.seal_number,
+        "chain_head": result.chain_head,
+    }
 
 
 # --- progress -------------------------------------------------------------------------------

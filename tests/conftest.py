@@ -1,4 +1,5 @@
-"""Shared fixtures: role users, a real Celery worker process, and a real Chromium."""
+"""Shared fixtures: role users, the database roles of the PostgreSQL pass, a real Celery worker
+process, and a real Chromium."""
 
 import os
 import shutil
@@ -11,6 +12,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 from django.conf import settings
 
+from tests import db_roles
 from tests.factories import UserFactory
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from that
@@ -42,6 +44,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="chromium is not installed"))
 
 
+# --- the PostgreSQL pass: the owner migrates, the application role runs (tests/db_roles.py) --
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """PostgreSQL: both roles exist; the owner role creates and migrates the test database."""
+    if db_roles.on_postgres():
+        db_roles.prepare()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """PostgreSQL: once migrated, everything connects as the application role, which owns
+    nothing and may not change the append-only tables; the owner drops the database at the end."""
+    if not db_roles.on_postgres():
+        yield
+        return
+    db_roles.as_app()
+    yield
+    db_roles.as_owner()
+
+
 @pytest.fixture
 def user_with_role(db):
     """Make a user holding one of the five roles: `user_with_role("finance")`."""
@@ -56,9 +80,12 @@ def user_with_role(db):
 
 
 def _test_database_url() -> str:
+    """The test database as the tests see it: its name, and the role they connect as."""
     db = settings.DATABASES["default"]
     url = urlparse(os.environ["DATABASE_URL"])
-    return urlunparse(url._replace(path="/" + db["NAME"]))
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    netloc = f"{db['USER']}{password}@{url.hostname}" + (f":{url.port}" if url.port else "")
+    return urlunparse(url._replace(netloc=netloc, path="/" + db["NAME"]))
 
 
 @pytest.fixture(scope="session")

@@ -196,14 +196,33 @@ def test_dashboard_charts_show_the_last_30_days_of_user_paid_value(client, user_
 
     from django.utils import timezone
 
-    from ledger.models import Account, AccountDay
+    from ledger import services
+    from tests.ledger.factories import world_build
 
+    # given 100.00 paid and 10.00 refunded today, and 7.77 paid 40 days ago (the rollups come
+    # from the postings: on PostgreSQL nothing else may write them)
+    world = world_build()
     today = timezone.localdate()
-    clearing = Account.objects.create(code="clearing:CNY", kind="clearing", currency="CNY", name="Clearing")
-    AccountDay.objects.create(
-        account=clearing, day=today, net_minor=9000, debit_minor=10000, credit_minor=1000, legs=3
+    midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
+
+    def pay(amount, at):
+        return services.value_event_log(
+            actor=world.leader,
+            me=world.lead_me,
+            emc=world.emc,
+            scenario=world.scenario,
+            category=world.category,
+            user_ref="u-chart",
+            amount=amount,
+            currency="CNY",
+            occurred_at=at,
+        )
+
+    payment = pay("100.00", midnight + dt.timedelta(seconds=1))
+    services.value_event_refund(
+        actor=world.leader, original=payment, amount="10.00", occurred_at=midnight + dt.timedelta(seconds=2)
     )
-    AccountDay.objects.create(account=clearing, day=today - dt.timedelta(days=40), debit_minor=777, legs=1)
+    pay("7.77", midnight - dt.timedelta(days=40))
     client.force_login(user_with_role("finance"))
     response = client.get("/")
     daily = response.context["daily_value"]

@@ -95,6 +95,9 @@ TEMPLATES = [
 # turns the pool off: each request then opens and closes its own connection (behind PgBouncer).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: the role the application connects as (the user of DATABASE_URL) owns nothing;
+# `migrate` runs as the owner role and grants this role its privileges (ledger.append_only).
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")  # default: "<database name>_app"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a command writes; the timeout waits out short locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

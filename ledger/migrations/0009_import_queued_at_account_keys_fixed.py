@@ -4,29 +4,15 @@ on PostgreSQL: an account keeps its id and currency, a contract its id.
 Since 0006 a leg's account and contract are checked when the leg is written, and accounts and
 contracts refuse DELETE. An UPDATE could still move an account's id or currency out from under
 its legs (a review found `UPDATE ledger_account SET currency = 'USD'` accepted under CNY legs).
-The BEFORE UPDATE triggers refuse exactly those changes; names and other fields stay editable.
+The BEFORE UPDATE triggers refuse exactly those changes; names and other fields stay editable
+(ledger/sql/keys_fixed.v1.sql).
 """
 
 from django.db import migrations, models
 
-from ledger.migrations._postgres import postgres_sql
+from ledger.migrations._postgres import postgres_sql, sql_file
 
-FORWARD = r"""
-CREATE OR REPLACE FUNCTION ledger_refuse_key_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION '% rows keep their id (and an account its currency): legs refer to them',
-        TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
-END $$;
-CREATE TRIGGER ledger_account_keys_fixed
-    BEFORE UPDATE ON ledger_account FOR EACH ROW
-    WHEN (OLD.id IS DISTINCT FROM NEW.id OR OLD.currency IS DISTINCT FROM NEW.currency)
-    EXECUTE FUNCTION ledger_refuse_key_change();
-CREATE TRIGGER ledger_contract_keys_fixed
-    BEFORE UPDATE ON ledger_contract FOR EACH ROW
-    WHEN (OLD.id IS DISTINCT FROM NEW.id)
-    EXECUTE FUNCTION ledger_refuse_key_change();
-"""
+FORWARD = sql_file("keys_fixed", 1)
 
 BACKWARD = r"""
 DROP TRIGGER IF EXISTS ledger_contract_keys_fixed ON ledger_contract;

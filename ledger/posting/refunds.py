@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from ledger import allocation, selectors
+from ledger.locks import rows_lock
 from ledger.models import ValueEvent, ValueEventPartner
 from ledger.posting.specs import Plan, RowErrors, ValueEventSpec
 
@@ -33,11 +34,12 @@ def originals_load(specs: list[ValueEventSpec]) -> Originals:
     if not ids:
         return found
     # lock the payments: concurrent refunds, and a reversal of the payment
-    # (transaction_reverse locks the same row), serialize here: no over-refund, no refund of
+    # (transaction_reverse locks the same key), serialize here: no over-refund, no refund of
     # a reversed payment. The lock comes first and alone: a statement that waited for the
     # lock still sees its own snapshot of other rows, so what the lock protects (refunds,
-    # the reversal) is read by the statements after it.
-    list(ValueEvent.objects.select_for_update().filter(pk__in=ids).values_list("id").order_by("id"))
+    # the reversal) is read by the statements after it. (An advisory lock per payment, not
+    # FOR UPDATE, which needs an UPDATE privilege on value events: see ledger.locks.)
+    rows_lock(ValueEvent, ids)
     found.events = {
         e.pk: e for e in ValueEvent.objects.filter(pk__in=ids).select_related("transaction__reversed_by")
     }

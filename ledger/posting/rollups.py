@@ -1,7 +1,11 @@
-"""Legs written with their daily rollups (AccountDay): the one way legs reach the database.
+"""Legs written with their daily rollups (AccountDay): the one way legs reach the database, and
+the one place that decides who writes the rollups.
 
-On PostgreSQL a large batch goes in by COPY; the rollup rows are aggregated here and added
-with one upsert per UPSERT_BATCH (account, day, slot) rows.
+On PostgreSQL a large batch goes in by COPY, and the database adds the rollups itself from
+every INSERT/COPY of legs, as the owner role (trigger `ledger_leg_rollup`,
+ledger/sql/leg_rollup.v1.sql): the application role may not write them. SQLite has no such
+trigger: the rollup rows are aggregated here and added with one upsert per UPSERT_BATCH
+(account, day, slot) rows.
 """
 
 import datetime as dt
@@ -17,12 +21,16 @@ UPSERT_BATCH = 1000
 
 
 def legs_write(legs: list[LegRow]) -> None:
-    """Insert legs and add them to the daily rollups (the one way legs are written)."""
-    if bulk.is_postgres() and len(legs) >= bulk.COPY_MIN_ROWS:
-        # large batches (imports): COPY text lines, streamed (formatted while PostgreSQL reads)
-        bulk.copy_text(Leg._meta.db_table, LEG_COLUMNS, leg_lines(legs))
-    else:
-        _legs_insert(legs)
+    """Insert legs; their daily rollups follow in the same DB transaction (by the database's
+    trigger on PostgreSQL, by `_rollup_add` elsewhere)."""
+    if bulk.is_postgres():
+        if len(legs) >= bulk.COPY_MIN_ROWS:
+            # large batches (imports): COPY text lines, streamed (formatted while PostgreSQL reads)
+            bulk.copy_text(Leg._meta.db_table, LEG_COLUMNS, leg_lines(legs))
+        else:
+            _legs_insert(legs)
+        return
+    _legs_insert(legs)
     _rollup_add(legs)
 
 
@@ -64,7 +72,8 @@ def _rollup_add(legs: list[LegRow]) -> None:
 
 
 def accountday_upsert(rows: dict[tuple[int, dt.date, int], list[int]]) -> None:
-    """Add pre-aggregated (account, day, slot) -> [net, debit, credit, legs] to the daily rollup."""
+    """Add pre-aggregated (account, day, slot) -> [net, debit, credit, legs] to the daily rollup
+    (SQLite; on PostgreSQL the trigger ledger_leg_rollup does the same upsert, see legs_write)."""
     table = AccountDay._meta.db_table
     items = sorted(rows.items())  # one lock order for every posting: no deadlocks between them
     with connection.cursor() as cursor:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from ledger import selectors
 from ledger.demo import demo_ledger_load
 from ledger.models import Contract, ValueEvent
+from ledger.verification import ledger_verify
 from tests.ledger.factories import world_build
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ def test_admin_pages_load_and_postings_cannot_be_added(client, world, log):
         "accountday",
         "usersignal",
         "importbatch",
+        "ledgerseal",
     ):
         assert client.get(reverse(f"admin:ledger_{name}_changelist")).status_code == 200
     assert client.get(reverse("admin:ledger_transaction_add")).status_code == 403
@@ -51,6 +53,7 @@ def test_demo_loader_posts_a_balanced_ledger_once(db):
     assert ValueEvent.objects.filter(kind="refund").exists()
     assert set(selectors.ledger_totals_by_currency().values()) == {0}
     assert selectors.ledger_check_rollups() == []
+    assert ledger_verify(full=True).ok
     assert "payments" in summary
     assert (
         demo_ledger_load(users={"admin": world.admin}, progress=messages.append)

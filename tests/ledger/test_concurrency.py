@@ -176,3 +176,45 @@ def test_a_refund_and_a_reversal_of_one_payment_cannot_both_post(monkeypatch, sl
     assert refunds + reversals == 1
     assert set(selectors.ledger_totals_by_currency().values()) == {0}
     assert selectors.ledger_check_rollups() == []
+
+
+def test_postings_of_different_rollup_stripes_do_not_wait_for_each_other(log):
+    """The rollup trigger keeps the striping: a posting holds only its own stripe's row of an
+    (account, day) until it commits, so others proceed; one of the same stripe waits."""
+    import psycopg
+
+    from ledger.models import ROLLUP_SLOTS, Account
+    from tests import db_roles
+
+    log()  # the accounts
+    clearing, fee = (Account.objects.get(code=c).pk for c in ("clearing:CNY", "platform-fee:CNY"))
+    base = 10**9 - 10**9 % ROLLUP_SLOTS  # explicit ids: stripe `base + k` is k
+
+    def post(conn, txn_id):
+        conn.execute(
+            "INSERT INTO ledger_transaction (id, kind, effective_on, recorded_at, memo)"
+            " VALUES (%s, 'adjustment', current_date, now(), '')",
+            [txn_id],
+        )
+        conn.execute(
+            "INSERT INTO ledger_leg (transaction_id, account_id, currency, amount_minor, effective_on, rule, basis)"
+            " VALUES (%s, %s, 'CNY', 3, current_date, 't', '{}'), (%s, %s, 'CNY', -3, current_date, 't', '{}')",
+            [txn_id, clearing, txn_id, fee],
+        )
+
+    # given a posting in stripe 0 that has not committed yet
+    holder = db_roles.app_connect()
+    post(holder, base)
+    try:
+        # when another posting of the same accounts and day goes into stripe 1, it commits at once
+        with db_roles.app_connect() as other:
+            other.execute("SET lock_timeout = '2s'")
+            post(other, base + 1)
+        # and one into stripe 0 again waits for the first (here: until its lock timeout)
+        with db_roles.app_connect() as same, pytest.raises(psycopg.errors.LockNotAvailable):
+            same.execute("SET lock_timeout = '500ms'")
+            post(same, base + ROLLUP_SLOTS)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert selectors.ledger_check_rollups() == []

@@ -10,13 +10,22 @@ from django.utils import timezone
 
 from config.errors import ConflictError
 from ledger import selectors, services
-from ledger.models import Account, AccountDay, ContractNodeShare, Leg, Transaction, UserSignal, ValueEvent
+from ledger.models import (
+    Account,
+    AccountDay,
+    Contract,
+    ContractNodeShare,
+    Leg,
+    Transaction,
+    UserSignal,
+    ValueEvent,
+)
 from ledger.posting.specs import ValueEventSpec
 from orgs.audit import audit_for
-from orgs.models import EMCParticipation
+from orgs.models import EMCNode, EMCParticipation
 from orgs.services import me_split
 from tests.factories import MicroenterpriseFactory, PartnerFactory, ScenarioFactory, UserFactory
-from tests.ledger.factories import approved_contract, contract_terms
+from tests.ledger.factories import START, approved_contract, contract_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -353,10 +362,18 @@ def test_contract_versions_and_approval(world):
     assert audit_for(approved).filter(action="ledger.contract_approve").exists()
 
 
+def _node_share_slipped_in(world, draft) -> None:
+    """Alter a draft's terms below the service layer: one more node share, 60 + 40 + 10 = 110%.
+    (A row added, not one changed: the application role may not update contract terms.)"""
+    extra = MicroenterpriseFactory()
+    EMCNode.objects.create(emc=world.emc, me=extra, share_weight=10, joined_on=START)
+    ContractNodeShare.objects.create(contract=draft, me=extra, share_pct=10)
+
+
 def test_approval_validates_the_stored_terms_again(world):
-    # given a draft whose node shares were altered after creation (now 60 + 30 = 90%)
+    # given a draft whose node shares were altered after creation (now 110%)
     draft = services.contract_draft_create(actor=world.admin, **contract_terms(world))
-    ContractNodeShare.objects.filter(contract=draft, me=world.node_me).update(share_pct=30)
+    _node_share_slipped_in(world, draft)
     # when a platform admin approves it
     with pytest.raises(ValidationError) as exc:
         services.contract_approve(actor=world.admin, contract=draft)
@@ -368,15 +385,18 @@ def test_approval_validates_the_stored_terms_again(world):
 
 
 def test_terms_the_split_cannot_apply_give_a_field_error_not_a_crash(world, log):
-    # given the contract in force whose node shares were broken below the service layer
-    ContractNodeShare.objects.filter(contract=world.contract, me=world.node_me).update(share_pct=30)
+    # given a contract in force whose node shares were broken below the service layer: a draft
+    # altered, then approved by a bare UPDATE that skipped the validation
+    broken = services.contract_draft_create(actor=world.admin, **contract_terms(world))
+    _node_share_slipped_in(world, broken)
+    Contract.objects.filter(pk=broken.pk).update(status="approved", approved_at=timezone.now())
     before = _counts()
     # when a leader logs a payment
     with pytest.raises(ValidationError) as exc:
         log()
     # then the EMC field explains it, and nothing is written
     message = exc.value.message_dict["emc"][0]
-    assert f"Contract v1 of EMC {world.emc.code} cannot split this payment" in message
+    assert f"Contract v{broken.version} of EMC {world.emc.code} cannot split this payment" in message
     assert _counts() == before
 
 

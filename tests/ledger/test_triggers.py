@@ -1,11 +1,17 @@
-"""PostgreSQL refuses unbalanced, altered or late-extended ledger rows, whatever the caller."""
+"""PostgreSQL refuses unbalanced, altered or late-extended ledger rows, whatever the caller.
+
+The tests connect as the application role (tests/db_roles.py): a change of an append-only row
+is refused to it by its privileges, and to the owner role by the triggers behind them.
+"""
 
 import datetime as dt
 
+import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from ledger.models import Account, Leg, Transaction
+from tests import db_roles
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -26,6 +32,19 @@ def _insert_transaction(cursor) -> int:
         [DAY],
     )
     return cursor.fetchone()[0]
+
+
+def refused_to_both(sql: str, params, trigger_message: str) -> None:
+    """`sql` is refused to the application role (no privilege, or the trigger) and to the
+    owner role (the trigger), and changes nothing."""
+    with (
+        pytest.raises(DatabaseError, match=f"permission denied|{trigger_message}"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+    with pytest.raises(psycopg.Error, match=trigger_message), db_roles.owner_cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _insert_leg(cursor, txn_id, account, amount):
@@ -74,12 +93,7 @@ def test_a_balanced_transaction_commits_and_then_cannot_be_changed(accounts):
         "UPDATE ledger_transaction SET memo = 'x' WHERE id = %s",
         "DELETE FROM ledger_transaction WHERE id = %s",
     ):
-        with (
-            pytest.raises(DatabaseError, match="append-only"),
-            transaction.atomic(),
-            connection.cursor() as c,
-        ):
-            c.execute(sql, [txn_id])
+        refused_to_both(sql, [txn_id], "append-only")
 
     # and a balanced pair of legs cannot be slipped into the committed transaction later
     with (
@@ -120,7 +134,7 @@ def test_the_orm_cannot_change_a_leg_either(accounts):
         txn.delete()
 
 
-# --- the incremental, set-based balance check (migration 0004) -------------------------------
+# --- the set-based balance check (ledger/sql/transaction_balanced) ----------------------------
 
 
 def test_one_unbalanced_transaction_among_many_refuses_the_whole_commit(accounts):
@@ -162,10 +176,11 @@ def test_a_check_forced_mid_transaction_does_not_let_later_rows_through(accounts
     assert Transaction.objects.count() == 0
 
 
-def test_legs_cannot_be_added_to_a_transaction_already_checked(accounts):
+def test_a_leg_added_to_a_transaction_already_checked_is_checked_again(accounts):
     clearing, fee = accounts
+    # given a balanced transaction checked early, then given one more leg in the same DB transaction
     with (
-        pytest.raises(DatabaseError, match="already checked"),
+        pytest.raises(DatabaseError, match="unbalanced"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
@@ -173,7 +188,9 @@ def test_legs_cannot_be_added_to_a_transaction_already_checked(accounts):
         _insert_leg(cursor, txn_id, clearing, 100)
         _insert_leg(cursor, txn_id, fee, -100)
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         _insert_leg(cursor, txn_id, clearing, 1)
+    # then the commit checks it again and refuses it
     assert Transaction.objects.count() == 0
 
 
@@ -190,7 +207,7 @@ def test_balanced_transactions_commit_after_a_forced_check(accounts):
     assert Transaction.objects.count() == 3 and Leg.objects.count() == 6
 
 
-# --- value events, their partner links and user signals are append-only (migration 0005) -----
+# --- value events, their partner links and user signals are append-only ----------------------
 
 
 def test_logged_events_partner_links_and_signals_cannot_be_changed_or_removed():
@@ -236,15 +253,10 @@ def test_logged_events_partner_links_and_signals_cannot_be_changed_or_removed():
         ("UPDATE ledger_usersignal SET rating = 1 WHERE id = %s", signal.pk),
         ("DELETE FROM ledger_usersignal WHERE id = %s", signal.pk),
     ):
-        with (
-            pytest.raises(DatabaseError, match="append-only"),
-            transaction.atomic(),
-            connection.cursor() as c,
-        ):
-            c.execute(sql, [param])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        refused_to_both(sql, [param], "append-only")
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
         ValueEvent.objects.filter(pk=payment.pk).update(customized=True)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
         UserSignal.objects.filter(pk=signal.pk).delete()
     # then every row is as it was logged
     payment.refresh_from_db()
@@ -256,7 +268,7 @@ def test_logged_events_partner_links_and_signals_cannot_be_changed_or_removed():
     assert UserSignal.objects.get(pk=signal.pk).rating == 4
 
 
-# --- legs' references, checked per statement (migration 0006) --------------------------------
+# --- legs' references, checked per statement (ledger/sql/leg_checked) -------------------------
 
 
 def _insert_legs(cursor, rows):
@@ -308,12 +320,7 @@ def test_accounts_and_contracts_cannot_be_deleted(accounts):
     clearing, _fee = accounts
     world = world_build()
     for table, pk in (("ledger_account", clearing.pk), ("ledger_contract", world.contract.pk)):
-        with (
-            pytest.raises(DatabaseError, match="never deleted"),
-            transaction.atomic(),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+        refused_to_both(f"DELETE FROM {table} WHERE id = %s", [pk], "never deleted")
     assert Account.objects.filter(pk=clearing.pk).exists()
 
 
@@ -327,14 +334,12 @@ def test_an_account_keeps_its_currency_and_id_and_a_contract_its_id(accounts):
         ("UPDATE ledger_account SET id = id + 1000 WHERE id = %s", clearing.pk),
         ("UPDATE ledger_contract SET id = id + 1000 WHERE id = %s", world.contract.pk),
     ):
-        with (
-            pytest.raises(DatabaseError, match="keep their id"),
-            transaction.atomic(),
-            connection.cursor() as c,
-        ):
-            c.execute(sql, [pk])
-    # other fields stay editable
-    Account.objects.filter(pk=clearing.pk).update(name="User-payments clearing (CNY)")
+        refused_to_both(sql, [pk], "keep their id")
+    # the owner may still rename an account (the application role may not update accounts)
+    with db_roles.owner_cursor() as cursor:
+        cursor.execute(
+            "UPDATE ledger_account SET name = 'User-payments clearing (CNY)' WHERE id = %s", [clearing.pk]
+        )
     clearing.refresh_from_db()
     assert clearing.currency == "CNY" and clearing.name == "User-payments clearing (CNY)"
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0010_purpose_indicator'),
+        ('ledger', '0011_purpose_indicator'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0009_import_queued_at_account_keys_fixed'),
+        ('ledger', '0010_integrity_guards_and_seals'),
         ('orgs', '0003_resource_use'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
