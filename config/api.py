@@ -36,6 +36,12 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_number(self, request, paginator):
+        given = request.query_params.getlist(self.page_query_param)
+        if given and (len(given) > 1 or not given[0]):
+            raise exceptions.ValidationError({"page": ["Give one page number, or leave the parameter out."]})
+        return super().get_page_number(request, paginator)
+
     def get_page_size(self, request):
         given = request.query_params.getlist(self.page_size_query_param)
         if not given:

@@ -1,7 +1,8 @@
 """The API's list filters, as strict as the schema: a boolean filter given a value that is not
-true or false (or 1 / 0) is a 400, not silently ignored (django-filter's default)."""
+true or false (or 1 / 0), or a typed filter (a date, a number, a choice) given an empty value, is
+a 400, not silently ignored (django-filter's default). Text filters may be empty: no filter."""
 
-from django_filters import BooleanFilter
+from django_filters import BooleanFilter, CharFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -18,6 +19,10 @@ class StrictFilterBackend(DjangoFilterBackend):
                 if isinstance(spec, BooleanFilter)
                 and any(value not in BOOLEAN_TEXTS for value in request.query_params.getlist(name))
             }
+            for name, spec in filterset_class.base_filters.items():
+                typed = not isinstance(spec, CharFilter | BooleanFilter)
+                if typed and name not in errors and "" in request.query_params.getlist(name):
+                    errors[name] = ["Give a value, or leave the parameter out."]
             if errors:
                 raise ValidationError(errors)
         return super().filter_queryset(request, queryset, view)

@@ -121,9 +121,8 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
         else:
             mode = "rebuild"
             table = UserState._meta.db_table
-            cursor.execute(
-                f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}"
-            )
+            # DELETE, not TRUNCATE: the application role holds no TRUNCATE privilege anywhere
+            cursor.execute(f"DELETE FROM {table}")
             params.update(
                 ingest=ingest.pk,
                 oldest=day_no - max(settings.SCORING_ACTIVE_DAYS, settings.SCORING_SIGNAL_DAYS),

@@ -168,7 +168,13 @@ def history_post(
 
     context = multiprocessing.get_context("fork")
     tasks, results = context.Queue(maxsize=workers), context.Queue()
-    connections.close_all()  # children open their own; a shared socket would be corrupted
+    # children open their own connections: a socket shared across a fork would be corrupted,
+    # and so would a connection pool's (its idle connections and its thread): close those too,
+    # the parent's pool is made again when the parent next queries
+    connections.close_all()
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "postgresql" and conn.alias in conn._connection_pools:
+            conn.close_pool()
     pool = [context.Process(target=_worker, args=(tasks, results), daemon=True) for _ in range(workers)]
     for process in pool:
         process.start()

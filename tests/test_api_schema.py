@@ -23,7 +23,7 @@ from rest_framework.authtoken.models import Token
 from tests.factories import UserFactory
 from tests.ledger.factories import world_build
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CHECKS = ",".join(
     [

@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 from tests.conftest import ROOT, _test_database_url
 from tests.factories import MicroenterpriseFactory, UserFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _free_port() -> int:

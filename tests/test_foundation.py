@@ -174,7 +174,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_the_nightly_pipeline(celery_worker_process):
     import time
 
@@ -249,7 +249,7 @@ def test_nightly_run_command_runs_in_process_when_no_worker_answers(settings, mo
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_nightly_run_command_queues_to_a_live_worker(celery_worker_process):
     from io import StringIO
 

@@ -5,7 +5,7 @@ import pytest
 
 ROLES = ["platform_admin", "me_leader", "me_member", "finance", "auditor"]
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_each_role_logs_in_and_lands_on_the_dashboard(user_with_role, login, page):

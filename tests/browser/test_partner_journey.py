@@ -8,7 +8,7 @@ import pytest
 
 from tests.factories import EMCFactory, EMCParticipationFactory, PartnerFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_admin_phases_out_a_partner_found_by_filter(user_with_role, login, page):

@@ -9,7 +9,7 @@ from django.conf import settings
 from scoring.models import NightlyRun
 from tests.scoring.conftest import run_night, scored_world_build
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_an_admin_drills_from_the_index_to_a_metric_and_reruns_a_date(request, page, login):

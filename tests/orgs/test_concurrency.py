@@ -12,7 +12,7 @@ from tests.factories import PartnerFactory, UserFactory
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_phase_out_and_watch_leave_one_consistent_outcome():
     admin = UserFactory(roles=["platform_admin"])
     partner = PartnerFactory(state="active")

@@ -17,7 +17,11 @@ from tests.factories import EMCFactory
 from tests.scoring.conftest import run_night, scored_world_build
 from tests.scoring.test_pipeline import rows
 
-pytestmark = [pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _on_workers(day, names: list[str]) -> NightlyRun:

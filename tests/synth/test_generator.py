@@ -250,7 +250,7 @@ def _fingerprint():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_posting_workers_write_the_same_rows_as_one_process():
     # an earlier transactional test's flush may have emptied the migrations' reference data
     if not Industry.objects.exists():
