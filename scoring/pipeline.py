@@ -29,6 +29,7 @@ from orgs.roles import Role
 from scoring import index, inputs, metrics, registry
 from scoring.ingest import ingest_up_to
 from scoring.models import NightlyRun, RunChunk, Snapshot
+from scoring.signals import night_scored
 from scoring.users import class_counts_store, users_state_update
 
 log = logging.getLogger(__name__)
@@ -315,6 +316,9 @@ def run_finish(*, run_id: int) -> NightlyRun:
         )
         previous = NightlyRun.objects.filter(run_date=run.run_date, superseded=True)
         Snapshot.objects.filter(run__in=previous).update(superseded=True)
+        transaction.on_commit(
+            lambda: night_scored.send(sender=NightlyRun, run_id=run.pk, run_date=run.run_date)
+        )
     _step(run, "ecosystem", status="done", seconds=round(time.monotonic() - started, 3))
     run.refresh_from_db()
     return run

@@ -10,3 +10,5 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 # tests log rows and score them at once: no lag between recording and the scoring cut-off
 SCORING_CUTOFF_LAG_SECONDS = 0
+# the suite's Celery worker outlives each test's flush: it reads content types afresh per task
+CELERY_WORKER_FORGETS_CONTENT_TYPES = True

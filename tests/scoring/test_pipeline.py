@@ -237,3 +237,23 @@ def test_index_weights_are_validated_audited_and_apply_from_the_next_run(scored)
     snap = Snapshot.objects.get(run=new, metric="customized", subject_kind="ecosystem")
     assert snap.score == (snap.value * 100 / 60).quantize(snap.score)
     assert new.config["perspectives"] == {"purpose": "20.00", "user": "50.00", "partner": "30.00"}
+
+
+def test_the_apps_above_hear_of_a_done_night_once_it_is_committed(scored, django_capture_on_commit_callbacks):
+    from scoring.signals import night_scored
+
+    heard = []
+
+    def receiver(sender, run_id, run_date, **kwargs):
+        heard.append((run_id, run_date, NightlyRun.objects.get(pk=run_id).status))
+
+    night_scored.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run = run_night(scored.day)
+        assert heard == [(run.pk, scored.day, "done")]
+        with django_capture_on_commit_callbacks(execute=True):
+            pipeline.run_finish(run_id=run.pk)  # a retried finish of a done run sends nothing
+        assert len(heard) == 1
+    finally:
+        night_scored.disconnect(receiver)
