@@ -47,7 +47,8 @@ def test_a_downloaded_sample_validates_against_the_demo(client, demo, kind):
     assert batch.status == ImportBatch.Status.VALIDATED, batch.error_report
     rows = list(csv.DictReader(io.StringIO(body.decode())))
     if kind == "indicators":  # a day each
-        assert max(dt.date.fromisoformat(r["on"]) for r in rows) == timezone.localdate() - dt.timedelta(days=1)
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        assert max(dt.date.fromisoformat(r["on"]) for r in rows) == yesterday
         return
     latest = max(dt.datetime.fromisoformat(r["occurred_at"]) for r in rows)
     assert dt.timedelta(days=1) <= dt.datetime.now(dt.UTC) - latest < dt.timedelta(days=2)
