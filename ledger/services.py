@@ -691,17 +691,23 @@ def payables_post(
         raise ValidationError(_("Nothing is payable."))
     codes = dict(Microenterprise.objects.filter(pk__in=amounts).values_list("id", "code"))
     wanted = {
-        f"payable:{currency}": {"kind": Account.Kind.PAYABLE, "name": f"Payouts payable {currency}"},
+        f"payable:{currency}": {
+            "kind": Account.Kind.PAYABLE,
+            "currency": currency,
+            "name": f"Payouts payable {currency}",
+        },
     }
     for me_id in amounts:
         wanted[f"me:{codes[me_id]}:{currency}"] = {
             "kind": Account.Kind.ME,
             "me_id": me_id,
+            "currency": currency,
             "name": f"ME {codes[me_id]} {currency}",
         }
     if platform_minor:
         wanted[f"platform-fee:{currency}"] = {
             "kind": Account.Kind.PLATFORM,
+            "currency": currency,
             "name": f"Platform service fee {currency}",
         }
     ids = accounts_get_or_create(wanted=wanted)

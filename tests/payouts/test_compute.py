@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from django.test import override_settings
+
 from ledger import services as ledger_services
-from payouts import services
+from payouts import services, tasks
 from payouts.models import PayoutLine, PayoutReport
 from scoring.models import NightlyRun
 from scoring.signals import night_scored
@@ -50,6 +52,7 @@ def test_tier_crossed_and_refund_counted_on_its_payments_day(world, pay):
     assert {b["band"] for b in me.explanation["bands"]} == {"base", "tier 100%"}
 
 
+@override_settings(CELERY_TASK_ALWAYS_EAGER=True)
 def test_night_scored_recomputes_drafts_idempotently(world, pay):
     pay("1000.00", JUNE)
     for _ in range(2):  # a re-run of the night sends it again
@@ -60,6 +63,15 @@ def test_night_scored_recomputes_drafts_idempotently(world, pay):
     assert len(keys) == len(set(keys)) == 7  # emc, 2 MEs, 2 members, partner, platform
     me = PayoutLine.objects.get(report=report, key=f"me:{world.emc.pk}:{world.lead_me.pk}")
     assert me.previous_payable_minor == me.payable_minor  # nothing changed since last night
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_with_a_broker_the_receiver_queues_the_payouts_task(world, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.night_compute, "delay", lambda *args: queued.append(args))
+    night_scored.send(sender=NightlyRun, run_id=1, run_date=JUNE)
+    assert queued == [(JUNE.isoformat(),)]
+    assert not PayoutReport.objects.exists()
 
 
 def test_a_submitted_report_is_not_recomputed(world, pay, finance):

@@ -108,7 +108,10 @@ def test_a_refund_after_lock_is_clawed_back_in_the_next_period(world, pay, finan
 
     july_start, _ = period_bounds("month", JUNE + dt.timedelta(days=40))
     ledger_services.value_event_refund(
-        actor=world.leader, original=payment, amount="3000.00", occurred_at=at(july_start + dt.timedelta(days=1))
+        actor=world.leader,
+        original=payment,
+        amount="3000.00",
+        occurred_at=at(july_start + dt.timedelta(days=1)),
     )
     pay("1000.00", july_start + dt.timedelta(days=1), partners=[])
     [jid] = services.payout_night_compute(run_date=july_start + dt.timedelta(days=1))
