@@ -69,6 +69,11 @@ class PayoutReportViewSet(
     def lock(self, request, pk=None):
         return self._act(services.payout_report_lock, request)
 
+    @extend_schema(request=None, responses={200: serializers.PayoutReportSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_draft(self, request, pk=None):
+        return self._act(services.payout_report_return, request)
+
     @extend_schema(responses={200: serializers.ReconciliationSerializer})
     @action(detail=True, methods=["get"])
     def reconciliation(self, request, pk=None):

@@ -82,6 +82,8 @@ def _detail_context(request, report):
         "can_approve": user.has_perm("payouts.approve") and report.status == PayoutReport.Status.SUBMITTED,
         "can_lock": user.has_perm("payouts.lock") and report.status == PayoutReport.Status.APPROVED,
         "can_compute": user.has_perm("payouts.compute") and report.status == PayoutReport.Status.DRAFT,
+        "can_return": user.has_perm("payouts.submit")
+        and report.status in (PayoutReport.Status.SUBMITTED, PayoutReport.Status.APPROVED),
     }
 
 
@@ -100,6 +102,7 @@ ACTIONS = {
     "submit": (services.payout_report_submit, gettext_lazy("The report is submitted for approval.")),
     "approve": (services.payout_report_approve, gettext_lazy("Your approval is recorded.")),
     "lock": (services.payout_report_lock, gettext_lazy("The report is locked; its payables are posted.")),
+    "return": (services.payout_report_return, gettext_lazy("The report is back in draft.")),
 }
 
 

@@ -5,6 +5,7 @@ from payouts.services.lifecycle import (
     payout_report_approve,
     payout_report_lock,
     payout_report_reconcile,
+    payout_report_return,
     payout_report_submit,
 )
 
@@ -14,6 +15,7 @@ __all__ = [
     "payout_report_compute",
     "payout_report_lock",
     "payout_report_reconcile",
+    "payout_report_return",
     "payout_report_submit",
     "report_for",
 ]

@@ -172,3 +172,30 @@ def payout_report_lock(*, actor, report: PayoutReport) -> PayoutReport:
         },
     )
     return report
+
+
+@transaction.atomic
+def payout_report_return(*, actor, report: PayoutReport, reason: str = "") -> PayoutReport:
+    """Return a submitted or approved report to draft (its approvals are withdrawn), so the night
+    or finance recomputes it; a locked report never changes."""
+    _require(actor, "payouts.submit", report)
+    report = _locked(report)
+    if report.status not in (PayoutReport.Status.SUBMITTED, PayoutReport.Status.APPROVED):
+        raise ConflictError(
+            _("Only a submitted or approved report returns to draft; this report is %(s)s.")
+            % {"s": report.get_status_display()}
+        )
+    withdrawn = list(report.approvals.values_list("approved_by_id", flat=True))
+    report.approvals.all().delete()
+    before = report.status
+    report.status = PayoutReport.Status.DRAFT
+    report.submitted_by, report.submitted_at = None, None
+    report.save(update_fields=["status", "submitted_by", "submitted_at"])
+    audit_record(
+        actor=actor,
+        action="payouts.report_return",
+        target=report,
+        changes={"status": [before, "draft"], "approvals_withdrawn": withdrawn},
+        reason=reason,
+    )
+    return report

@@ -68,6 +68,12 @@ def test_a_report_that_does_not_reconcile_is_not_approved(report, finance, finan
     with pytest.raises(ConflictError, match="does not reconcile"):
         services.payout_report_approve(actor=finance2, report=report)
     assert status(report) == "submitted" and not PayoutApproval.objects.exists()
+    # returned to draft and recomputed, it reconciles and is approved
+    services.payout_report_return(actor=finance, report=report, reason="late event")
+    services.payout_report_compute(report=report)
+    services.payout_report_submit(actor=finance, report=report)
+    services.payout_report_approve(actor=finance2, report=report)
+    assert status(report) == "approved"
 
 
 @override_settings(PAYOUTS_APPROVALS_REQUIRED=2)

@@ -140,3 +140,10 @@ def test_bad_filters_answer_400_not_500(report, finance):
 def test_the_reconciliation_page_shows_both_sides(report, finance):
     page = browser(finance).get(reverse("payouts:report-reconcile", args=[report.pk]))
     assert page.status_code == 200 and 'data-testid="reconcile-result">Reconciles' in page.content.decode()
+
+
+def test_the_pages_speak_chinese(report, finance):
+    client = browser(finance)
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "提交审批" in body.content.decode()
