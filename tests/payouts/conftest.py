@@ -26,6 +26,10 @@ def at(day: dt.date) -> dt.datetime:
 
 @pytest.fixture
 def world(db):
+    return payout_world_build()
+
+
+def payout_world_build():
     """The ledger's small world with a monthly contract of the worked examples'
     numbers: target 1,000,000, base 10%, from 100% 20%, from 150% 30%, fee 5%, a partner at
     7.5%, no posting holdback, node shares 60/40; members: the lead ME Alice 60 / Bob 40."""
@@ -48,6 +52,10 @@ def world(db):
 
 @pytest.fixture
 def pay(world):
+    return payer(world)
+
+
+def payer(world):
     """Log a payment of `amount` (major units) on `day`, with the partner unless told not to."""
 
     def do(amount: str, day: dt.date, *, partners=None, **overrides):
