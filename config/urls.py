@@ -10,6 +10,7 @@ api_patterns = [
     path("", include("orgs.api_urls")),
     path("", include("ledger.api_urls")),
     path("", include("scoring.api_urls")),
+    path("", include("payouts.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves Swagger UI's init script as a file (?script), not inline
     path(
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("ledger/", include("ledger.urls")),
     path("scoring/", include("scoring.urls")),
+    path("payouts/", include("payouts.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

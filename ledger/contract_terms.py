@@ -36,6 +36,7 @@ class ContractTerms:
     platform_fee_pct: Decimal
     base_rate_pct: Decimal
     holdback_pct: Decimal
+    coinvest_return_pct: Decimal
     tiers: list[tuple[Decimal, Decimal]]
     partner_shares: list[tuple[Partner, Decimal]]
     node_shares: list[tuple[Microenterprise, Decimal]]
@@ -54,6 +55,8 @@ def contract_terms_validate(
     cap_minor: int | None = None,
     holdback_pct=0,
     holdback_days: int = 0,
+    min_payout_minor: int = 0,
+    coinvest_return_pct=0,
     tiers: list[dict] = (),
     partner_shares: list[dict] = (),
     node_shares: list[dict] = (),
@@ -76,6 +79,9 @@ def contract_terms_validate(
     fee = _pct(platform_fee_pct, "platform_fee_pct", errors)
     base = _pct(base_rate_pct, "base_rate_pct", errors)
     holdback = _pct(holdback_pct, "holdback_pct", errors)
+    coinvest_return = _pct(coinvest_return_pct, "coinvest_return_pct", errors)
+    if not isinstance(min_payout_minor, int) or min_payout_minor < 0:
+        errors["min_payout_minor"] = [_("The minimum payout cannot be negative.")]
     if not isinstance(target_minor, int) or target_minor <= 0:
         errors["target_minor"] = [_("The period target must be more than zero.")]
     if not isinstance(floor_minor, int) or floor_minor < 0:
@@ -164,7 +170,7 @@ def contract_terms_validate(
         )
     if errors:
         raise ValidationError(errors)
-    return ContractTerms(fee, base, holdback, tier_rows, partner_rows, node_rows, goal_rows)
+    return ContractTerms(fee, base, holdback, coinvest_return, tier_rows, partner_rows, node_rows, goal_rows)
 
 
 def stored_terms(contract: Contract) -> dict:
@@ -180,6 +186,8 @@ def stored_terms(contract: Contract) -> dict:
         "cap_minor": contract.cap_minor,
         "holdback_pct": contract.holdback_pct,
         "holdback_days": contract.holdback_days,
+        "min_payout_minor": contract.min_payout_minor,
+        "coinvest_return_pct": contract.coinvest_return_pct,
         "tiers": [
             {"threshold_pct": t.threshold_pct, "rate_pct": t.rate_pct}
             for t in contract.tiers.order_by("threshold_pct", "id")

@@ -223,6 +223,14 @@ class Contract(models.Model):
     cap_minor = models.BigIntegerField(null=True, blank=True, help_text=_("Per-ME per-period cap."))
     holdback_pct = pct_field()
     holdback_days = models.PositiveIntegerField(default=0)
+    # payout terms (payouts app): amounts under the minimum payout carry forward; a met bet
+    # returns members' co-investment with this share on top, a failed one forfeits it
+    min_payout_minor = models.BigIntegerField(
+        default=0, help_text=_("Payable amounts below this carry forward to the next period.")
+    )
+    coinvest_return_pct = pct_field(
+        default=0, help_text=_("Return on members' co-investment when the bet (the target) is met.")
+    )
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -242,6 +250,12 @@ class Contract(models.Model):
             models.CheckConstraint(condition=pct_in_range("holdback_pct"), name="contract_holdback_range"),
             models.CheckConstraint(condition=Q(target_minor__gt=0), name="contract_target_positive"),
             models.CheckConstraint(condition=Q(floor_minor__gte=0), name="contract_floor_not_negative"),
+            models.CheckConstraint(
+                condition=Q(min_payout_minor__gte=0), name="contract_min_payout_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=pct_in_range("coinvest_return_pct"), name="contract_coinvest_return_range"
+            ),
         ]
         indexes = [models.Index(fields=["emc", "status", "effective_from"])]
 

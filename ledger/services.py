@@ -27,6 +27,7 @@ from ledger.imports import batches, jobs, liveness
 from ledger.imports.progress import progress_reporter
 from ledger.locks import rows_lock
 from ledger.models import (
+    Account,
     Contract,
     ContractGoal,
     ContractNodeShare,
@@ -41,6 +42,7 @@ from ledger.models import (
     ValueEvent,
 )
 from ledger.money import to_minor
+from ledger.posting.accounts import accounts_get_or_create
 from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.legs import LegRow, check_balanced
 from ledger.posting.rollups import legs_write
@@ -71,6 +73,8 @@ def contract_draft_create(
     cap_minor: int | None = None,
     holdback_pct=0,
     holdback_days: int = 0,
+    min_payout_minor: int = 0,
+    coinvest_return_pct=0,
     tiers: list[dict] = (),
     partner_shares: list[dict] = (),
     node_shares: list[dict] = (),
@@ -90,6 +94,8 @@ def contract_draft_create(
         cap_minor=cap_minor,
         holdback_pct=holdback_pct,
         holdback_days=holdback_days,
+        min_payout_minor=min_payout_minor,
+        coinvest_return_pct=coinvest_return_pct,
         tiers=tiers,
         partner_shares=partner_shares,
         node_shares=node_shares,
@@ -118,6 +124,8 @@ def contract_draft_create(
         cap_minor=cap_minor,
         holdback_pct=holdback,
         holdback_days=holdback_days,
+        min_payout_minor=min_payout_minor,
+        coinvest_return_pct=terms.coinvest_return_pct,
         notes=notes,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -654,3 +662,94 @@ def purpose_indicator_log(
         return existing
     indicator.replayed = False
     return indicator
+
+
+# --- payables (the payouts app locks a report through this) ----------------------------------
+
+
+@transaction.atomic
+def payables_post(
+    *,
+    actor,
+    currency: str,
+    effective_on: dt.date,
+    memo: str,
+    me_amounts: dict[int, int],
+    platform_minor: int = 0,
+    basis: dict | None = None,
+) -> Transaction:
+    """Post one balanced ADJUSTMENT moving what is payable out of the MEs' accounts (and what the
+    platform owes, e.g. returned co-investments) into `payable:<currency>`.
+
+    me_amounts: {me_id: minor units > 0}. The caller makes it happen once (the payouts report
+    keeps the transaction in a unique field, under its row lock)."""
+    amounts = {me_id: amount for me_id, amount in me_amounts.items() if amount}
+    if any(amount < 0 for amount in amounts.values()) or platform_minor < 0:
+        raise ValidationError(_("A payable is never negative."))
+    total = sum(amounts.values()) + platform_minor
+    if total <= 0:
+        raise ValidationError(_("Nothing is payable."))
+    codes = dict(Microenterprise.objects.filter(pk__in=amounts).values_list("id", "code"))
+    wanted = {
+        f"payable:{currency}": {
+            "kind": Account.Kind.PAYABLE,
+            "currency": currency,
+            "name": f"Payouts payable {currency}",
+        },
+    }
+    for me_id in amounts:
+        wanted[f"me:{codes[me_id]}:{currency}"] = {
+            "kind": Account.Kind.ME,
+            "me_id": me_id,
+            "currency": currency,
+            "name": f"ME {codes[me_id]} {currency}",
+        }
+    if platform_minor:
+        wanted[f"platform-fee:{currency}"] = {
+            "kind": Account.Kind.PLATFORM,
+            "currency": currency,
+            "name": f"Platform service fee {currency}",
+        }
+    ids = accounts_get_or_create(wanted=wanted)
+    txn = Transaction.objects.create(
+        kind=Transaction.Kind.ADJUSTMENT,
+        effective_on=effective_on,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+        memo=memo[:255],
+    )
+    extra = basis or {}
+    legs = [
+        LegRow(
+            txn.pk,
+            ids[f"me:{codes[me_id]}:{currency}"],
+            currency,
+            amount,
+            effective_on,
+            "payout",
+            None,
+            extra,
+        )
+        for me_id, amount in sorted(amounts.items())
+    ]
+    if platform_minor:
+        legs.append(
+            LegRow(
+                txn.pk,
+                ids[f"platform-fee:{currency}"],
+                currency,
+                platform_minor,
+                effective_on,
+                "coinvest",
+                None,
+                extra,
+            )
+        )
+    legs.append(
+        LegRow(txn.pk, ids[f"payable:{currency}"], currency, -total, effective_on, "payable", None, extra)
+    )
+    check_balanced({txn.pk: legs})
+    legs_write(legs)
+    audit_record(
+        actor=actor, action="ledger.payables_post", target=txn, changes={"currency": currency, "total": total}
+    )
+    return txn

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "orgs",
     "ledger",
     "scoring",
+    "payouts",
     "portal",
     "synth",
 ]
@@ -328,6 +329,8 @@ SCORING_OWNED_PRODUCTS = env.int("SCORING_OWNED_PRODUCTS", default=5)  # "owns m
 SCORING_CHUNK_EMCS = env.int("SCORING_CHUNK_EMCS", default=100)  # EMCs per fanned-out task
 SCORING_CUTOFF_LAG_SECONDS = env.int("SCORING_CUTOFF_LAG_SECONDS", default=300)
 SCORING_BACKFILL_MAX_DAYS = env.int("SCORING_BACKFILL_MAX_DAYS", default=400)
+# payouts: finance approvals a report needs before it can be locked (approvers never the submitter)
+PAYOUTS_APPROVALS_REQUIRED = env.int("PAYOUTS_APPROVALS_REQUIRED", default=1)
 
 # --- Amounts (ledger.money) --------------------------------------------------------------------
 # The largest amount one value event (payment or refund) may carry, in major units of its

@@ -1,0 +1,116 @@
+"""REST API of payout reports: list and read reports and their lines, the lifecycle actions
+(submit, approve, lock: 403 for the wrong person, 409 for the wrong state), the reconciliation,
+the CSV export, and a person's own statement lines."""
+
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+
+from config.api import NumericIds
+from config.exports import csv_download
+from config.permissions import HasRulePermission
+from payouts import exports, selectors, serializers, services
+from payouts.models import PayoutLine, PayoutReport
+
+
+class ReportFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=PayoutReport.Status.choices)
+    kind = filters.CharFilter(field_name="period__kind")
+    currency = filters.CharFilter(field_name="period__currency")
+
+    class Meta:
+        model = PayoutReport
+        fields = ["status", "kind", "currency"]
+
+
+class LineFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=PayoutLine.Kind.choices)
+    emc = filters.NumberFilter(field_name="emc_id")
+    me = filters.NumberFilter(field_name="me_id")
+
+    class Meta:
+        model = PayoutLine
+        fields = ["kind", "emc", "me"]
+
+
+class PayoutReportViewSet(
+    NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_reports"
+    serializer_class = serializers.PayoutReportSerializer
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return PayoutReport.objects.select_related("period").prefetch_related("approvals__approved_by")
+
+    def _act(self, service, request):
+        report = self.get_object()
+        service(actor=request.user, report=report)
+        return Response(serializers.PayoutReportSerializer(self.get_queryset().get(pk=report.pk)).data)
+
+    @extend_schema(request=None, responses={200: serializers.PayoutReportSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._act(services.payout_report_submit, request)
+
+    @extend_schema(request=None, responses={200: serializers.PayoutReportSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._act(services.payout_report_approve, request)
+
+    @extend_schema(request=None, responses={200: serializers.PayoutReportSerializer})
+    @action(detail=True, methods=["post"])
+    def lock(self, request, pk=None):
+        return self._act(services.payout_report_lock, request)
+
+    @extend_schema(request=None, responses={200: serializers.PayoutReportSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_draft(self, request, pk=None):
+        return self._act(services.payout_report_return, request)
+
+    @extend_schema(responses={200: serializers.ReconciliationSerializer})
+    @action(detail=True, methods=["get"])
+    def reconciliation(self, request, pk=None):
+        return Response(services.payout_report_reconcile(report=self.get_object()))
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(detail=True, methods=["get"], url_path="export")
+    def export(self, request, pk=None):
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        report = self.get_object()
+        return csv_download(exports.report_csv_rows(report), filename=f"payouts-{report.pk}.csv", stream=True)
+
+
+class PayoutLineList(ListAPIView):
+    """GET /api/payouts/reports/<id>/lines/: the report's lines (filter kind, emc, me)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_reports"
+    serializer_class = serializers.PayoutLineSerializer
+    filterset_class = LineFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PayoutLine.objects.none()
+        report = get_object_or_404(PayoutReport, pk=self.kwargs["report_id"])
+        return PayoutLine.objects.filter(report=report).order_by("key")
+
+
+class StatementList(ListAPIView):
+    """GET /api/payouts/statement/: the requesting person's own member lines, nobody else's."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+    serializer_class = serializers.PayoutLineSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PayoutLine.objects.none()
+        return selectors.member_statement_lines(user=self.request.user)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from payouts import api
+
+router = SimpleRouter()
+router.register("payouts/reports", api.PayoutReportViewSet, basename="api-payout-report")
+
+urlpatterns = [
+    path("payouts/reports/<int:report_id>/lines/", api.PayoutLineList.as_view(), name="api-payout-lines"),
+    path("payouts/statement/", api.StatementList.as_view(), name="api-payout-statement"),
+    path("", include(router.urls)),
+]

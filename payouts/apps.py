@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PayoutsConfig(AppConfig):
+    name = "payouts"
+    verbose_name = _("Incentive payouts")
+
+    def ready(self):
+        from payouts import receivers
+        from scoring.signals import night_scored
+
+        # the nightly run is done and committed: recompute the open periods' drafts
+        night_scored.connect(receivers.night_scored_receive, dispatch_uid="payouts.night_scored")

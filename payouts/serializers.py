@@ -1,0 +1,93 @@
+from rest_framework import serializers
+
+from ledger.money import format_minor
+from payouts.models import PayoutApproval, PayoutLine, PayoutReport
+
+
+class PayoutApprovalSerializer(serializers.ModelSerializer):
+    approved_by = serializers.CharField(source="approved_by.get_username", read_only=True)
+
+    class Meta:
+        model = PayoutApproval
+        fields = ["approved_by", "approved_at"]
+
+
+class PayoutReportSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="period.kind", read_only=True)
+    start = serializers.DateField(source="period.start", read_only=True)
+    end = serializers.DateField(source="period.end", read_only=True)
+    currency = serializers.CharField(source="period.currency", read_only=True)
+    approvals = PayoutApprovalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PayoutReport
+        fields = [
+            "id",
+            "kind",
+            "start",
+            "end",
+            "currency",
+            "status",
+            "computed_for",
+            "computed_at",
+            "computations",
+            "submitted_at",
+            "locked_at",
+            "payables_transaction",
+            "approvals",
+        ]
+
+
+class PayoutLineSerializer(serializers.ModelSerializer):
+    """A line; `payable` and `value` in major units of `currency` (as text), `*_minor` exact."""
+
+    payable = serializers.SerializerMethodField()
+    value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutLine
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "emc",
+            "me",
+            "user",
+            "partner",
+            "currency",
+            "events",
+            "value_minor",
+            "value",
+            "accrued_minor",
+            "capped_minor",
+            "adjustment_minor",
+            "held_back_minor",
+            "release_on",
+            "released_minor",
+            "carried_in_minor",
+            "carried_out_minor",
+            "coinvest_minor",
+            "coinvest_returned_minor",
+            "coinvest_forfeited_minor",
+            "payable_minor",
+            "payable",
+            "previous_payable_minor",
+            "contract_versions",
+            "tier",
+            "rate_pct",
+            "explanation",
+        ]
+
+    def get_payable(self, line) -> str:
+        return format_minor(line.payable_minor, line.currency)
+
+    def get_value(self, line) -> str:
+        return format_minor(line.value_minor, line.currency)
+
+
+class ReconciliationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    currency = serializers.CharField()
+    report_minor = serializers.IntegerField()
+    ledger_minor = serializers.IntegerField()
+    differences = serializers.ListField(child=serializers.DictField())

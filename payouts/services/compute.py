@@ -1,0 +1,314 @@
+"""The payout computation: a period's legs aggregated in SQL, the rule (payouts.calc) applied
+per EMC and ME, the lines of the draft replaced in one transaction (re-running never duplicates).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import ConflictError
+from orgs.models import Membership
+from payouts import calc, selectors
+from payouts.models import CoInvestment, PayoutLine, PayoutPeriod, PayoutReport
+from payouts.services.periods import period_before, period_bounds
+
+LINE_BATCH = 2000  # rows per INSERT: keeps SQLite under its variable limit, PG statements small
+
+
+@dataclass
+class EMCResult:
+    """One EMC's period: the terms at its start, the accruals per ME, the parties' values."""
+
+    terms: calc.RuleTerms
+    versions: list
+    accruals: dict
+    value_minor: int
+    data: dict = field(default_factory=dict)
+
+    @property
+    def last_terms(self) -> calc.RuleTerms:
+        return self.versions[-1]
+
+
+def _emcs_of(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_emc: dict) -> dict:
+    """EMCs in the period, with the version that gives it: in force at its start, else the first
+    that takes effect inside it (a contract that began mid-period)."""
+    out = {}
+    for emc_id, versions in terms_by_emc.items():
+        first = selectors.terms_in_force(versions, start) or next(
+            (t for t in versions if start < t.effective_from <= end), None
+        )
+        if first is not None and first.period == kind and first.currency == currency:
+            out[emc_id] = (first, [t for t in versions if t.effective_from <= end])
+    return out
+
+
+def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) -> dict[int, EMCResult]:
+    """Every EMC's accruals for the period, from the legs that belong to it (two SQL reads)."""
+    terms_by_emc = selectors.rule_terms_load(until=end, currency=currency)
+    emcs = _emcs_of(kind, start, end, currency, terms_by_emc)
+    if not emcs:
+        return {}
+    by_emc = selectors.legs_by_party(
+        selectors.period_legs(currency=currency, start=start, end=end, emc_ids=set(emcs))
+    )
+    results = {}
+    for emc_id, (first, versions) in emcs.items():
+        data = by_emc.get(emc_id) or {
+            "emc_days": {},
+            "me_days": [],
+            "partners": {},
+            "platform": 0,
+            "holdback": 0,
+            "events": 0,
+        }
+
+        def terms_on(day, versions=versions, first=first):
+            return selectors.terms_in_force(versions, day) or first
+
+        accruals, value = calc.emc_accrue(
+            terms_on=terms_on, emc_days=data["emc_days"].items(), me_days=data["me_days"]
+        )
+        results[emc_id] = EMCResult(first, versions, accruals, value, data)
+    return results
+
+
+def report_for(*, kind: str, on: dt.date, currency: str) -> PayoutReport:
+    """The report of the period of kind `kind` containing `on` (created as an empty draft)."""
+    start, end = period_bounds(kind, on)
+    period, _created = PayoutPeriod.objects.get_or_create(
+        kind=kind, start=start, currency=currency, defaults={"end": end}
+    )
+    report, _created = PayoutReport.objects.get_or_create(period=period)
+    return report
+
+
+def payout_night_compute(*, run_date: dt.date) -> list[int]:
+    """Recompute the draft of every open period containing `run_date` (idempotent); return the
+    ids of the reports recomputed. Submitted, approved and locked reports are left as they are."""
+    terms_by_emc = selectors.rule_terms_load(until=run_date)
+    wanted = set()
+    for versions in terms_by_emc.values():
+        terms = selectors.terms_in_force(versions, run_date)
+        if terms is not None:
+            wanted.add((terms.period, terms.currency))
+    done = []
+    for kind, currency in sorted(wanted):
+        report = report_for(kind=kind, on=run_date, currency=currency)
+        if report.status == PayoutReport.Status.DRAFT:
+            payout_report_compute(report=report, computed_for=run_date)
+            done.append(report.pk)
+    return done
+
+
+def _pct_text(value) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def _me_explanation(result: EMCResult, acc: calc.MEAccrual | None) -> dict:
+    terms = result.terms
+    out = {
+        "emc_value_minor": result.value_minor,
+        "target_minor": terms.target_minor,
+        "progress_pct": _pct_text(round(Decimal(result.value_minor) * 100 / terms.target_minor, 2)),
+        "floor_minor": terms.floor_minor,
+        "cap_minor": terms.cap_minor,
+        "bands": [],
+    }
+    if acc is not None:
+        out["bands"] = [
+            {
+                "band": label,
+                "value_minor": int(value),
+                "rate_pct": _pct_text(Decimal(acc.rates[label].numerator) / acc.rates[label].denominator),
+            }
+            for label, value in acc.by_band.items()
+            if value
+        ]
+        out["contract_versions"] = sorted(acc.versions)
+    return out
+
+
+@transaction.atomic
+def payout_report_compute(*, report: PayoutReport, computed_for: dt.date | None = None) -> PayoutReport:
+    """Replace a draft report's lines with a fresh computation from the ledger (docs/payouts.md)."""
+    report = PayoutReport.objects.select_for_update().select_related("period").get(pk=report.pk)
+    if report.status != PayoutReport.Status.DRAFT:
+        raise ConflictError(_("Only a draft report is recomputed; this one is %(s)s.") % {"s": report.status})
+    period = report.period
+    kind, start, end, currency = period.kind, period.start, period.end, period.currency
+    results = accruals_compute(kind=kind, start=start, end=end, currency=currency)
+
+    # the period before: its carry, and (locked) what changed in it since: adjustments
+    prev_start, prev_end = period_before(kind, start)
+    prev = PayoutReport.objects.filter(
+        period__kind=kind, period__start=prev_start, period__currency=currency
+    ).first()
+    carried_in, adjustments, adjustment_basis = {}, {}, {}
+    if prev is not None:
+        prev_lines = {
+            (line.emc_id, line.me_id): line
+            for line in PayoutLine.objects.filter(report=prev, kind=PayoutLine.Kind.ME)
+        }
+        carried_in = {
+            key: line.carried_out_minor for key, line in prev_lines.items() if line.carried_out_minor
+        }
+        if prev.status == PayoutReport.Status.LOCKED:
+            fresh = accruals_compute(kind=kind, start=prev_start, end=prev_end, currency=currency)
+            keys = set(prev_lines) | {(e, m) for e, r in fresh.items() for m in r.accruals}
+            for emc_id, me_id in keys:
+                r = fresh.get(emc_id)
+                acc = r.accruals.get(me_id) if r else None
+                now = calc.cap_apply(acc.accrued_minor, r.terms.cap_minor) if acc else 0
+                locked = prev_lines[(emc_id, me_id)].capped_minor if (emc_id, me_id) in prev_lines else 0
+                if now != locked:
+                    adjustments[(emc_id, me_id)] = now - locked
+                    adjustment_basis[(emc_id, me_id)] = {
+                        "period": f"{prev_start} to {prev_end}",
+                        "report": prev.pk,
+                        "accrued_when_locked_minor": locked,
+                        "accrued_now_minor": now,
+                    }
+    released = selectors.released_holdbacks(currency=currency, start=start, end=end)
+
+    me_keys = {(e, m) for e, r in results.items() for m in r.accruals}
+    me_keys |= {k for k in (set(carried_in) | set(adjustments) | set(released)) if k[0] in results}
+    coinvests = defaultdict(dict)
+    for ci in CoInvestment.objects.filter(emc_id__in=list(results), period_start=start, currency=currency):
+        coinvests[(ci.emc_id, ci.me_id)][ci.user_id] = ci.amount_minor
+        me_keys.add((ci.emc_id, ci.me_id))
+    memberships = defaultdict(list)
+    for me_id, user_id, weight, joined_on, left_on in Membership.objects.filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=start), me_id__in={m for _e, m in me_keys}, joined_on__lte=end
+    ).values_list("me_id", "user_id", "weight", "joined_on", "left_on"):
+        memberships[me_id].append((user_id, weight, joined_on, left_on))
+
+    previous = dict(PayoutLine.objects.filter(report=report).values_list("key", "payable_minor"))
+    lines: list[PayoutLine] = []
+
+    def add(key: str, **fields) -> PayoutLine:
+        line = PayoutLine(
+            report=report, key=key, currency=currency, previous_payable_minor=previous.get(key), **fields
+        )
+        lines.append(line)
+        return line
+
+    for emc_id in sorted(results):
+        r = results[emc_id]
+        t = r.terms
+        release_on = end + dt.timedelta(days=t.holdback_days)
+        bet_met = r.value_minor >= t.target_minor
+        tier_label, tier_rate = r.last_terms.band_at(r.value_minor)
+        emc_line = add(
+            f"emc:{emc_id}",
+            kind=PayoutLine.Kind.EMC,
+            emc_id=emc_id,
+            events=r.data["events"],
+            value_minor=r.value_minor,
+            contract_versions=",".join(str(v.version) for v in r.versions),
+            tier=tier_label,
+            rate_pct=Decimal(tier_rate.numerator) / tier_rate.denominator,
+            explanation={
+                "target_minor": t.target_minor,
+                "bet_met": bet_met,
+                "holdback_posted_minor": r.data["holdback"],
+                "partners_minor": sum(v for v, _n in r.data["partners"].values()),
+                "platform_minor": r.data["platform"],
+            },
+        )
+        for me_key in sorted(k for k in me_keys if k[0] == emc_id):
+            me_id = me_key[1]
+            acc = r.accruals.get(me_id)
+            accrued = acc.accrued_minor if acc else 0
+            capped = calc.cap_apply(accrued, t.cap_minor)
+            s = calc.line_settle(
+                capped_minor=capped,
+                holdback_pct=t.holdback_pct,
+                min_payout_minor=t.min_payout_minor,
+                adjustment_minor=adjustments.get(me_key, 0),
+                released_minor=released.get(me_key, 0),
+                carried_in_minor=carried_in.get(me_key, 0),
+            )
+            explanation = _me_explanation(r, acc)
+            explanation["capped"] = capped != accrued
+            if me_key in adjustment_basis:
+                explanation["adjustment"] = adjustment_basis[me_key]
+            add(
+                f"me:{emc_id}:{me_id}",
+                kind=PayoutLine.Kind.ME,
+                emc_id=emc_id,
+                me_id=me_id,
+                events=acc.events if acc else 0,
+                value_minor=acc.value_minor if acc else 0,
+                accrued_minor=accrued,
+                capped_minor=capped,
+                adjustment_minor=adjustments.get(me_key, 0),
+                held_back_minor=s.held_back_minor,
+                release_on=release_on if s.held_back_minor else None,
+                released_minor=released.get(me_key, 0),
+                carried_in_minor=carried_in.get(me_key, 0),
+                carried_out_minor=s.carried_out_minor,
+                payable_minor=s.payable_minor,
+                contract_versions=",".join(str(v) for v in sorted(acc.versions)) if acc else "",
+                tier=tier_label,
+                rate_pct=emc_line.rate_pct,
+                explanation=explanation,
+            )
+            emc_line.accrued_minor += accrued
+            emc_line.capped_minor += capped
+            emc_line.payable_minor += s.payable_minor
+            weights = calc.weight_days(memberships.get(me_id, ()), start, end)
+            shares = calc.members_split(s.payable_minor, weights)
+            stakes = coinvests.get(me_key, {})
+            for user_id in sorted(set(shares) | set(stakes)):
+                returned, forfeited = calc.coinvest_settle(
+                    stakes.get(user_id, 0), bet_met=bet_met, return_pct=t.coinvest_return_pct
+                )
+                add(
+                    f"member:{emc_id}:{me_id}:{user_id}",
+                    kind=PayoutLine.Kind.MEMBER,
+                    emc_id=emc_id,
+                    me_id=me_id,
+                    user_id=user_id,
+                    payable_minor=shares.get(user_id, 0) + returned,
+                    coinvest_minor=stakes.get(user_id, 0),
+                    coinvest_returned_minor=returned,
+                    coinvest_forfeited_minor=forfeited,
+                    explanation={
+                        "weight_days": _pct_text(weights.get(user_id, 0)),
+                        "weight_days_total": _pct_text(sum(weights.values(), Decimal(0))),
+                        "me_payable_minor": s.payable_minor,
+                    },
+                )
+        for partner_id, (value, events) in sorted(r.data["partners"].items()):
+            add(
+                f"partner:{emc_id}:{partner_id}",
+                kind=PayoutLine.Kind.PARTNER,
+                emc_id=emc_id,
+                partner_id=partner_id,
+                events=events,
+                value_minor=value,
+            )
+        if r.data["platform"]:
+            add(
+                f"platform:{emc_id}",
+                kind=PayoutLine.Kind.PLATFORM,
+                emc_id=emc_id,
+                value_minor=r.data["platform"],
+            )
+
+    PayoutLine.objects.filter(report=report).delete()
+    PayoutLine.objects.bulk_create(lines, batch_size=LINE_BATCH)
+    PayoutReport.objects.filter(pk=report.pk).update(
+        computed_at=timezone.now(),
+        computed_for=computed_for or report.computed_for,
+        computations=report.computations + 1,
+    )
+    report.refresh_from_db()
+    return report

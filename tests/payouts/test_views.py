@@ -1,0 +1,149 @@
+"""Finance pages, the CSV, the statement and the REST API: refusals are clear and change nothing."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from payouts import exports, services
+from payouts.models import PayoutLine, PayoutReport
+from tests.factories import MembershipFactory, UserFactory
+from tests.payouts.conftest import JUNE
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def report(world, pay):
+    pay("8000.00", JUNE + dt.timedelta(days=2))
+    [rid] = services.payout_night_compute(run_date=JUNE)
+    return PayoutReport.objects.get(pk=rid)
+
+
+def status(report):
+    return PayoutReport.objects.get(pk=report.pk).status
+
+
+def csv_of(response) -> list[dict]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_finance_reads_the_report_with_totals_and_lines(report, finance, django_assert_max_num_queries):
+    client = browser(finance)
+    assert client.get(reverse("payouts:report-list")).status_code == 200
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("payouts:report-detail", args=[report.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    me_payable = sum(
+        PayoutLine.objects.filter(report=report, kind="me").values_list("payable_minor", flat=True)
+    )
+    assert f'data-major="{me_payable // 100}.{me_payable % 100:02d}"' in body
+    assert 'data-testid="action-submit"' in body
+
+
+def test_the_csv_has_stable_columns_and_totals_equal_to_the_report(report, finance):
+    rows = csv_of(browser(finance).get(reverse("payouts:report-export", args=[report.pk])))
+    assert list(rows[0]) == exports.COLUMNS
+    members = [r for r in rows if r["kind"] == "member"]
+    assert sum(int(r["payable"].replace(".", "")) for r in members) == sum(
+        PayoutLine.objects.filter(report=report, kind="member").values_list("payable_minor", flat=True)
+    )
+    assert {r["accounting_category"] for r in rows} >= {
+        "incentive_payable",
+        "member_incentive",
+        "partner_share",
+    }
+
+
+def test_the_csv_neutralises_formula_text(world, pay, finance):
+    MembershipFactory(me=world.lead_me, weight=10, user=UserFactory(username="=HYPERLINK(1)"))
+    pay("100.00", JUNE)
+    [rid] = services.payout_night_compute(run_date=JUNE)
+    rows = csv_of(browser(finance).get(reverse("payouts:report-export", args=[rid])))
+    assert "'=HYPERLINK(1)" in {r["username"] for r in rows}
+
+
+def test_exporting_a_missing_report_is_404(finance, db):
+    assert browser(finance).get(reverse("payouts:report-export", args=[999999])).status_code == 404
+    assert api(finance).get("/api/payouts/reports/999999/export/").status_code == 404
+
+
+def test_a_member_sees_only_their_own_statement(report, world):
+    world.alice.groups.add(*UserFactory(roles=["me_member"]).groups.all())
+    client = browser(world.alice)
+    assert client.get(reverse("payouts:report-list")).status_code == 403
+    assert client.get(reverse("payouts:report-detail", args=[report.pk])).status_code == 403
+    page = client.get(reverse("payouts:statement"))
+    assert page.status_code == 200
+    alice_line = PayoutLine.objects.get(report=report, user=world.alice)
+    assert page.content.decode().count('data-testid="member-line"') == 1
+    data = api(world.alice).get("/api/payouts/statement/").json()
+    assert [line["id"] for line in data["results"]] == [alice_line.pk]
+    assert api(world.alice).get(f"/api/payouts/reports/{report.pk}/lines/").status_code == 403
+
+
+def test_approving_ones_own_submission_is_refused_on_the_page_and_the_api(report, finance):
+    client = browser(finance)
+    assert client.post(reverse("payouts:report-action", args=[report.pk, "submit"])).status_code == 302
+    page = client.post(reverse("payouts:report-action", args=[report.pk, "approve"]))
+    assert page.status_code == 403
+    assert "someone else in finance" in page.content.decode()
+    assert api(finance).post(f"/api/payouts/reports/{report.pk}/approve/").status_code == 403
+    assert status(report) == "submitted"
+
+
+def test_api_lifecycle_refusals(report, finance, finance2, pay):
+    assert api(finance).post(f"/api/payouts/reports/{report.pk}/submit/").status_code == 200
+    pay("1.00", JUNE + dt.timedelta(days=3))  # the ledger moved: the report no longer reconciles
+    refused = api(finance2).post(f"/api/payouts/reports/{report.pk}/approve/")
+    assert refused.status_code == 409 and "reconcile" in refused.json()["detail"]
+    check = api(finance2).get(f"/api/payouts/reports/{report.pk}/reconciliation/").json()
+    assert check["ok"] is False and check["ledger_minor"] - check["report_minor"] == 100
+    assert status(report) == "submitted"
+    assert api(finance).post(f"/api/payouts/reports/{report.pk}/lock/").status_code == 409
+    assert api(finance).post("/api/payouts/reports/999999/lock/").status_code == 404
+
+
+def test_api_lock_twice_is_409(report, finance, finance2):
+    api(finance).post(f"/api/payouts/reports/{report.pk}/submit/")
+    assert api(finance2).post(f"/api/payouts/reports/{report.pk}/approve/").status_code == 200
+    assert api(finance).post(f"/api/payouts/reports/{report.pk}/lock/").json()["status"] == "locked"
+    again = api(finance).post(f"/api/payouts/reports/{report.pk}/lock/")
+    assert again.status_code == 409 and "already locked" in again.json()["detail"]
+
+
+def test_bad_filters_answer_400_not_500(report, finance):
+    assert browser(finance).get(reverse("payouts:report-list"), {"status": "nope"}).status_code == 400
+    assert (
+        browser(finance).get(reverse("payouts:report-detail", args=[report.pk]), {"kind": "x"}).status_code
+        == 400
+    )
+    assert api(finance).get("/api/payouts/reports/", {"status": "nope"}).status_code == 400
+
+
+def test_the_reconciliation_page_shows_both_sides(report, finance):
+    page = browser(finance).get(reverse("payouts:report-reconcile", args=[report.pk]))
+    assert page.status_code == 200 and 'data-testid="reconcile-result">Reconciles' in page.content.decode()
+
+
+def test_the_pages_speak_chinese(report, finance):
+    client = browser(finance)
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "提交审批" in body.content.decode()
