@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("orgs.urls")),
     path("ledger/", include("ledger.urls")),
     path("scoring/", include("scoring.urls")),
+    path("judging/", include("judging.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

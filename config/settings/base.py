@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "orgs",
     "ledger",
     "scoring",
+    "judging",
     "portal",
     "synth",
 ]
@@ -265,7 +266,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 
 # the scoring tasks' queue (workers consume "celery" unless started with -Q)
-CELERY_TASK_ROUTES = {"scoring.*": {"queue": env("SCORING_QUEUE", default="celery")}}
+CELERY_TASK_ROUTES = {
+    "scoring.*": {"queue": env("SCORING_QUEUE", default="celery")},
+    "judging.*": {"queue": env("SCORING_QUEUE", default="celery")},
+}
 
 NIGHTLY_AT = env("NIGHTLY_AT", default="02:30")
 _nightly_hour, _nightly_minute = (int(part) for part in NIGHTLY_AT.split(":"))
@@ -328,6 +332,12 @@ SCORING_OWNED_PRODUCTS = env.int("SCORING_OWNED_PRODUCTS", default=5)  # "owns m
 SCORING_CHUNK_EMCS = env.int("SCORING_CHUNK_EMCS", default=100)  # EMCs per fanned-out task
 SCORING_CUTOFF_LAG_SECONDS = env.int("SCORING_CUTOFF_LAG_SECONDS", default=300)
 SCORING_BACKFILL_MAX_DAYS = env.int("SCORING_BACKFILL_MAX_DAYS", default=400)
+
+# --- Judging (partner scorecards, proposals, the ME matrix; judging/scorecards.py) -----------
+# the rolling windows of a partner scorecard, in days; the headline (table, sorting, rules) is one of them
+JUDGING_WINDOWS = env.list("JUDGING_WINDOWS", cast=int, default=[30, 90, 365])
+JUDGING_HEADLINE_WINDOW = env.int("JUDGING_HEADLINE_WINDOW", default=90)
+JUDGING_SPARKLINE_DAYS = env.int("JUDGING_SPARKLINE_DAYS", default=90)  # days of history a sparkline draws
 
 # --- Amounts (ledger.money) --------------------------------------------------------------------
 # The largest amount one value event (payment or refund) may carry, in major units of its
