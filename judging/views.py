@@ -1,24 +1,31 @@
 """Judging pages: a partner's scorecard (figures per window with trends, sparklines, the events
-and ratings behind them) and the comparison table of every partner's scorecard (filters, sorting,
-pagination, CSV export). Interfaces only: selectors read, orgs.rules / judging.rules decide."""
+and ratings behind them), the comparison table of every partner's scorecard (filters, sorting,
+pagination, CSV export), the proposals queue and a proposal's evidence with its decision and
+appeal, the rules, and a partner user's own page. Interfaces only: selectors read, services
+write, orgs.rules / judging.rules decide."""
 
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from config.exports import csv_download
 from config.values import date_parse
 from config.web import paginate, rule_required
-from judging import scorecards, selectors
+from judging import scorecards, selectors, services
+from judging.forms import AppealDecisionForm, AppealForm, DecisionForm, RuleForm
+from judging.models import Appeal, Notice, Proposal, Rule
 from ledger.money import format_minor
 from orgs.filters import PartnerFilter
+from orgs.forms import add_service_errors
 from orgs.models import EMC, Partner, PartnerRole, PartnerTier
-from orgs.selectors import partner_list
+from orgs.selectors import partner_list, partner_of_user
 
 EXPORT_CHUNK = 2000
 
@@ -210,3 +217,142 @@ def scorecard_detail(request, code):
             }
         )
     return render(request, "judging/scorecard_detail.html", context)
+
+
+# --- proposals, rules, appeals -------------------------------------------------------------------
+
+
+def _proposal_or_404(request, pk) -> Proposal:
+    proposal = Proposal.objects.select_related("partner", "rule", "decided_by").filter(pk=pk).first()
+    # a partner user asking for another partner's proposal is told nothing of it
+    if proposal is None or not request.user.has_perm("judging.view_proposal", proposal):
+        raise Http404
+    return proposal
+
+
+@rule_required("judging.view_proposals")
+def proposal_queue(request):
+    status = request.GET.get("status") or "open"
+    if status not in Proposal.Status.values and status != "all":
+        status = "open"
+    qs = Proposal.objects.select_related("partner", "rule").order_by("-day", "-id")
+    if status != "all":
+        qs = qs.filter(status=status)
+    page, query = paginate(request, qs)
+    return render(
+        request,
+        "judging/proposal_queue.html",
+        {"page": page, "query": query, "status": status, "statuses": Proposal.Status.choices},
+    )
+
+
+@login_required
+def proposal_detail(request, pk):
+    proposal = _proposal_or_404(request, pk)
+    can_decide = request.user.has_perm("judging.decide")
+    forms_ = {
+        "decision_form": DecisionForm(),
+        "appeal_form": AppealForm(),
+        "appeal_decision_form": AppealDecisionForm(),
+    }
+    if request.method == "POST":
+        action = request.POST.get("form")
+        try:
+            if action == "decide" and can_decide:
+                form = forms_["decision_form"] = DecisionForm(request.POST)
+                if form.is_valid():
+                    data = form.cleaned_data
+                    if data["decision"] == "accept":
+                        services.proposal_accept(proposal=proposal, actor=request.user, reason=data["reason"])
+                        messages.success(request, _("Accepted: the partner's timeline shows it."))
+                    else:
+                        services.proposal_dismiss(
+                            proposal=proposal, actor=request.user, reason=data["reason"]
+                        )
+                        messages.success(request, _("Dismissed."))
+                    return redirect("judging:proposal-detail", pk=proposal.pk)
+            elif action == "appeal" and request.user.has_perm("judging.appeal", proposal):
+                form = forms_["appeal_form"] = AppealForm(request.POST)
+                if form.is_valid():
+                    services.appeal_file(
+                        proposal=proposal, actor=request.user, text=form.cleaned_data["text"]
+                    )
+                    messages.success(request, _("Your appeal is filed: an admin will decide again."))
+                    return redirect("judging:proposal-detail", pk=proposal.pk)
+            elif action == "appeal_decide" and can_decide:
+                form = forms_["appeal_decision_form"] = AppealDecisionForm(request.POST)
+                if form.is_valid():
+                    services.appeal_decide(proposal=proposal, actor=request.user, **form.cleaned_data)
+                    messages.success(request, _("The appeal is decided."))
+                    return redirect("judging:proposal-detail", pk=proposal.pk)
+            else:
+                raise PermissionDenied
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        status = 400
+    else:
+        status = 200
+    proposal.refresh_from_db()
+    return render(
+        request,
+        "judging/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "can_decide": can_decide,
+            "can_appeal": request.user.has_perm("judging.appeal", proposal)
+            and proposal.status == Proposal.Status.ACCEPTED,
+            "appeal": Appeal.objects.filter(proposal=proposal).first(),
+            "events_url": reverse("judging:scorecard-detail", args=[proposal.partner.code])
+            + f"?date={proposal.day.isoformat()}",
+            **forms_,
+        },
+        status=status,
+    )
+
+
+@login_required
+def partner_mine(request):
+    """A partner user's own page: its notices, the proposals about it and their appeals."""
+    partner = partner_of_user(user=request.user)
+    if partner is None:
+        raise PermissionDenied
+    return render(
+        request,
+        "judging/partner_mine.html",
+        {
+            "partner": partner,
+            "notices": Notice.objects.filter(partner=partner).select_related("proposal")[:50],
+            "proposals": Proposal.objects.filter(partner=partner).select_related("rule")[:100],
+        },
+    )
+
+
+@rule_required("judging.manage_rules")
+def rule_list(request):
+    return render(request, "judging/rule_list.html", {"rules": Rule.objects.select_related("updated_by")})
+
+
+def _rule_initial(rule: Rule) -> dict:
+    return {f: getattr(rule, f) for f in (*services.RULE_FIELDS, "code")}
+
+
+@rule_required("judging.manage_rules")
+def rule_edit(request, code=None):
+    rule = None
+    if code is not None:
+        rule = Rule.objects.filter(code=code).first()
+        if rule is None:
+            raise Http404
+    form = RuleForm(request.POST or None, initial=_rule_initial(rule) if rule else {"appeal_days": 14})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.rule_save(actor=request.user, rule=rule, code=data["code"], data=data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved: the rule applies from the next night."))
+            return redirect("judging:rule-list")
+    return render(
+        request, "judging/rule_form.html", {"form": form, "rule": rule}, status=400 if form.errors else 200
+    )
