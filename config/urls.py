@@ -30,6 +30,7 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("scoring/", include("scoring.urls")),
     path("payouts/", include("payouts.urls")),
+    path("judging/", include("judging.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

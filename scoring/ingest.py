@@ -22,6 +22,7 @@ from scoring.models import (
     EarnedDay,
     Ingest,
     PartnerDay,
+    PartnerSignalDay,
     SignalDay,
     SolutionDay,
     UserDay,
@@ -29,6 +30,7 @@ from scoring.models import (
 )
 
 PAYMENT = ValueEvent.Kind.PAYMENT
+REFUND = ValueEvent.Kind.REFUND
 
 
 def _recorded(field: str, previous: dt.datetime | None, cutoff: dt.datetime) -> Q:
@@ -80,6 +82,7 @@ def ingest_up_to(*, cutoff: dt.datetime) -> Ingest:
     signals = UserSignal.objects.filter(_recorded("logged_at", previous, cutoff))
     counts["signals"] = signals.count()
     counts["signal_days"] = _signal_days(ingest, signals)
+    counts["partner_signal_days"] = _partner_signal_days(ingest, signals)
     counts["user_days"] = _user_days(ingest, events, signals)
     ingest.counts = counts
     ingest.save(update_fields=["counts"])
@@ -157,12 +160,22 @@ def _partner_days(ingest, previous, cutoff) -> int:
     n = 0
     for sign, qs in ((1, new), (-1, undone)):
         grouped = qs.values("event__occurred_on", "event__emc_id", "partner_id", "event__currency").annotate(
-            events=sign * _one_if(event__kind=PAYMENT), value=sign * Sum(_signed("event__"))
+            events=sign * _one_if(event__kind=PAYMENT),
+            value=sign * Sum(_signed("event__")),
+            refunds=sign * _one_if(event__kind=REFUND),
+            refund=sign
+            * Sum(
+                Case(
+                    When(event__kind=REFUND, then=F("event__amount_minor")),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
         )
         n += _insert(
             PartnerDay,
             ingest,
-            ["emc_id", "partner_id", "currency", "events", "value_minor"],
+            ["emc_id", "partner_id", "currency", "events", "value_minor", "refunds", "refund_minor"],
             grouped.order_by(),
         )
     return n
@@ -217,6 +230,35 @@ def _signal_days(ingest, signals) -> int:
         SignalDay,
         ingest,
         ["emc_id", "me_id", "ratings", "ratings_above", "margin_sum", "cocreations", "stories", "related"],
+        grouped.order_by(),
+    )
+
+
+def _partner_signal_days(ingest, signals) -> int:
+    """Ratings and co-creations on a solution, once per partner providing it (the join to the
+    solution's providers is done by the database)."""
+    rating = UserSignal.Kind.RATING
+    grouped = (
+        signals.filter(solution__provider_partners__isnull=False)
+        .values("occurred_on", "emc_id", "solution__provider_partners")
+        .annotate(
+            ratings=_one_if(kind=rating),
+            ratings_above=_one_if(kind=rating, rating__gt=F("expectation")),
+            ratings_below=_one_if(kind=rating, rating__lt=F("expectation")),
+            margin_sum=Sum(
+                Case(
+                    When(kind=rating, then=F("rating") - F("expectation")),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            ),
+            cocreations=_one_if(kind=UserSignal.Kind.CO_CREATION),
+        )
+    )
+    return _insert(
+        PartnerSignalDay,
+        ingest,
+        ["emc_id", "partner_id", "ratings", "ratings_above", "ratings_below", "margin_sum", "cocreations"],
         grouped.order_by(),
     )
 

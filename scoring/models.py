@@ -177,9 +177,32 @@ class PartnerDay(Rollup):
     currency = models.CharField(max_length=3)
     events = models.IntegerField(default=0)
     value_minor = models.BigIntegerField(default=0)
+    refunds = models.IntegerField(default=0)  # refund events it took part in (the scorecards)
+    refund_minor = models.BigIntegerField(default=0)  # their amount, positive
 
     class Meta:
-        indexes = [models.Index(fields=["emc_id", "day"]), models.Index(fields=["day"])]
+        indexes = [
+            models.Index(fields=["emc_id", "day"]),
+            models.Index(fields=["day"]),
+            models.Index(fields=["partner_id", "day"]),
+        ]
+
+
+class PartnerSignalDay(Rollup):
+    """Ratings and co-creations on the solutions a partner provides (`Solution.provider_partners`):
+    the user-experience margin of the partner's scorecard. A signal on a solution of several
+    providers counts for each of them."""
+
+    emc_id = models.BigIntegerField()
+    partner_id = models.BigIntegerField()
+    ratings = models.IntegerField(default=0)
+    ratings_above = models.IntegerField(default=0)
+    ratings_below = models.IntegerField(default=0)
+    margin_sum = models.IntegerField(default=0)  # sum of (rating - expectation)
+    cocreations = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["partner_id", "day"]), models.Index(fields=["day"])]
 
 
 class EarnedDay(Rollup):

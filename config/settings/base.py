@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ledger",
     "scoring",
     "payouts",
+    "judging",
     "portal",
     "synth",
 ]
@@ -266,7 +267,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
 )
 
 # the scoring tasks' queue (workers consume "celery" unless started with -Q)
-CELERY_TASK_ROUTES = {"scoring.*": {"queue": env("SCORING_QUEUE", default="celery")}}
+CELERY_TASK_ROUTES = {
+    "scoring.*": {"queue": env("SCORING_QUEUE", default="celery")},
+    "judging.*": {"queue": env("SCORING_QUEUE", default="celery")},
+}
 
 NIGHTLY_AT = env("NIGHTLY_AT", default="02:30")
 _nightly_hour, _nightly_minute = (int(part) for part in NIGHTLY_AT.split(":"))
@@ -331,6 +335,12 @@ SCORING_CUTOFF_LAG_SECONDS = env.int("SCORING_CUTOFF_LAG_SECONDS", default=300)
 SCORING_BACKFILL_MAX_DAYS = env.int("SCORING_BACKFILL_MAX_DAYS", default=400)
 # payouts: finance approvals a report needs before it can be locked (approvers never the submitter)
 PAYOUTS_APPROVALS_REQUIRED = env.int("PAYOUTS_APPROVALS_REQUIRED", default=1)
+
+# --- Judging (partner scorecards, proposals, the ME matrix; judging/scorecards.py) -----------
+# the rolling windows of a partner scorecard, in days; the headline (table, sorting, rules) is one of them
+JUDGING_WINDOWS = env.list("JUDGING_WINDOWS", cast=int, default=[30, 90, 365])
+JUDGING_HEADLINE_WINDOW = env.int("JUDGING_HEADLINE_WINDOW", default=90)
+JUDGING_SPARKLINE_DAYS = env.int("JUDGING_SPARKLINE_DAYS", default=90)  # days of history a sparkline draws
 
 # --- Amounts (ledger.money) --------------------------------------------------------------------
 # The largest amount one value event (payment or refund) may carry, in major units of its

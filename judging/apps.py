@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JudgingConfig(AppConfig):
+    name = "judging"
+    verbose_name = _("Partners and MEs judged by users")
+
+    def ready(self):
+        from judging import receivers
+        from scoring.signals import night_scored
+
+        night_scored.connect(receivers.on_night_scored, dispatch_uid="judging.on_night_scored")

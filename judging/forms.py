@@ -1,0 +1,44 @@
+"""Forms of the judging pages: they parse input; the services check and write."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from judging.models import Rule
+
+
+class RuleForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=50, required=False)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    action = forms.ChoiceField(label=_("Proposes"), choices=Rule.Action.choices)
+    metric = forms.ChoiceField(label=_("When the figure"), choices=Rule.Metric.choices)
+    comparison = forms.ChoiceField(label=_("is"), choices=Rule.Comparison.choices)
+    threshold = forms.CharField(label=_("Threshold"), max_length=20)
+    sustained_days = forms.CharField(label=_("on every night for (days)"), max_length=6)
+    min_ratings = forms.CharField(label=_("Minimum ratings in the window"), max_length=8, required=False)
+    grace_days = forms.CharField(
+        label=_("Grace period after a tier change (days)"), max_length=6, required=False
+    )
+    appeal_days = forms.CharField(label=_("Days to appeal"), max_length=6)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("dismiss", _("Dismiss"))])
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label=_("Why the decision should be looked at again"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AppealDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("upheld", _("Uphold the decision")), ("overturned", _("Overturn it"))]
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,88 @@
+"""Judging reads: scorecards by date, their history for sparklines, and the events behind them."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+
+from judging.models import Scorecard
+from ledger.models import UserSignal, ValueEvent, ValueEventPartner
+from ledger.money import from_minor
+from orgs.models import Partner, Solution
+
+# columns the comparison table sorts by ("-" for descending), a whitelist
+SORTS = {
+    "revenue": "revenue_minor",
+    "growth": "revenue_growth_pct",
+    "value_added": "value_added_pct",
+    "margin": "margin_mean",
+    "refund_rate": "refund_rate_pct",
+    "co_share": "co_value_share_pct",
+    "tenure": "tenure_days",
+    "name": "partner__name",
+}
+SPARK_FIELDS = ("revenue_minor", "value_added_pct", "margin_mean", "refund_rate_pct", "co_value_share_pct")
+
+
+def latest_day() -> dt.date | None:
+    return Scorecard.objects.order_by("-day").values_list("day", flat=True).first()
+
+
+def scorecard(*, partner: Partner, day: dt.date | None = None) -> Scorecard | None:
+    qs = Scorecard.objects.filter(partner=partner).select_related("run")
+    if day is not None:
+        qs = qs.filter(day=day)
+    return qs.order_by("-day").first()
+
+
+def scorecard_table(*, day: dt.date, partners: QuerySet, sort: str = "-revenue") -> QuerySet:
+    """The day's scorecards of the given partners, sorted by a whitelisted column (nulls last)."""
+    desc = sort.startswith("-")
+    column = SORTS.get(sort.lstrip("-"), "revenue_minor")
+    order = F(column).desc(nulls_last=True) if desc else F(column).asc(nulls_last=True)
+    return (
+        Scorecard.objects.filter(day=day, partner__in=partners)
+        .select_related("partner")
+        .order_by(order, "partner__name")
+    )
+
+
+def sparklines(*, partner: Partner, end: dt.date) -> dict:
+    """The headline figures of the partner's scorecards over the last JUDGING_SPARKLINE_DAYS."""
+    start = end - dt.timedelta(days=settings.JUDGING_SPARKLINE_DAYS - 1)
+    rows = list(
+        Scorecard.objects.filter(partner=partner, day__gte=start, day__lte=end)
+        .order_by("day")
+        .values_list("day", *SPARK_FIELDS)
+    )
+    out = {"labels": [r[0].isoformat() for r in rows]}
+    for i, name in enumerate(SPARK_FIELDS, start=1):
+        out[name] = [None if r[i] is None else str(r[i]) for r in rows]
+    # amounts drawn in major units of the headline currency
+    out["revenue_minor"] = [
+        str(from_minor(int(v), settings.SCORING_CURRENCY)) if v is not None else None
+        for v in out["revenue_minor"]
+    ]
+    return out
+
+
+def events_behind(*, partner: Partner, start: dt.date, end: dt.date, cutoff=None) -> QuerySet:
+    """The value events the partner took part in over [start, end], as the night read them."""
+    took_part = ValueEventPartner.objects.filter(event=OuterRef("pk"), partner=partner)
+    qs = ValueEvent.objects.filter(Exists(took_part), occurred_on__gte=start, occurred_on__lte=end)
+    if cutoff is not None:
+        qs = qs.filter(logged_at__lte=cutoff)
+    return qs.select_related("me", "emc", "category", "solution").order_by("-occurred_at", "-id")
+
+
+def ratings_behind(*, partner: Partner, start: dt.date, end: dt.date, cutoff=None) -> QuerySet:
+    """The ratings on the solutions the partner provides over [start, end]."""
+    provides = Solution.provider_partners.through.objects.filter(
+        solution_id=OuterRef("solution_id"), partner=partner
+    )
+    qs = UserSignal.objects.filter(
+        Q(kind=UserSignal.Kind.RATING), Exists(provides), occurred_on__gte=start, occurred_on__lte=end
+    )
+    if cutoff is not None:
+        qs = qs.filter(logged_at__lte=cutoff)
+    return qs.select_related("solution", "me").order_by("-occurred_at", "-id")
