@@ -15,45 +15,13 @@ pytestmark = pytest.mark.django_db
 ALL_ENTRIES = {e.key for e in MENU}
 
 # what each role finds in the menu (everything else is absent)
+COMPANY = {"dashboard", "mes", "emcs", "network", "catalog", "partners", "ledger", "scoring", "runs", "api"}
 EXPECTED = {
     "platform_admin": ALL_ENTRIES - {"admin"},
-    "finance": {
-        "dashboard",
-        "mes",
-        "emcs",
-        "network",
-        "audit",
-        "partners",
-        "ledger",
-        "scoring",
-        "runs",
-        "api",
-    },
-    "auditor": {
-        "dashboard",
-        "mes",
-        "emcs",
-        "network",
-        "audit",
-        "partners",
-        "ledger",
-        "scoring",
-        "runs",
-        "api",
-    },
-    "me_leader": {
-        "dashboard",
-        "mes",
-        "emcs",
-        "network",
-        "partners",
-        "ledger",
-        "log-value",
-        "scoring",
-        "runs",
-        "api",
-    },
-    "me_member": {"dashboard", "mes", "emcs", "network", "partners", "ledger", "scoring", "runs", "api"},
+    "finance": COMPANY | {"audit"},
+    "auditor": COMPANY | {"audit"},
+    "me_leader": COMPANY | {"log-value"},
+    "me_member": COMPANY,
     "partner": {"dashboard", "api"},
     None: {"dashboard", "api"},
 }
