@@ -386,3 +386,26 @@ def value_events_visible_all() -> QuerySet[ValueEvent]:
     return ValueEvent.objects.select_related(
         "me", "emc", "scenario", "solution", "category", "transaction"
     ).prefetch_related("partners")
+
+
+def balances_by_kind(*, as_of: dt.date | None = None) -> list[dict]:
+    """Every account kind's total balance per currency, as the owners see it (what they are
+    owed: credit-normal kinds negated), from the daily rollups: one query."""
+    rows = AccountDay.objects.all()
+    if as_of is not None:
+        rows = rows.filter(day__lte=as_of)
+    totals = rows.values("account__kind", "account__currency").annotate(net=Sum("net_minor")).order_by()
+    labels = dict(Account.Kind.choices)
+    out = [
+        {
+            "kind": r["account__kind"],
+            "label": labels.get(r["account__kind"], r["account__kind"]),
+            "currency": r["account__currency"],
+            "balance_minor": r["net"] * (1 if r["account__kind"] in Account.DEBIT_NORMAL else -1),
+        }
+        for r in totals
+    ]
+    order = list(labels)
+    return sorted(
+        out, key=lambda r: (order.index(r["kind"]) if r["kind"] in order else len(order), r["currency"])
+    )

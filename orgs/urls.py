@@ -1,18 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from orgs.views import audit, emcs, mes, network, partners
+from orgs.views import audit, build, emcs, mes, network, partners
 
 app_name = "orgs"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mes/", mes.me_list, name="me-list"),
+    path("mes/new/", build.me_create, name="me-create"),
+    path("mes/<slug:code>/edit/", build.me_edit, name="me-edit"),
     path("mes/<slug:code>/", mes.me_detail, name="me-detail"),
     path("mes/<slug:code>/members/", mes.me_members, name="me-members"),
     path("mes/<slug:code>/split/", mes.me_split, name="me-split"),
     path("mes/<slug:code>/action/", mes.me_action, name="me-action"),
     path("emcs/", emcs.emc_list, name="emc-list"),
+    path("emcs/new/", build.emc_create, name="emc-create"),
+    path("emcs/<slug:code>/edit/", build.emc_edit, name="emc-edit"),
     path("emcs/<slug:code>/", emcs.emc_detail, name="emc-detail"),
     path("emcs/<slug:code>/nodes/", emcs.emc_nodes, name="emc-nodes"),
     path("emcs/<slug:code>/partner-join/", emcs.emc_partner_join, name="emc-partner-join"),
@@ -30,6 +34,9 @@ urlpatterns = [
         name="partner-resource-use-end",
     ),
     path("proposals/<int:pk>/decide/", partners.proposal_decide, name="proposal-decide"),
+    path("catalog/", build.catalog, name="catalog"),
+    path("catalog/scenarios/new/", build.scenario_create, name="scenario-create"),
+    path("catalog/categories/new/", build.category_create, name="category-create"),
     path("network/", network.network, name="network"),
     path("network/data/", network.network_data, name="network-data"),
     path("audit/", audit.audit_list, name="audit-list"),

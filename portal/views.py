@@ -1,23 +1,17 @@
-"""Pages that show several apps at once: the dashboard (the organization's headline counts, the
-ledger's user-paid value); the scoring and payout panels join it."""
+"""Pages that show several apps at once: the dashboard, each role's work first (the panels of
+portal.dashboard.PANELS), then the organization's counts and the ledger's user-paid value."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ledger.ui_selectors import ecosystem_daily_value
-from orgs import selectors
-from orgs.models import Partner
+from portal.dashboard import panels_for
 
 
 @login_required
 def dashboard(request):
-    summary = selectors.dashboard_summary(user=request.user)
-    partner_states = {
-        "labels": [str(label) for _value, label in Partner.State.choices],
-        "values": [summary["partners_by_state"].get(value, 0) for value, _label in Partner.State.choices],
-    }
+    panels = panels_for(request.user)
     return render(
         request,
         "portal/dashboard.html",
-        {"summary": summary, "daily_value": ecosystem_daily_value(days=30), "partner_states": partner_states},
+        {"panels": panels, "panel": {p["key"]: p["data"] for p in panels}},
     )

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.roles",
                 "scoring.context_processors.failed_run",
+                "portal.context_processors.menu",
             ],
         },
     },

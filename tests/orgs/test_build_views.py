@@ -1,0 +1,184 @@
+"""Building the organization in the web UI: admins create and edit MEs, EMCs (with node MEs and
+shares), scenarios and categories through the services; refusals come back by field and write
+nothing; every change leaves its audit row; other roles are refused."""
+
+import pytest
+
+from orgs import models as org
+from orgs.models import EMC, AuditEntry, Category, EMCNode, Microenterprise, Scenario
+from tests.factories import MicroenterpriseFactory, ScenarioFactory, UserFactory, reference
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def node_kind():
+    return reference(org.MEKind, "node", name="Node")
+
+
+def test_an_admin_creates_an_me_with_its_audit_row(client, admin, node_kind):
+    leader = UserFactory(username="lin")
+    client.force_login(admin)
+    response = client.post(
+        "/mes/new/",
+        {"code": "drying", "name": "Drying ME", "kind": "node", "leader": "lin", "reason": "New line"},
+    )
+    me = Microenterprise.objects.get(code="drying")
+    assert response.status_code == 302 and response["Location"] == "/mes/drying/"
+    assert me.leader == leader and me.status == Microenterprise.Status.INCUBATING
+    entry = AuditEntry.objects.get(action="me.create", object_id=str(me.pk))
+    assert entry.actor == admin and entry.reason == "New line"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"code": "taken"}, "code", "already exists"),
+        ({"code": "not a slug"}, "code", "letters"),
+        ({"founded_on": "2026-13-40"}, "founded_on", "date"),
+        ({"kind": "nope"}, "kind", "valid choice"),
+        ({"leader": "nobody"}, "leader", "valid choice"),
+        ({"name": "  "}, "name", "required"),
+    ],
+)
+def test_a_bad_me_is_refused_by_field_and_nothing_is_written(client, admin, node_kind, data, field, message):
+    MicroenterpriseFactory(code="taken")
+    client.force_login(admin)
+    before = (Microenterprise.objects.count(), AuditEntry.objects.count())
+    response = client.post("/mes/new/", {"code": "fresh", "name": "Fresh", "kind": "node"} | data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors and message.lower() in " ".join(errors[field]).lower()
+    assert (Microenterprise.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_an_admin_edits_an_me_and_the_change_is_audited(client, admin, node_kind):
+    me = MicroenterpriseFactory(code="oven", name="Oven")
+    client.force_login(admin)
+    response = client.post(f"/mes/{me.code}/edit/", {"name": "Smart oven", "kind": "node", "leader": ""})
+    assert response.status_code == 302
+    me.refresh_from_db()
+    assert me.name == "Smart oven"
+    entry = AuditEntry.objects.get(action="me.update", object_id=str(me.pk))
+    assert entry.changes["name"] == ["Oven", "Smart oven"]
+
+
+def _emc_post(lead, node, scenario, **extra):
+    data = {
+        "code": "balcony",
+        "name": "Smart balcony",
+        "kind": "experience",
+        "lead_me": lead.code,
+        "scenarios": [scenario.code],
+        "nodes-TOTAL_FORMS": "2",
+        "nodes-INITIAL_FORMS": "0",
+        "nodes-0-me": lead.code,
+        "nodes-0-share_weight": "60",
+        "nodes-0-obligations": "Run the scenario",
+        "nodes-1-me": node.code,
+        "nodes-1-share_weight": "40",
+        "nodes-1-obligations": "Deliver dryers",
+    }
+    return data | extra
+
+
+def test_an_admin_creates_an_emc_with_two_node_mes_and_a_scenario(client, admin):
+    lead, node, scenario = MicroenterpriseFactory(), MicroenterpriseFactory(), ScenarioFactory()
+    client.force_login(admin)
+    response = client.post("/emcs/new/", _emc_post(lead, node, scenario))
+    assert response.status_code == 302
+    emc = EMC.objects.get(code="balcony")
+    assert list(emc.scenarios.all()) == [scenario]
+    shares = dict(EMCNode.objects.filter(emc=emc).values_list("me__code", "share_weight"))
+    assert shares == {lead.code: 60, node.code: 40}
+    assert AuditEntry.objects.filter(action="emc.create", object_id=str(emc.pk), actor=admin).exists()
+
+
+def test_shares_that_miss_100_are_refused_and_no_emc_is_made(client, admin):
+    lead, node, scenario = MicroenterpriseFactory(), MicroenterpriseFactory(), ScenarioFactory()
+    client.force_login(admin)
+    response = client.post("/emcs/new/", _emc_post(lead, node, scenario, **{"nodes-1-share_weight": "30"}))
+    assert response.status_code == 400
+    assert 'data-testid="error-nodes"' in response.content.decode()
+    assert not EMC.objects.filter(code="balcony").exists()
+    assert not AuditEntry.objects.filter(action="emc.create").exists()
+
+
+def test_an_emc_without_node_rows_seats_its_lead_me_alone(client, admin):
+    lead, scenario = MicroenterpriseFactory(), ScenarioFactory()
+    client.force_login(admin)
+    data = _emc_post(lead, lead, scenario)
+    for key in ["nodes-0-me", "nodes-0-share_weight", "nodes-1-me", "nodes-1-share_weight"]:
+        data[key] = ""
+    assert client.post("/emcs/new/", data).status_code == 302
+    assert list(EMCNode.objects.values_list("me__code", "share_weight")) == [(lead.code, 100)]
+
+
+def test_an_admin_edits_an_emc_scenarios(client, admin):
+    lead, node, first, second = (
+        MicroenterpriseFactory(),
+        MicroenterpriseFactory(),
+        ScenarioFactory(),
+        ScenarioFactory(),
+    )
+    client.force_login(admin)
+    client.post("/emcs/new/", _emc_post(lead, node, first))
+    response = client.post(
+        "/emcs/balcony/edit/", {"name": "Smart balcony", "lead_me": lead.code, "scenarios": [second.code]}
+    )
+    assert response.status_code == 302
+    assert list(EMC.objects.get(code="balcony").scenarios.all()) == [second]
+    entry = AuditEntry.objects.get(action="emc.update")
+    assert entry.changes["scenarios"] == [[first.code], [second.code]]
+
+
+def test_an_admin_creates_a_scenario_and_returns_to_the_emc_form(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/catalog/scenarios/new/", {"code": "laundry", "name": "Laundry", "next": "/emcs/new/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/emcs/new/"
+    scenario = Scenario.objects.get(code="laundry")
+    assert AuditEntry.objects.filter(action="scenario.create", object_id=str(scenario.pk)).exists()
+    # another host is never a place to return to
+    response = client.post(
+        "/catalog/scenarios/new/", {"code": "kitchen", "name": "Kitchen", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/catalog/"
+
+
+def test_a_category_with_an_unknown_industry_is_refused_by_field(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/catalog/categories/new/", {"code": "dryers", "name": "Dryers", "industry": "ZZ99"}
+    )
+    assert response.status_code == 400
+    assert "industry" in response.context["form"].errors
+    assert not Category.objects.filter(code="dryers").exists()
+    response = client.post("/catalog/categories/new/", {"code": "dryers", "name": "Dryers", "is_core": "on"})
+    assert response.status_code == 302 and Category.objects.get(code="dryers").is_core
+
+
+def test_the_catalog_lists_scenarios_for_everyone_of_the_company(client):
+    ScenarioFactory(name="Balcony life")
+    client.force_login(UserFactory(roles=["me_member"]))
+    response = client.get("/catalog/")
+    assert response.status_code == 200 and "Balcony life" in response.content.decode()
+    assert 'data-testid="new-scenario"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["me_leader", "me_member", "finance", "auditor", "partner", None])
+@pytest.mark.parametrize(
+    "url", ["/mes/new/", "/emcs/new/", "/catalog/scenarios/new/", "/catalog/categories/new/"]
+)
+def test_other_roles_may_not_build_the_organization(client, role, url):
+    client.force_login(UserFactory(roles=[role] if role else []))
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"code": "x-1", "name": "X"}).status_code == 403
+    assert not AuditEntry.objects.exists()
+
+
+def test_other_roles_may_not_edit(client, node_kind):
+    me = MicroenterpriseFactory()
+    client.force_login(UserFactory(roles=["me_leader"]))
+    assert client.post(f"/mes/{me.code}/edit/", {"name": "Mine", "kind": "node"}).status_code == 403
