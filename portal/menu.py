@@ -55,10 +55,21 @@ def _has_loggable_me(user) -> bool:
     return loggable_mes(user=user).exists()
 
 
-def _is_partner_user(user) -> bool:
-    from orgs.rules import is_partner_user
+def _payouts_url(user) -> str | None:
+    try:
+        return reverse(
+            "payouts:report-list" if user.has_perm("payouts.view_reports") else "payouts:statement"
+        )
+    except NoReverseMatch:  # payouts not installed
+        return None
 
-    return is_partner_user(user)
+
+def _is_partner_user(user) -> bool:
+    """A partner user linked to its partner (the page shows that partner's own figures)."""
+    from orgs.rules import is_partner_user
+    from orgs.selectors import partner_of_user
+
+    return is_partner_user(user) and partner_of_user(user=user) is not None
 
 
 ORGANIZATION = MenuGroup("organization", _("Organization"))
@@ -82,8 +93,8 @@ MENU: list[MenuEntry] = [
     MenuEntry("scorecards", _("Scorecards"), "judging:scorecard-list", "judging.compare"),
     MenuEntry("proposals", _("Proposals"), "judging:proposal-queue", "judging.view_proposals"),
     MenuEntry("mine", _("Our scorecard and messages"), "judging:partner-mine", when=_is_partner_user),
-    # finance lands on the reports, everyone else on their own statement (payouts:home decides)
-    MenuEntry("payouts", _("Payouts"), "payouts:home", "payouts.view_statement"),
+    # finance lands on the reports, everyone else on their own statement
+    MenuEntry("payouts", _("Payouts"), perm="payouts.view_statement", url_for=_payouts_url),
     MenuEntry("api", _("API"), "api-docs"),
     MenuEntry("admin", _("Admin"), "admin:index", staff_only=True),
 ]

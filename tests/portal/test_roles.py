@@ -15,14 +15,17 @@ pytestmark = pytest.mark.django_db
 ALL_ENTRIES = {e.key for e in MENU}
 
 # what each role finds in the menu (everything else is absent)
-COMPANY = {"dashboard", "mes", "emcs", "network", "catalog", "partners", "ledger", "scoring", "runs", "api"}
+COMPANY = {
+    "dashboard", "mes", "emcs", "network", "catalog", "partners", "ledger", "scoring", "runs",
+    "scorecards", "payouts", "api",
+}  # fmt: skip
 EXPECTED = {
-    "platform_admin": ALL_ENTRIES - {"admin"},
+    "platform_admin": ALL_ENTRIES - {"admin", "mine"},  # "mine" is a partner user's own page
     "finance": COMPANY | {"audit"},
-    "auditor": COMPANY | {"audit"},
+    "auditor": COMPANY | {"audit", "proposals"},
     "me_leader": COMPANY | {"log-value"},
     "me_member": COMPANY,
-    "partner": {"dashboard", "api"},
+    "partner": {"dashboard", "api"},  # not linked to a partner yet: no page of its own
     None: {"dashboard", "api"},
 }
 
@@ -160,6 +163,8 @@ def test_a_partner_user_sees_its_own_state_and_nothing_of_the_organization(clien
     html = response.content.decode()
     assert "Own Firm" in html and "Probation" in html
     assert "Someone Else" not in html and "daily-value-data" not in html
+    assert _menu_keys(response) == {"dashboard", "mine", "api"}  # linked: its own page is offered
+    assert client.get("/judging/mine/").status_code == 200
 
 
 def test_a_user_without_a_role_is_told_so(client):
@@ -169,11 +174,11 @@ def test_a_user_without_a_role_is_told_so(client):
     assert 'data-testid="no-role"' in response.content.decode()
 
 
-@pytest.mark.parametrize(("role", "queries"), [("me_leader", 4), ("partner", 3), ("finance", 3)])
+@pytest.mark.parametrize(("role", "queries"), [("me_leader", 4), ("partner", 4), ("finance", 3)])
 def test_the_menu_costs_a_fixed_number_of_queries(role, queries, django_assert_num_queries):
     # given many MEs: the menu reads the roles, Django's own permissions (ModelBackend: the
     # user's and the groups', once, cached) and, for those who may log value, whether they
-    # lead a live ME
+    # lead a live ME; for a partner user, its partner link (cached on the user for the request)
     user = UserFactory(roles=[role])
     for _ in range(5):
         MicroenterpriseFactory(leader=user)
