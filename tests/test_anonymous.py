@@ -90,11 +90,13 @@ def keys():
         "object_id": pks,
         "code": codes,
         "kind": {"events", "signals"},
-        "app_label": {"orgs", "ledger", "auth", "axes", "authtoken", "scoring"},
+        "app_label": {"orgs", "ledger", "auth", "axes", "authtoken", "scoring", "payouts", "judging"},
         "format": {"json"},
         "url": {"orgs/"},
         "content_type_id": pks,
         "id": pks,
+        "report_id": pks,
+        "action": {"submit", "approve", "lock", "compute"},
     }
 
 
