@@ -20,7 +20,7 @@ from config.values import date_parse
 from config.web import paginate, rule_required
 from judging import scorecards, selectors, services
 from judging.forms import AppealDecisionForm, AppealForm, DecisionForm, RuleForm
-from judging.models import Appeal, Notice, Proposal, Rule
+from judging.models import Appeal, MatrixPoint, Notice, Proposal, Rule
 from ledger.money import format_minor
 from orgs.filters import PartnerFilter
 from orgs.forms import add_service_errors
@@ -355,4 +355,22 @@ def rule_edit(request, code=None):
             return redirect("judging:rule-list")
     return render(
         request, "judging/rule_form.html", {"form": form, "rule": rule}, status=400 if form.errors else 200
+    )
+
+
+@rule_required("judging.compare")
+def me_matrix(request):
+    day, error = _day(request) if request.GET.get("date") else (None, "")
+    emc = request.GET.get("emc", "")
+    data = {"day": None, "points": [], "moved": []} if error else selectors.matrix(day=day, emc_code=emc)
+    return render(
+        request,
+        "judging/matrix.html",
+        {
+            "data": data,
+            "emc": emc,
+            "emcs": EMC.objects.filter(status=EMC.Status.ACTIVE).values_list("code", "name"),
+            "date_error": error,
+            "quadrants": MatrixPoint.Quadrant.choices,
+        },
     )
