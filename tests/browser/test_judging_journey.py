@@ -17,6 +17,15 @@ from tests.scoring.conftest import run_night
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.fixture(autouse=True)
+def fresh_content_types():
+    """A flush between transactional tests gives content types new ids: forget the cached ones
+    (the audit rows name their target's content type)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
 def test_an_admin_accepts_a_phase_out_proposal_from_its_evidence(user_with_role, login, page):
     ada = user_with_role("platform_admin", username="ada")
     services.rule_save(
