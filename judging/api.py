@@ -13,7 +13,7 @@ from config.permissions import HasRulePermission
 from config.values import date_parse
 from judging import selectors, services
 from judging.models import Proposal, Scorecard
-from judging.serializers import DecisionIn, ProposalOut, ScorecardOut
+from judging.serializers import JudgingDecisionIn, JudgingProposalOut, ScorecardOut
 from orgs.models import Partner
 
 
@@ -33,7 +33,7 @@ class MatrixView(APIView):
     )
     def get(self, request):
         raw = request.query_params.get("date")
-        day = date_parse(raw, field="date") if raw else None  # a bad date answers 400 by field
+        day = date_parse(raw, field="date") if raw is not None else None  # "" or a bad date: 400
         return Response(selectors.matrix(day=day, emc_code=request.query_params.get("emc", "")))
 
 
@@ -67,7 +67,7 @@ class ScorecardViewSet(_Rules, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         qs = Scorecard.objects.select_related("partner")
         if self.action == "list":
             raw = self.request.query_params.get("date")
-            day = date_parse(raw, field="date") if raw else selectors.latest_day()
+            day = date_parse(raw, field="date") if raw is not None else selectors.latest_day()
             qs = qs.filter(day=day)
             if self.request.query_params.get("partner"):
                 qs = qs.filter(partner__code=self.request.query_params["partner"])
@@ -91,7 +91,7 @@ class ScorecardViewSet(_Rules, mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class ProposalViewSet(
     _Rules, NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    serializer_class = ProposalOut
+    serializer_class = JudgingProposalOut
     permission_required = "judging.view_proposals"
     write_permission = "judging.decide"
     filterset_fields = {"status": ["exact"], "partner__code": ["exact"], "action": ["exact"]}
@@ -100,22 +100,22 @@ class ProposalViewSet(
         return Proposal.objects.select_related("partner", "rule", "decided_by").order_by("-day", "-id")
 
     def _decided(self, proposal):
-        return Response(ProposalOut(self.get_queryset().get(pk=proposal.pk)).data)
+        return Response(JudgingProposalOut(self.get_queryset().get(pk=proposal.pk)).data)
 
     @extend_schema(
         summary="Accept: run the partner's lifecycle or tier change",
-        request=DecisionIn,
-        responses=ProposalOut,
+        request=JudgingDecisionIn,
+        responses=JudgingProposalOut,
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        data = _valid(DecisionIn, request)
+        data = _valid(JudgingDecisionIn, request)
         return self._decided(services.proposal_accept(proposal=self.get_object(), actor=request.user, **data))
 
-    @extend_schema(summary="Dismiss, saying why", request=DecisionIn, responses=ProposalOut)
+    @extend_schema(summary="Dismiss, saying why", request=JudgingDecisionIn, responses=JudgingProposalOut)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        data = _valid(DecisionIn, request)
+        data = _valid(JudgingDecisionIn, request)
         return self._decided(
             services.proposal_dismiss(proposal=self.get_object(), actor=request.user, reason=data["reason"])
         )

@@ -50,7 +50,7 @@ class ScorecardOut(serializers.ModelSerializer):
         return format_minor(obj.refund_minor, obj.currency)
 
 
-class ProposalOut(serializers.ModelSerializer):
+class JudgingProposalOut(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.code")
     rule = serializers.CharField(source="rule.code")
     decided_by = serializers.CharField(source="decided_by.username", default=None)
@@ -76,6 +76,6 @@ class ProposalOut(serializers.ModelSerializer):
         ]
 
 
-class DecisionIn(serializers.Serializer):
+class JudgingDecisionIn(serializers.Serializer):
     reason = fields.TextField(max_length=2000, multiline=True, required=False, allow_blank=True, default="")
     effective_on = fields.DateField(required=False, allow_null=True, default=None)
