@@ -52,3 +52,23 @@
     scales: { x: { title: { display: true, text: "%" } }, y: { title: { display: true, text: "%" } } } } });
   canvas.dataset.drawn = "1";
 })();
+
+// A partner's co-creation graph (Cytoscape): the partner and its direct co-creators, each link
+// as thick as the events they shared in the window.
+(function () {
+  var box = document.getElementById("utility-graph");
+  var block = document.getElementById("utility-graph-data");
+  if (!box || !block || typeof cytoscape === "undefined") return;
+  var graph = JSON.parse(block.textContent);
+  cytoscape({
+    container: box,
+    elements: graph.nodes.concat(graph.edges),
+    style: [
+      { selector: "node", style: { label: "data(label)", "font-size": 9, "background-color": "#d9822b", width: 16, height: 16 } },
+      { selector: "node[self = 1]", style: { "background-color": "#0b5cad", width: 26, height: 26, "font-weight": "bold" } },
+      { selector: "edge", style: { width: function (e) { return 1 + Math.min(6, Math.log(1 + (e.data("w") || 0))); }, "line-color": "#bbb" } }
+    ],
+    layout: { name: "concentric", concentric: function (n) { return n.data("self") ? 2 : 1; }, levelWidth: function () { return 1; } }
+  });
+  box.dataset.drawn = "1";
+})();
