@@ -98,3 +98,18 @@ def test_a_partner_user_sees_its_own_scorecard_and_no_other(user_with_role, logi
     response = page.goto(f"/judging/partners/{other.code}/")
     assert response.status == 404
     assert page.goto("/judging/scorecards/").status == 403
+
+
+def test_staff_see_the_scorecard_with_its_utility_graph_and_the_matrix(user_with_role, login, page, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    judged = judged_world_build()
+    judged.world.solution.provider_partners.add(judged.p2)  # a co-creator to draw
+    run_night(judged.day)
+    user_with_role("auditor", username="olga")
+    login("olga")
+    page.wait_for_url("**/")
+    page.goto(f"/judging/partners/{judged.world.partner.code}/")
+    page.wait_for_selector("[data-testid=utility-graph][data-drawn='1']", state="attached")
+    assert "no data" in page.get_by_test_id("utility-terms").locator("[data-term=f_e]").inner_text()
+    page.goto("/judging/matrix/")
+    page.wait_for_selector("canvas[data-judging-matrix][data-drawn='1']", state="attached")
