@@ -11,7 +11,7 @@ import json
 import logging
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -330,6 +330,8 @@ def proposal_dismiss(*, proposal: Proposal, actor, reason: str) -> Proposal:
 def appeal_file(*, proposal: Proposal, actor, text: str) -> Appeal:
     """A partner user appeals an accepted proposal about its partner within the appeal window:
     the decision reopens for an admin."""
+    if not actor.has_perm("judging.appeal", proposal):
+        raise PermissionDenied
     text = require_reason(text, field="text")
     if len(text) > 2000:
         raise ValidationError({"text": _("At most 2,000 characters.")})
