@@ -263,6 +263,9 @@ SCORING_TABLES = (
     "scoring_partnerday",
     "scoring_earnedday",
     "scoring_signalday",
+    "scoring_partnersignalday",
+    "judging_scorecard",  # the judging step's rows refer to the runs
+    "judging_matrixpoint",
     "scoring_nightlyrun",
     "scoring_ingest",
 )
@@ -407,6 +410,11 @@ def main(argv=None) -> int:
     _setup_django(url)
     SAMPLER.start()
     from django.utils import timezone
+
+    from scoring.signals import night_scored
+
+    # the scoring alone: the judging step that follows a night is measured by bench.judging
+    night_scored.disconnect(dispatch_uid="judging.on_night_scored")
 
     today = timezone.localdate()
     day = today - dt.timedelta(days=1)

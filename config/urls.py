@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("ledger.api_urls")),
     path("", include("scoring.api_urls")),
     path("", include("payouts.api_urls")),
+    path("", include("judging.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves Swagger UI's init script as a file (?script), not inline
     path(

@@ -181,3 +181,31 @@ class Appeal(models.Model):
 
     def __str__(self):
         return f"appeal of {self.proposal_id}"
+
+
+class MatrixPoint(models.Model):
+    """One ME on the evaluation matrix on one date (judging/matrix.py defines the axes)."""
+
+    class Quadrant(models.TextChoices):
+        LEADING = "leading", _("Enterprise and user value")
+        MARKET = "market", _("Enterprise value only")
+        USER = "user", _("User value only")
+        LAGGING = "lagging", _("Neither")
+        UNPLACED = "unplaced", _("No data")
+
+    me = models.ForeignKey("orgs.Microenterprise", on_delete=models.PROTECT, related_name="matrix_points")
+    day = models.DateField()
+    run = models.ForeignKey(NightlyRun, on_delete=models.CASCADE, related_name="+")
+    x = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    y = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    quadrant = models.CharField(max_length=8, choices=Quadrant.choices)
+    previous_quadrant = models.CharField(max_length=8, choices=Quadrant.choices, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-day", "me"]
+        constraints = [models.UniqueConstraint(fields=["me", "day"], name="matrix_point_one_per_day")]
+        indexes = [models.Index(fields=["day", "quadrant"])]
+
+    def __str__(self):
+        return f"{self.me_id} {self.day} {self.quadrant}"

@@ -23,6 +23,8 @@ before. Definitions:
   days since it was first admitted (probation or active; none while never admitted); its roles,
   industries, tier and state as they stand when the night is computed.
 
+With them, each partner's ecosystem brand utility and its co-creation graph (judging/utility.py).
+
 Which partners: every partner ever admitted (not applied or rejected), phased-out ones included
 (so a reinstatement can be judged). The step is set-based: a fixed number of grouped queries
 whatever the number of partners, one bulk insert; re-running a date rewrites that date's rows.
@@ -37,6 +39,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 
 from judging.models import Scorecard
+from judging.utility import utilities
 from orgs.models import Certification, Partner, PartnerTransition, ResourceUse, Solution
 from scoring.inputs import partner_windows
 from scoring.models import NightlyRun
@@ -226,13 +229,25 @@ def scorecards_compute(*, run_id: int) -> int:
     facts = _org_facts(day)
     headline = settings.JUDGING_HEADLINE_WINDOW
     cur = settings.SCORING_CURRENCY
-    rows = []
+    computed = {}
     for pid, partner in facts["partners"].items():
         co = facts["co_solutions"].get(pid, set())
-        per_window = {
+        computed[pid] = {
             str(w): _window_figures(pid, partner, w, read[2 * i], read[2 * i + 1], co)
             for i, w in enumerate(days)
         }
+    heads = {pid: per_window[str(headline)] for pid, per_window in computed.items()}
+    utility = utilities(
+        partner_ids=list(computed),
+        start=day - dt.timedelta(days=headline - 1),
+        end=day,
+        cutoff=run.cutoff,
+        performance={pid: h["value_added"].get(cur, 0) for pid, h in heads.items()},
+        margin={pid: h["margin_mean"] for pid, h in heads.items()},
+    )
+    rows = []
+    for pid, partner in facts["partners"].items():
+        per_window = computed[pid]
         head = per_window[str(headline)]
         first = facts["admitted"].get(pid)
         rows.append(
@@ -268,6 +283,7 @@ def scorecards_compute(*, run_id: int) -> int:
                         "minor": partner["revenue_baseline_minor"],
                         "currency": partner["baseline_currency"],
                     },
+                    "utility": utility.get(pid),
                 },
             )
         )

@@ -86,3 +86,52 @@ def ratings_behind(*, partner: Partner, start: dt.date, end: dt.date, cutoff=Non
     if cutoff is not None:
         qs = qs.filter(logged_at__lte=cutoff)
     return qs.select_related("solution", "me").order_by("-occurred_at", "-id")
+
+
+def matrix(*, day: dt.date | None = None, emc_code: str = "") -> dict:
+    """The ME matrix of a date (the latest by default), optionally only the MEs seated in an EMC:
+    each ME's point, its path over the past periods, and the MEs that moved quadrant."""
+    from judging.models import MatrixPoint
+    from orgs.models import EMCNode
+
+    if day is None:
+        day = MatrixPoint.objects.order_by("-day").values_list("day", flat=True).first()
+    if day is None:
+        return {"day": None, "points": [], "moved": [], "bands": _bands()}
+    points = MatrixPoint.objects.filter(day=day).select_related("me")
+    if emc_code:
+        seated = EMCNode.objects.filter(emc__code=emc_code).values("me_id")
+        points = points.filter(me_id__in=seated)
+    points = list(points.order_by("me__code"))
+    period = settings.SCORING_PERIOD_DAYS
+    past_days = [
+        day - dt.timedelta(days=period * k) for k in range(settings.JUDGING_MATRIX_PATH_PERIODS, 0, -1)
+    ]
+    paths: dict[int, list] = {}
+    for me_id, d, x, y in (
+        MatrixPoint.objects.filter(me_id__in=[p.me_id for p in points], day__in=past_days)
+        .order_by("me_id", "day")
+        .values_list("me_id", "day", "x", "y")
+    ):
+        if x is not None and y is not None:
+            paths.setdefault(me_id, []).append({"day": d.isoformat(), "x": str(x), "y": str(y)})
+    out = []
+    for p in points:
+        out.append(
+            {
+                "me": p.me.code,
+                "name": p.me.name,
+                "x": None if p.x is None else str(p.x),
+                "y": None if p.y is None else str(p.y),
+                "quadrant": p.quadrant,
+                "previous_quadrant": p.previous_quadrant,
+                "moved": bool(p.previous_quadrant) and p.previous_quadrant != p.quadrant,
+                "figures": p.figures,
+                "path": paths.get(p.me_id, []),
+            }
+        )
+    return {"day": day.isoformat(), "points": out, "moved": [p for p in out if p["moved"]], "bands": _bands()}
+
+
+def _bands() -> dict:
+    return {"x": settings.JUDGING_MATRIX_X_BAND, "y": settings.JUDGING_MATRIX_Y_BAND}

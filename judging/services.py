@@ -11,7 +11,7 @@ import json
 import logging
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from config.errors import ConflictError
+from judging.matrix import matrix_compute
 from judging.models import Appeal, Notice, Proposal, Rule
 from judging.proposals import APPLIES_TO, proposals_make, supersede_moved_on
 from judging.scorecards import scorecards_compute
@@ -60,16 +61,30 @@ RULE_FIELDS = (
 
 
 def night_judge(*, run_id: int) -> dict:
-    """The judging steps of a finished, current nightly run: the partner scorecards, then the
-    proposals. A run not done, or superseded by a restatement since, is skipped (its successor
+    """The judging steps of a finished, current nightly run: the partner scorecards, the
+    proposals, the ME matrix. A run not done, or superseded by a restatement since, is skipped (its successor
     sends its own signal)."""
     run = NightlyRun.objects.filter(pk=run_id).first()
     if run is None or run.status != NightlyRun.Status.DONE or run.superseded:
         return {"run_id": run_id, "skipped": True}
     scorecards = scorecards_compute(run_id=run.pk)
     proposals = proposals_make(day=run.run_date)
-    log.info("judging %s (run %s): %s scorecards, %s", run.run_date, run.pk, scorecards, proposals)
-    return {"run_id": run.pk, "run_date": run.run_date.isoformat(), "scorecards": scorecards, **proposals}
+    points = matrix_compute(run_id=run.pk)
+    log.info(
+        "judging %s (run %s): %s scorecards, %s, %s MEs placed",
+        run.run_date,
+        run.pk,
+        scorecards,
+        proposals,
+        points,
+    )
+    return {
+        "run_id": run.pk,
+        "run_date": run.run_date.isoformat(),
+        "scorecards": scorecards,
+        "matrix_points": points,
+        **proposals,
+    }
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -315,6 +330,8 @@ def proposal_dismiss(*, proposal: Proposal, actor, reason: str) -> Proposal:
 def appeal_file(*, proposal: Proposal, actor, text: str) -> Appeal:
     """A partner user appeals an accepted proposal about its partner within the appeal window:
     the decision reopens for an admin."""
+    if not actor.has_perm("judging.appeal", proposal):
+        raise PermissionDenied
     text = require_reason(text, field="text")
     if len(text) > 2000:
         raise ValidationError({"text": _("At most 2,000 characters.")})

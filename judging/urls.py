@@ -11,6 +11,7 @@ urlpatterns = [
     path("proposals/", views.proposal_queue, name="proposal-queue"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal-detail"),
     path("mine/", views.partner_mine, name="partner-mine"),
+    path("matrix/", views.me_matrix, name="me-matrix"),
     path("rules/", views.rule_list, name="rule-list"),
     path("rules/new/", views.rule_edit, name="rule-new"),
     path("rules/<slug:code>/", views.rule_edit, name="rule-edit"),

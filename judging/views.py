@@ -20,7 +20,8 @@ from config.values import date_parse
 from config.web import paginate, rule_required
 from judging import scorecards, selectors, services
 from judging.forms import AppealDecisionForm, AppealForm, DecisionForm, RuleForm
-from judging.models import Appeal, Notice, Proposal, Rule
+from judging.models import Appeal, MatrixPoint, Notice, Proposal, Rule
+from judging.utility import TERMS
 from ledger.money import format_minor
 from orgs.filters import PartnerFilter
 from orgs.forms import add_service_errors
@@ -166,6 +167,53 @@ TREND_OF = {
 }
 
 
+def _utility_context(request, partner, card) -> dict | None:
+    """The utility's terms with their definitions; the co-creation graph for the company's own
+    people only (a partner user sees its own figures, not which other partners it works with)."""
+    found = card.figures.get("utility")
+    if not found:
+        return None
+    terms = [
+        {
+            "code": code,
+            "name": name,
+            "unit": unit,
+            "definition": definition,
+            "value": found["terms"].get(code),
+        }
+        for code, name, unit, definition in TERMS
+    ]
+    graph = None
+    if request.user.has_perm("judging.compare"):
+        names = dict(
+            Partner.objects.filter(pk__in=[n["id"] for n in found["graph"]["neighbours"]]).values_list(
+                "pk", "name"
+            )
+        )
+        nodes = [{"data": {"id": str(partner.pk), "label": partner.name, "self": 1}}]
+        edges = []
+        for n in found["graph"]["neighbours"]:
+            nodes.append({"data": {"id": str(n["id"]), "label": names.get(n["id"], n["id"])}})
+            edges.append(
+                {
+                    "data": {
+                        "id": f"e{n['id']}",
+                        "source": str(partner.pk),
+                        "target": str(n["id"]),
+                        "w": n["shared_events"],
+                    }
+                }
+            )
+        graph = {"nodes": nodes, "edges": edges, "degree": found["graph"]["degree"]}
+    return {
+        "terms": terms,
+        "U": found["U"],
+        "missing": found["missing"],
+        "currency": found["currency"],
+        "graph": graph,
+    }
+
+
 @login_required
 def scorecard_detail(request, code):
     partner = Partner.objects.select_related("tier").filter(code=code).first()
@@ -214,6 +262,7 @@ def scorecard_detail(request, code):
                 "spark": selectors.sparklines(partner=partner, end=card.day),
                 "currency": settings.SCORING_CURRENCY,
                 "spark_labels": SPARK_LABELS,
+                "utility": _utility_context(request, partner, card),
             }
         )
     return render(request, "judging/scorecard_detail.html", context)
@@ -355,4 +404,22 @@ def rule_edit(request, code=None):
             return redirect("judging:rule-list")
     return render(
         request, "judging/rule_form.html", {"form": form, "rule": rule}, status=400 if form.errors else 200
+    )
+
+
+@rule_required("judging.compare")
+def me_matrix(request):
+    day, error = _day(request) if request.GET.get("date") else (None, "")
+    emc = request.GET.get("emc", "")
+    data = {"day": None, "points": [], "moved": []} if error else selectors.matrix(day=day, emc_code=emc)
+    return render(
+        request,
+        "judging/matrix.html",
+        {
+            "data": data,
+            "emc": emc,
+            "emcs": EMC.objects.filter(status=EMC.Status.ACTIVE).values_list("code", "name"),
+            "date_error": error,
+            "quadrants": MatrixPoint.Quadrant.choices,
+        },
     )

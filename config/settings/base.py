@@ -342,6 +342,10 @@ PAYOUTS_APPROVALS_REQUIRED = env.int("PAYOUTS_APPROVALS_REQUIRED", default=1)
 JUDGING_WINDOWS = env.list("JUDGING_WINDOWS", cast=int, default=[30, 90, 365])
 JUDGING_HEADLINE_WINDOW = env.int("JUDGING_HEADLINE_WINDOW", default=90)
 JUDGING_SPARKLINE_DAYS = env.int("JUDGING_SPARKLINE_DAYS", default=90)  # days of history a sparkline draws
+# the ME matrix's quadrant bands: % of target attained on each axis that counts as "high"
+JUDGING_MATRIX_X_BAND = env.int("JUDGING_MATRIX_X_BAND", default=100)
+JUDGING_MATRIX_Y_BAND = env.int("JUDGING_MATRIX_Y_BAND", default=100)
+JUDGING_MATRIX_PATH_PERIODS = env.int("JUDGING_MATRIX_PATH_PERIODS", default=4)  # past periods drawn
 
 # --- Amounts (ledger.money) --------------------------------------------------------------------
 # The largest amount one value event (payment or refund) may carry, in major units of its

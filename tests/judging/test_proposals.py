@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from config.errors import ConflictError
 from judging import services
@@ -161,8 +161,15 @@ def test_an_appeal_after_its_window_is_refused(admin, monkeypatch):
     proposal = services.proposal_accept(proposal=Proposal.objects.get(), actor=admin)
     later = proposal.appeal_until + dt.timedelta(days=1)
     monkeypatch.setattr("judging.services.today", lambda: later)
+    user = UserFactory(roles=["partner"])
+    PartnerUser.objects.create(user=user, partner=partner)
     with pytest.raises(ConflictError):
-        services.appeal_file(proposal=proposal, actor=UserFactory(roles=["partner"]), text="late")
+        services.appeal_file(proposal=proposal, actor=user, text="late")
+    stranger = UserFactory(roles=["partner"])
+    PartnerUser.objects.create(user=stranger, partner=PartnerFactory())
+    monkeypatch.setattr("judging.services.today", lambda: proposal.appeal_until)
+    with pytest.raises(PermissionDenied):
+        services.appeal_file(proposal=proposal, actor=stranger, text="not mine")
     assert Proposal.objects.get().status == "accepted"
 
 

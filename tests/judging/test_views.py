@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from orgs.models import PartnerUser
-from tests.factories import UserFactory
+from tests.factories import PartnerFactory, UserFactory
 
 
 @pytest.fixture
@@ -89,3 +89,32 @@ def test_a_user_without_a_role_sees_no_scorecard(client, judged_night):
     client.force_login(UserFactory(roles=[]))
     assert client.get(reverse("judging:scorecard-detail", args=[judged_night.p2.code])).status_code == 404
     assert client.get(reverse("judging:scorecard-list")).status_code == 403
+
+
+def test_the_comparison_and_queue_pages_cost_the_same_queries_whatever_the_rows(client, judged_night):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from judging.models import Scorecard
+
+    client.force_login(UserFactory(roles=["platform_admin"]))
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    url = reverse("judging:scorecard-list")
+    few = count(url)
+    template = Scorecard.objects.filter(day=judged_night.day).first()
+    for partner in [PartnerFactory() for _ in range(15)]:
+        Scorecard.objects.create(
+            partner=partner,
+            day=template.day,
+            run=template.run,
+            window_days=90,
+            currency="CNY",
+            state="active",
+            tier_code="registered",
+        )
+    assert count(url) == few
