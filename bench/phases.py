@@ -363,8 +363,8 @@ def phase_posting(url: str, size: dict) -> dict:
     now = timezone.now()
     n, rounds = size["single"], size["rounds"]
     per = max(1, n // rounds)
-    # warm: the accounts a first posting opens, the code paths (not timed, not counted)
-    services.value_event_log(actor=world.leader, source="api", **world.event_kwargs(999_999, now))
+    # warm: the accounts a first posting opens (both partners), the code paths (not timed, not counted)
+    services.value_event_log(actor=world.leader, source="api", **world.event_kwargs(999_998, now))
     flush_django_stats()
     single, floor, batched = [], [], []
     wrote = {"service": {}, "floor": {}, "batched": {}}

@@ -103,7 +103,11 @@ def render(data: dict) -> tuple[str, list[dict]]:
         "## History point",
         "",
         point_line(p),
-        point_line(sp) + " (the query counts' comparison)",
+        (
+            "- the query counts compare this point with itself at this scale (run `--scale haier` for the real check)"
+            if sp["database"] == p["database"]
+            else point_line(sp) + " (the query counts' comparison)"
+        ),
         f"- copied into the bench database in {meta['clone_s']:.1f} s; the benchmarks post into the bench's own"
         " EMC (a lead ME, three nodes, two partners, an approved contract) inside that ecosystem",
         "",
@@ -331,7 +335,8 @@ def render(data: dict) -> tuple[str, list[dict]]:
         "",
         "## Query counts, small and this scale",
         "",
-        f"Each page once with its queries counted, then timed (median [min-max]) on this scale's"
+        "Right after the bench's EMC is added (before the other phases post), each page once with its"
+        f" queries counted, then timed (median [min-max]), on this scale's"
         f" ecosystem ({eco_s(eco)}) and on the small point's ({eco_s(small_eco)}).",
         "",
     ]
@@ -356,7 +361,7 @@ def render(data: dict) -> tuple[str, list[dict]]:
         cfg = load["config"]
         lines += [
             f"locust, {cfg['users']} concurrent users for {cfg['seconds']} s (spawn rate {cfg['spawn_rate']}/s),"
-            f" each logged in as a leader, against gunicorn ({cfg['workers']} workers x {cfg['threads']} threads,"
+            f" sharing the session of one leader logged in before the run, against gunicorn ({cfg['workers']} workers x {cfg['threads']} threads,"
             f" TLS on loopback port {cfg['port']}, `config.settings.production`) + PostgreSQL + Redis"
             f" (`{cfg['redis']}`) + one Celery worker (concurrency {cfg['celery_concurrency']}). Weights: "
             + ", ".join(f"{k} {v}" for k, v in cfg["weights"].items())
