@@ -385,7 +385,11 @@ def render(data: dict) -> tuple[str, list[dict]]:
             ],
         )
         conns = load["connections"]
+        posts = load["requests"].get("log value post", {})
         lines += [
+            "",
+            f"The form posted {load['events_posted']:,} value events for {posts.get('requests', 0):,} posts"
+            " counted by locust (a post still in flight when the run stops is written but not counted).",
             "",
             f"Database connections to the bench database (`pg_stat_activity`, every {conns['every_s']} s,"
             f" {conns['samples']} samples): median {conns['median']}, max {conns['max']}; bound"
