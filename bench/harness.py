@@ -6,6 +6,7 @@ machine moves both and the ratio stays meaningful.
 
 import gc
 import json
+import os
 import resource
 import statistics
 import time
@@ -14,6 +15,42 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/rh_bench"
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the database `url` names (its sessions ended first)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str, *, migrate: bool = True) -> None:
+    """Django on `url` with the local settings and no broker (tasks run in the process)."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("REDIS_URL", None)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    import django
+
+    django.setup()
+    if migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+
+
+# the names the older modules import
+_recreate_database = recreate_database
+_setup_django = setup_django
 
 
 @dataclass

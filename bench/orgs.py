@@ -17,8 +17,7 @@ import sys
 import time
 from decimal import Decimal
 
-from bench.harness import Figure, report
-from bench.run import DEFAULT_URL, _recreate_database, _setup_django
+from bench.harness import DEFAULT_URL, Figure, _recreate_database, _setup_django, report
 
 PAGES = [
     ("partner directory", "/partners/"),

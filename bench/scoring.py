@@ -36,8 +36,7 @@ import sys
 import threading
 import time
 
-from bench.harness import Figure, report
-from bench.run import DEFAULT_URL, _recreate_database, _setup_django
+from bench.harness import DEFAULT_URL, Figure, _recreate_database, _setup_django, report
 
 SIZES = {"emcs": 1000, "mes": 4000, "partners": 10000, "users": 200_000, "night": 30_000}
 POINTS = [0, 300_000, 1_000_000]

@@ -27,8 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bench.harness import Figure, report
-from bench.run import DEFAULT_URL
+from bench.harness import DEFAULT_URL, Figure, report
 
 ROOT = Path(__file__).resolve().parent.parent
 POINT_PREFIX = "rh_synth_"
