@@ -32,9 +32,25 @@ CHROMIUM_FLAGS = [
 DEMO_PASSWORD = "correct-horse-battery"
 
 
+def _flushes_without_restoring(item) -> bool:
+    """A transactional test (live_server implies one) without serialized_rollback: its flush
+    re-creates content types under new ids (post_migrate), and the next test that restores the
+    migrations' data (serialized_rollback) then fails on a duplicate content type."""
+    marker = item.get_closest_marker("django_db")
+    transactional = "live_server" in item.fixturenames or "transactional_db" in item.fixturenames
+    if marker is not None:
+        transactional = transactional or marker.kwargs.get("transaction", False)
+    return transactional and not (marker is not None and marker.kwargs.get("serialized_rollback"))
+
+
 def pytest_collection_modifyitems(config, items):
     has_broker = not settings.CELERY_TASK_ALWAYS_EAGER
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    careless = [item.nodeid for item in items if _flushes_without_restoring(item)]
+    if careless:
+        raise pytest.UsageError(
+            "mark these django_db(transaction=True, serialized_rollback=True): " + ", ".join(careless)
+        )
     for item in items:
         if "worker" in item.keywords and not has_broker:
             item.add_marker(pytest.mark.skip(reason="needs a Redis broker (second pass)"))

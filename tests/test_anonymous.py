@@ -165,6 +165,7 @@ def test_the_public_pages_answer_anonymously(client, url):
     assert client.get(url).status_code == 200
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # live_server: a real server
 def test_static_files_are_public(live_server):
     with urllib.request.urlopen(f"{live_server.url}/static/js/app.js") as response:
         assert response.status == 200
