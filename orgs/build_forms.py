@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from config import values
 from config.fields import DateFormField, TextFormField
 from orgs.forms import DateInput
-from orgs.models import EMC, Industry, MEKind, Microenterprise, Scenario
+from orgs.models import EMC, Industry, MEKind, Microenterprise, PartnerRole, Scenario
 
 User = get_user_model()
 
@@ -143,4 +143,86 @@ class CategoryCreateForm(_Styled):
         required=False,
         widget=forms.TextInput,
         error_messages={"invalid_choice": _("No ISIC industry has this code.")},
+    )
+
+
+class IndustryCodesField(forms.CharField):
+    """ISIC codes separated by spaces or commas (`2750, 4649`), each a known industry."""
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        codes = [c.strip().upper() for c in text.replace(",", " ").split() if c.strip()]
+        if not codes:
+            return []
+        found = {i.code: i for i in Industry.objects.filter(code__in=codes)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("No ISIC industry has the code %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        return [found[c] for c in dict.fromkeys(codes)]
+
+
+class PartnerApplicationForm(_Styled):
+    company = TextFormField(label=_("Company"), max_length=200)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles you would take"),
+        queryset=PartnerRole.objects.all(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one role.")},
+    )
+    industries = IndustryCodesField(
+        label=_("ISIC industries (codes)"),
+        required=False,
+        help_text=_("ISIC Rev. 4 codes separated by spaces, for example 2750 4649."),
+    )
+    offer = TextFormField(
+        label=_("What you offer the ecosystem"),
+        max_length=values.TEXT_LONG,
+        multiline=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    contact_name = TextFormField(label=_("Contact name"), max_length=200)
+    contact_email = forms.EmailField(label=_("Contact e-mail"))
+    contact_phone = TextFormField(label=_("Contact phone"), max_length=50, required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    username = forms.RegexField(
+        label=_("Your username"),
+        regex=r"^[\w.@+-]+\Z",
+        max_length=150,
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password_again") and data["password"] != data["password_again"]:
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("password_again", None)
+        return data
+
+
+class ApplicationDecisionForm(_Styled):
+    action = forms.ChoiceField(
+        choices=[("admit", _("Admit to probation")), ("reject", _("Reject"))], widget=forms.HiddenInput
+    )
+    reason = TextFormField(
+        label=_("Reason"),
+        max_length=values.TEXT_LONG,
+        multiline=True,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm this change"), error_messages={"required": _("Tick the box to confirm.")}
     )

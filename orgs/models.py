@@ -356,6 +356,9 @@ class Partner(models.Model):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=50, blank=True)
     website = models.URLField(blank=True)
+    offer = models.TextField(
+        blank=True, help_text=_("What the firm offers the ecosystem, in its application.")
+    )
     applied_on = models.DateField()
 
     class Meta:

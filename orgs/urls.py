@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from orgs.views import audit, build, emcs, mes, network, partners
+from orgs.views import applications, audit, build, emcs, mes, network, partners
 
 app_name = "orgs"
 urlpatterns = [
@@ -22,6 +22,13 @@ urlpatterns = [
     path("emcs/<slug:code>/partner-join/", emcs.emc_partner_join, name="emc-partner-join"),
     path("emcs/<slug:code>/partner-leave/", emcs.emc_partner_leave, name="emc-partner-leave"),
     path("emcs/<slug:code>/disband/", emcs.emc_disband, name="emc-disband"),
+    path("apply/", applications.partner_apply, name="partner-apply"),
+    path("partners/applications/", applications.application_queue, name="application-queue"),
+    path(
+        "partners/applications/<slug:code>/decide/",
+        applications.application_decide,
+        name="application-decide",
+    ),
     path("partners/", partners.partner_list, name="partner-list"),
     path("partners/export.csv", partners.partner_export, name="partner-export"),
     path("partners/<slug:code>/", partners.partner_detail, name="partner-detail"),

@@ -67,6 +67,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("emc-create", _("New EMC"), "orgs:emc-create", "orgs.manage", ORGANIZATION),
     MenuEntry("audit", _("Audit trail"), "orgs:audit-list", "orgs.view_audit", ORGANIZATION),
     MenuEntry("partners", _("Partners"), "orgs:partner-list", "orgs.view"),
+    MenuEntry("applications", _("Applications"), "orgs:application-queue", "orgs.manage_partners"),
     MenuEntry("ledger", _("Ledger"), "ledger:home", "ledger.view"),
     MenuEntry(
         "log-value", _("Log user value"), "ledger:log-value", "ledger.log_value_any", when=_has_loggable_me

@@ -31,6 +31,7 @@ PUBLIC = {
     "api-docs",
     "set_language",
     "admin:login",
+    "orgs:partner-apply",  # a prospective partner's application (it makes its own login)
 }
 # answered without content to anyone: a logout with no session only redirects to the login page
 HARMLESS = {"orgs:logout", "admin:logout"}
@@ -158,7 +159,9 @@ def test_every_url_but_the_public_ones_is_behind_login(keys):
     assert any(n and n.startswith("api-") for n in walked) and len(walked) > 100
 
 
-@pytest.mark.parametrize("url", ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/admin/login/"])
+@pytest.mark.parametrize(
+    "url", ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/admin/login/", "/apply/"]
+)
 def test_the_public_pages_answer_anonymously(client, url):
     assert client.get(url).status_code == 200
 
@@ -178,5 +181,5 @@ def test_readme_names_what_an_anonymous_visitor_can_read():
     readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
     section = readme.split("Anonymous visitors", 1)[1].split("\n\n", 2)[:2]
     text = " ".join(section)
-    for url in ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/static/"]:
+    for url in ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/static/", "/apply/"]:
         assert url in text

@@ -1,5 +1,6 @@
 """Writes for the organization: every state change goes through one of these services."""
 
+from orgs.services.applications import partner_apply
 from orgs.services.catalog import (
     category_create,
     reference_save,
@@ -56,6 +57,7 @@ __all__ = [
     "me_split",
     "me_update",
     "partner_act",
+    "partner_apply",
     "partner_certify",
     "partner_create",
     "partner_phase_out",
