@@ -1,12 +1,24 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from orgs.views import applications, audit, build, emcs, mes, network, partners
+from orgs.views import account, applications, audit, build, emcs, mes, network, partners
 
 app_name = "orgs"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/token/", account.token_create, name="token-create"),
+    path("account/token/revoke/", account.token_revoke, name="token-revoke"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password-change"),
+    path("password-reset/", account.PasswordResetView.as_view(), name="password-reset"),
+    path("password-reset/sent/", account.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password-reset/done/", account.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("mes/", mes.me_list, name="me-list"),
     path("mes/new/", build.me_create, name="me-create"),
     path("mes/<slug:code>/edit/", build.me_edit, name="me-edit"),

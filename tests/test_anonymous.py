@@ -32,6 +32,11 @@ PUBLIC = {
     "set_language",
     "admin:login",
     "orgs:partner-apply",  # a prospective partner's application (it makes its own login)
+    # a forgotten password: ask for a link by mail, follow it, choose a new one
+    "orgs:password-reset",
+    "orgs:password-reset-done",
+    "orgs:password-reset-confirm",
+    "orgs:password-reset-complete",
 }
 # answered without content to anyone: a logout with no session only redirects to the login page
 HARMLESS = {"orgs:logout", "admin:logout"}
@@ -96,6 +101,9 @@ def keys():
         "url": {"orgs/"},
         "content_type_id": pks,
         "id": pks,
+        # a password reset link (public: it only says whether the link is good)
+        "uidb64": {"MQ"},
+        "token": {"set-password"},
     }
 
 
@@ -181,5 +189,13 @@ def test_readme_names_what_an_anonymous_visitor_can_read():
     readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
     section = readme.split("Anonymous visitors", 1)[1].split("\n\n", 2)[:2]
     text = " ".join(section)
-    for url in ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/static/", "/apply/"]:
+    for url in [
+        "/login/",
+        "/healthz",
+        "/api/schema/",
+        "/api/docs/",
+        "/static/",
+        "/apply/",
+        "/password-reset/",
+    ]:
         assert url in text

@@ -39,8 +39,11 @@ from orgs.services.partners import (
     partner_update,
 )
 from orgs.services.resources import resource_use_end, resource_use_start
+from orgs.services.tokens import api_token_create, api_token_revoke, password_change_record
 
 __all__ = [
+    "api_token_create",
+    "api_token_revoke",
     "category_create",
     "emc_create",
     "emc_disband",
@@ -67,6 +70,7 @@ __all__ = [
     "partner_tier_change",
     "partner_transition",
     "partner_update",
+    "password_change_record",
     "reference_save",
     "resource_use_end",
     "resource_use_start",
