@@ -8,7 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from config import values
 from config.fields import DateFormField, TextFormField
 from orgs.forms import DateInput
-from orgs.models import EMC, Industry, MEKind, Microenterprise, PartnerRole, Scenario
+from orgs.models import (
+    EMC,
+    Category,
+    Industry,
+    MEKind,
+    Microenterprise,
+    Partner,
+    PartnerRole,
+    PartnerTier,
+    PlatformStandard,
+    Scenario,
+)
 
 User = get_user_model()
 
@@ -226,3 +237,134 @@ class ApplicationDecisionForm(_Styled):
     confirm = forms.BooleanField(
         label=_("I confirm this change"), error_messages={"required": _("Tick the box to confirm.")}
     )
+
+
+class CodesField(forms.CharField):
+    """Codes of existing rows of `model`, separated by spaces or commas (`me-01 me-02`)."""
+
+    def __init__(self, *, queryset, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        codes = list(dict.fromkeys(c.strip() for c in text.replace(",", " ").split() if c.strip()))
+        if not codes:
+            return []
+        found = {row.code: row for row in self.queryset.filter(code__in=codes)}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise forms.ValidationError(_("Unknown code: %(codes)s.") % {"codes": ", ".join(unknown)})
+        return [found[c] for c in codes]
+
+
+def _confirm_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("I confirm this change"), error_messages={"required": _("Tick the box to confirm.")}
+    )
+
+
+class MEMergeForm(_Styled):
+    """Merge this ME with others into a new one: irreversible, so it asks a confirmation."""
+
+    others = CodesField(
+        label=_("The other MEs (codes)"),
+        queryset=Microenterprise.objects.filter(status__in=Microenterprise.LIVE_STATUSES),
+        help_text=_("Codes separated by spaces; every open member moves to the new ME."),
+    )
+    code = _code_field()
+    name = _name_field()
+    kind = forms.ModelChoiceField(
+        label=_("Kind"), queryset=MEKind.objects.all(), to_field_name="code", required=False
+    )
+    leader = forms.ModelChoiceField(
+        label=_("Leader"),
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        to_field_name="username",
+        required=False,
+    )
+    on = DateFormField(label=_("Effective on"), required=False, widget=DateInput)
+    reason = TextFormField(
+        label=_("Reason"),
+        max_length=values.TEXT_LONG,
+        multiline=True,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirm = _confirm_field()
+
+
+class PartnerCreateForm(_Styled):
+    code = _code_field()
+    name = TextFormField(label=_("Name"), max_length=200)
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles"),
+        queryset=PartnerRole.objects.all(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one role.")},
+    )
+    tier = forms.ModelChoiceField(
+        label=_("Tier"), queryset=PartnerTier.objects.order_by("rank"), to_field_name="code", required=False
+    )
+    industries = IndustryCodesField(label=_("ISIC industries (codes)"), required=False)
+    offer = TextFormField(
+        label=_("Offer"),
+        max_length=values.TEXT_LONG,
+        multiline=True,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    contact_name = TextFormField(label=_("Contact name"), max_length=200, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    reason = _reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].widget.attrs["class"] = "form-check-input"
+
+
+class CertifyForm(_Styled):
+    standard = forms.ModelChoiceField(
+        label=_("Standard"), queryset=PlatformStandard.objects.all(), to_field_name="code"
+    )
+    certified_on = DateFormField(label=_("Certified on"), required=False, widget=DateInput)
+    expires_on = DateFormField(label=_("Expires on"), required=False, widget=DateInput)
+    reason = _reason_field()
+
+
+class SolutionCreateForm(_Styled):
+    scenario = forms.ModelChoiceField(
+        label=_("Scenario"), queryset=Scenario.objects.order_by("code"), to_field_name="code"
+    )
+    code = _code_field()
+    name = TextFormField(label=_("Name"), max_length=200)
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories"),
+        queryset=Category.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    provider_mes = CodesField(
+        label=_("Provider MEs (codes)"),
+        queryset=Microenterprise.objects.filter(status__in=Microenterprise.LIVE_STATUSES),
+        required=False,
+    )
+    provider_partners = CodesField(
+        label=_("Provider partners (codes)"),
+        queryset=Partner.objects.filter(state__in=Partner.CREDITABLE_STATES),
+        required=False,
+    )
+    first_version_on = DateFormField(label=_("Version 1 released on"), required=False, widget=DateInput)
+    notes = TextFormField(label=_("Notes"), max_length=values.TEXT_SHORT, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].widget.attrs["class"] = "form-check-input"
+
+
+class SolutionVersionForm(_Styled):
+    released_on = DateFormField(label=_("Released on"), required=False, widget=DateInput)
+    notes = TextFormField(label=_("Notes"), max_length=values.TEXT_SHORT, required=False)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("mes/", mes.me_list, name="me-list"),
     path("mes/new/", build.me_create, name="me-create"),
     path("mes/<slug:code>/edit/", build.me_edit, name="me-edit"),
+    path("mes/<slug:code>/merge/", build.me_merge, name="me-merge"),
     path("mes/<slug:code>/", mes.me_detail, name="me-detail"),
     path("mes/<slug:code>/members/", mes.me_members, name="me-members"),
     path("mes/<slug:code>/split/", mes.me_split, name="me-split"),
@@ -41,6 +42,8 @@ urlpatterns = [
         applications.application_decide,
         name="application-decide",
     ),
+    path("partners/new/", build.partner_create, name="partner-create"),
+    path("partners/<slug:code>/certify/", build.partner_certify, name="partner-certify"),
     path("partners/", partners.partner_list, name="partner-list"),
     path("partners/export.csv", partners.partner_export, name="partner-export"),
     path("partners/<slug:code>/", partners.partner_detail, name="partner-detail"),
@@ -56,6 +59,10 @@ urlpatterns = [
     path("catalog/", build.catalog, name="catalog"),
     path("catalog/scenarios/new/", build.scenario_create, name="scenario-create"),
     path("catalog/categories/new/", build.category_create, name="category-create"),
+    path("catalog/solutions/new/", build.solution_create, name="solution-create"),
+    path(
+        "catalog/solutions/<slug:code>/versions/new/", build.solution_version_add, name="solution-version-add"
+    ),
     path("network/", network.network, name="network"),
     path("network/data/", network.network_data, name="network-data"),
     path("audit/", audit.audit_list, name="audit-list"),
