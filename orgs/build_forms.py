@@ -57,7 +57,9 @@ class _Styled(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                widget.attrs.setdefault("class", "app-check")  # a list of boxes (static/css/app.css)
+            elif isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")
@@ -107,10 +109,6 @@ class EMCCreateForm(_Styled):
     reason = _reason_field()
     nodes = forms.CharField(required=False, widget=forms.HiddenInput)  # where set-level errors land
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scenarios"].widget.attrs["class"] = "form-check-input"
-
 
 class EMCEditForm(_Styled):
     name = _name_field()
@@ -123,10 +121,6 @@ class EMCEditForm(_Styled):
         widget=forms.CheckboxSelectMultiple,
     )
     reason = _reason_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scenarios"].widget.attrs["class"] = "form-check-input"
 
 
 class ScenarioCreateForm(_Styled):
@@ -206,10 +200,6 @@ class PartnerApplicationForm(_Styled):
     )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["roles"].widget.attrs["class"] = "form-check-input"
 
     def clean(self):
         data = super().clean()
@@ -320,10 +310,6 @@ class PartnerCreateForm(_Styled):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     reason = _reason_field()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["roles"].widget.attrs["class"] = "form-check-input"
-
 
 class CertifyForm(_Styled):
     standard = forms.ModelChoiceField(
@@ -359,10 +345,6 @@ class SolutionCreateForm(_Styled):
     )
     first_version_on = DateFormField(label=_("Version 1 released on"), required=False, widget=DateInput)
     notes = TextFormField(label=_("Notes"), max_length=values.TEXT_SHORT, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["categories"].widget.attrs["class"] = "form-check-input"
 
 
 class SolutionVersionForm(_Styled):

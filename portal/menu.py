@@ -56,6 +56,8 @@ def _has_loggable_me(user) -> bool:
 
 
 ORGANIZATION = MenuGroup("organization", _("Organization"))
+PARTNERS = MenuGroup("partners-menu", _("Partners"))
+SCORING = MenuGroup("scoring-menu", _("Scoring"))
 
 MENU: list[MenuEntry] = [
     MenuEntry("dashboard", _("Dashboard"), "portal:dashboard"),
@@ -66,14 +68,14 @@ MENU: list[MenuEntry] = [
     MenuEntry("me-create", _("New microenterprise"), "orgs:me-create", "orgs.manage", ORGANIZATION),
     MenuEntry("emc-create", _("New EMC"), "orgs:emc-create", "orgs.manage", ORGANIZATION),
     MenuEntry("audit", _("Audit trail"), "orgs:audit-list", "orgs.view_audit", ORGANIZATION),
-    MenuEntry("partners", _("Partners"), "orgs:partner-list", "orgs.view"),
-    MenuEntry("applications", _("Applications"), "orgs:application-queue", "orgs.manage_partners"),
+    MenuEntry("partners", _("Partner directory"), "orgs:partner-list", "orgs.view", PARTNERS),
+    MenuEntry("applications", _("Applications"), "orgs:application-queue", "orgs.manage_partners", PARTNERS),
     MenuEntry("ledger", _("Ledger"), "ledger:home", "ledger.view"),
     MenuEntry(
         "log-value", _("Log user value"), "ledger:log-value", "ledger.log_value_any", when=_has_loggable_me
     ),
-    MenuEntry("scoring", _("Brand index"), "scoring:dashboard", "scoring.view"),
-    MenuEntry("runs", _("Nightly runs"), "scoring:run-list", "scoring.view"),
+    MenuEntry("scoring", _("Brand index"), "scoring:dashboard", "scoring.view", SCORING),
+    MenuEntry("runs", _("Nightly runs"), "scoring:run-list", "scoring.view", SCORING),
     MenuEntry("api", _("API"), "api-docs"),
     MenuEntry("admin", _("Admin"), "admin:index", staff_only=True),
 ]
