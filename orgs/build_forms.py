@@ -350,3 +350,104 @@ class SolutionCreateForm(_Styled):
 class SolutionVersionForm(_Styled):
     released_on = DateFormField(label=_("Released on"), required=False, widget=DateInput)
     notes = TextFormField(label=_("Notes"), max_length=values.TEXT_SHORT, required=False)
+
+
+class NodeSharesField(forms.CharField):
+    """Node MEs with their shares as `code:share` pairs (`dryers:60 sensors:40`); the service
+    checks the shares (they must total 100)."""
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        pairs = [p for p in text.replace(",", " ").split() if p]
+        if not pairs:
+            return []
+        wanted = []
+        for pair in pairs:
+            code, sep, share = pair.partition(":")
+            if not sep or not code or not share:
+                raise forms.ValidationError(_("Write each node as code:share, for example dryers:60."))
+            wanted.append((code, share))
+        found = {
+            me.code: me
+            for me in Microenterprise.objects.filter(
+                code__in=[c for c, _s in wanted], status__in=Microenterprise.LIVE_STATUSES
+            )
+        }
+        unknown = [c for c, _s in wanted if c not in found]
+        if unknown:
+            raise forms.ValidationError(_("Unknown code: %(codes)s.") % {"codes": ", ".join(unknown)})
+        return [{"me": found[c], "share_weight": s} for c, s in wanted]
+
+
+class EMCSplitForm(_Styled):
+    """Split an EMC into two or three new ones: irreversible, so it asks a confirmation."""
+
+    SLOTS = 3
+
+    on = DateFormField(label=_("Effective on"), required=False, widget=DateInput)
+    reason = TextFormField(
+        label=_("Reason"),
+        max_length=values.TEXT_LONG,
+        multiline=True,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    children = forms.CharField(required=False, widget=forms.HiddenInput)  # where set-level errors land
+    confirm = _confirm_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        live = Microenterprise.objects.filter(status__in=Microenterprise.LIVE_STATUSES).order_by("code")
+        for i in range(1, self.SLOTS + 1):
+            required = i <= 2
+            self.fields[f"child{i}_code"] = forms.SlugField(
+                label=_("New EMC %(n)s code") % {"n": i}, max_length=50, required=required
+            )
+            self.fields[f"child{i}_name"] = TextFormField(
+                label=_("New EMC %(n)s name") % {"n": i}, max_length=120, required=False
+            )
+            self.fields[f"child{i}_lead_me"] = forms.ModelChoiceField(
+                label=_("New EMC %(n)s lead ME") % {"n": i},
+                queryset=live,
+                to_field_name="code",
+                required=required,
+            )
+            self.fields[f"child{i}_nodes"] = NodeSharesField(
+                label=_("New EMC %(n)s nodes (code:share)") % {"n": i}, required=False
+            )
+            self.fields[f"child{i}_partners"] = CodesField(
+                label=_("New EMC %(n)s partners (codes)") % {"n": i},
+                queryset=Partner.objects.filter(state__in=Partner.CREDITABLE_STATES),
+                required=False,
+            )
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.HiddenInput | forms.CheckboxInput):
+                field.widget.attrs.setdefault(
+                    "class", "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                )
+        # the confirmation and the reason come last on the page
+        self.order_fields([f for f in self.fields if f.startswith("child")] + ["on", "reason", "confirm"])
+
+    def child_specs(self) -> list[dict]:
+        data = self.cleaned_data
+        specs = []
+        for i in range(1, self.SLOTS + 1):
+            if not data.get(f"child{i}_code"):
+                continue
+            specs.append(
+                {
+                    "code": data[f"child{i}_code"],
+                    "name": data.get(f"child{i}_name") or "",
+                    "lead_me": data.get(f"child{i}_lead_me"),
+                    "nodes": data.get(f"child{i}_nodes") or None,
+                    "partners": data.get(f"child{i}_partners") or [],
+                }
+            )
+        return specs
+
+    def clean(self):
+        data = super().clean()
+        for i in range(1, self.SLOTS + 1):
+            if data.get(f"child{i}_code") and not data.get(f"child{i}_lead_me"):
+                self.add_error(f"child{i}_lead_me", _("Choose the lead ME of this new EMC."))
+        return data

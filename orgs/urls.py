@@ -30,6 +30,7 @@ urlpatterns = [
     path("emcs/", emcs.emc_list, name="emc-list"),
     path("emcs/new/", build.emc_create, name="emc-create"),
     path("emcs/<slug:code>/edit/", build.emc_edit, name="emc-edit"),
+    path("emcs/<slug:code>/split/", build.emc_split, name="emc-split"),
     path("emcs/<slug:code>/", emcs.emc_detail, name="emc-detail"),
     path("emcs/<slug:code>/nodes/", emcs.emc_nodes, name="emc-nodes"),
     path("emcs/<slug:code>/partner-join/", emcs.emc_partner_join, name="emc-partner-join"),

@@ -19,6 +19,7 @@ from orgs.build_forms import (
     CertifyForm,
     EMCCreateForm,
     EMCEditForm,
+    EMCSplitForm,
     MECreateForm,
     MEEditForm,
     MEMergeForm,
@@ -311,3 +312,41 @@ def solution_version_add(request, code):
         "form_testid": "version-form",
     }
     return render(request, "orgs/build/version_form.html", context, status=status)
+
+
+# --- irreversible: an EMC split --------------------------------------------------------------
+
+
+@rule_required("orgs.manage")
+def emc_split(request, code):
+    """Split this EMC into new EMCs (asks a reason and a confirmation)."""
+    emc = _emc_or_404(code)
+    if emc.status != EMC.Status.ACTIVE:
+        raise PermissionDenied
+    form = EMCSplitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            children = services.emc_split(
+                emc=emc,
+                actor=request.user,
+                children=form.child_specs(),
+                reason=form.cleaned_data["reason"],
+                on=form.cleaned_data["on"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(code)s split into %(into)s.")
+                % {"code": emc.code, "into": ", ".join(c.code for c in children)},
+            )
+            return redirect(emc.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "form": form,
+        "emc": emc,
+        "page_title": _("Split %(code)s") % {"code": emc.code},
+        "form_testid": "split-form",
+    }
+    return render(request, "orgs/build/emc_split.html", context, status=status)

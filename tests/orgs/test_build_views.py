@@ -299,3 +299,63 @@ def test_other_roles_may_not_merge_register_certify_or_add_solutions(client, rol
     target = url.format(me=me.code, partner=partner.code)
     assert client.get(target).status_code == 403
     assert client.post(target, {"code": "x-1", "name": "X", "confirm": "on"}).status_code == 403
+
+
+def _emc_to_split():
+    from tests.factories import EMCFactory
+
+    lead, node = MicroenterpriseFactory(code="lead-me"), MicroenterpriseFactory(code="node-me")
+    emc = EMCFactory(code="home", lead_me=lead)
+    EMCNode.objects.create(emc=emc, me=lead, share_weight=50, joined_on=emc.formed_on)
+    EMCNode.objects.create(emc=emc, me=node, share_weight=50, joined_on=emc.formed_on)
+    return emc
+
+
+def test_an_admin_splits_an_emc_after_a_confirmation(client, admin):
+    emc = _emc_to_split()
+    client.force_login(admin)
+    assert 'data-testid="split-warning"' in client.get("/emcs/home/split/").content.decode()
+    data = {
+        "child1_code": "home-a",
+        "child1_lead_me": "lead-me",
+        "child2_code": "home-b",
+        "child2_lead_me": "node-me",
+        "child2_nodes": "node-me:70 lead-me:30",
+        "reason": "Two user segments",
+    }
+    assert client.post("/emcs/home/split/", data).status_code == 400  # not confirmed
+    bad = client.post("/emcs/home/split/", data | {"child2_nodes": "node-me:70 lead-me:20", "confirm": "on"})
+    assert bad.status_code == 400 and not EMC.objects.filter(code="home-a").exists()
+    response = client.post("/emcs/home/split/", data | {"confirm": "on"})
+    assert response.status_code == 302
+    emc.refresh_from_db()
+    assert emc.status == EMC.Status.SPLIT
+    shares = dict(EMCNode.objects.filter(emc__code="home-b").values_list("me__code", "share_weight"))
+    assert shares == {"node-me": 70, "lead-me": 30}
+    assert list(EMCNode.objects.filter(emc__code="home-a").values_list("share_weight", flat=True)) == [100]
+    assert AuditEntry.objects.filter(action="emc.split", actor=admin).exists()
+
+
+def test_a_badly_written_node_list_is_refused_by_field(client, admin):
+    _emc_to_split()
+    client.force_login(admin)
+    response = client.post(
+        "/emcs/home/split/",
+        {
+            "child1_code": "home-a",
+            "child1_lead_me": "lead-me",
+            "child2_code": "home-b",
+            "child2_lead_me": "node-me",
+            "child2_nodes": "node-me=70",
+            "reason": "r",
+            "confirm": "on",
+        },
+    )
+    assert response.status_code == 400 and "child2_nodes" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("role", ["me_leader", "finance", "auditor"])
+def test_other_roles_may_not_split(client, role):
+    _emc_to_split()
+    client.force_login(UserFactory(roles=[role]))
+    assert client.get("/emcs/home/split/").status_code == 403
