@@ -451,3 +451,15 @@ class EMCSplitForm(_Styled):
             if data.get(f"child{i}_code") and not data.get(f"child{i}_lead_me"):
                 self.add_error(f"child{i}_lead_me", _("Choose the lead ME of this new EMC."))
         return data
+
+
+class MEImportForm(_Styled):
+    file = forms.FileField(label=_("CSV file"))
+    reason = _reason_field()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None

@@ -21,6 +21,7 @@ urlpatterns = [
     path("password-reset/done/", account.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("mes/", mes.me_list, name="me-list"),
     path("mes/new/", build.me_create, name="me-create"),
+    path("mes/import/", build.me_import, name="me-import"),
     path("mes/<slug:code>/edit/", build.me_edit, name="me-edit"),
     path("mes/<slug:code>/merge/", build.me_merge, name="me-merge"),
     path("mes/<slug:code>/", mes.me_detail, name="me-detail"),

@@ -17,6 +17,7 @@ from orgs.services.emcs import (
     emc_split,
     emc_update,
 )
+from orgs.services.me_import import mes_import_csv
 from orgs.services.mes import (
     me_activate,
     me_create,
@@ -59,6 +60,7 @@ __all__ = [
     "me_merge",
     "me_split",
     "me_update",
+    "mes_import_csv",
     "partner_act",
     "partner_apply",
     "partner_certify",

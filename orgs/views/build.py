@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from config.uploads import upload_refusal
 from config.web import PAGE_SIZE, rule_required
 from orgs import services
 from orgs.build_forms import (
@@ -22,6 +23,7 @@ from orgs.build_forms import (
     EMCSplitForm,
     MECreateForm,
     MEEditForm,
+    MEImportForm,
     MEMergeForm,
     PartnerCreateForm,
     ScenarioCreateForm,
@@ -30,6 +32,7 @@ from orgs.build_forms import (
 )
 from orgs.forms import NodeFormSet, add_service_errors
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
+from orgs.services.me_import import COLUMNS, ImportRefused
 from orgs.views.emcs import _emc_or_404
 from orgs.views.mes import _me_or_404
 
@@ -350,3 +353,40 @@ def emc_split(request, code):
         "form_testid": "split-form",
     }
     return render(request, "orgs/build/emc_split.html", context, status=status)
+
+
+# --- onboarding at scale: MEs with members from a CSV --------------------------------------
+
+
+@rule_required("orgs.manage")
+def me_import(request):
+    """Upload MEs with their members and weights; the file is taken whole or not at all."""
+    form = MEImportForm(request.POST or None, request.FILES or None)
+    line_errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        status = 400
+        refused = upload_refusal(request)  # skipped while it streamed in (config.uploads)
+        if refused:
+            form = MEImportForm(request.POST)
+            form.is_valid()
+            form.errors["file"] = form.error_class([refused])
+            status = 413
+        elif form.is_valid():
+            try:
+                created = services.mes_import_csv(
+                    actor=request.user, text=form.cleaned_data["file"], reason=form.cleaned_data["reason"]
+                )
+            except ImportRefused as exc:
+                line_errors = exc.line_errors
+            else:
+                messages.success(request, _("%(n)s microenterprises imported.") % {"n": len(created)})
+                return redirect("orgs:me-list")
+    context = {
+        "form": form,
+        "line_errors": sorted(line_errors.items()),
+        "columns": ",".join(COLUMNS),
+        "page_title": _("Import microenterprises"),
+        "form_testid": "me-import-form",
+    }
+    return render(request, "orgs/build/me_import.html", context, status=status)
