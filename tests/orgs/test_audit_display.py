@@ -62,3 +62,11 @@ def test_reference_names_and_states_speak_chinese(client, admin):
     assert "节点小微" in client.get("/mes/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     html = client.get(f"/partners/{partner.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "活跃 → 已淘汰" in html  # the timeline, by labels
+
+
+def test_the_revenue_baseline_is_shown_in_major_units_with_the_currency(client, admin):
+    partner = PartnerFactory(revenue_baseline_minor=1234500, baseline_currency="CNY")
+    client.force_login(admin)
+    html = client.get(f"/partners/{partner.code}/").content.decode()
+    block = html.split('data-testid="revenue-baseline">')[1].split("</dd>")[0]
+    assert block.strip() == "CN¥12,345.00" and "minor units" not in html
