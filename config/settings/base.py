@@ -162,6 +162,8 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (the session ta
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# one date format per language (config/formats/<language>/formats.py)
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
