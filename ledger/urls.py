@@ -5,6 +5,7 @@ from ledger.views import entry, home, imports, me_ledger, transactions
 app_name = "ledger"
 urlpatterns = [
     path("", home.home, name="home"),
+    path("balances.csv", home.balances_export, name="balances-export"),
     path("log/", entry.log_value, name="log-value"),
     path("log/fields/", entry.log_value_fields, name="log-value-fields"),
     path("log/preview/", entry.log_value_preview, name="log-value-preview"),

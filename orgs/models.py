@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 WEIGHT_TOTAL = Decimal("100")  # member and node share weights are percentages of their pool
@@ -30,7 +31,8 @@ class Lookup(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        # the reference rows' names are in the catalogue (locale/): shown in the active language
+        return gettext(self.name)
 
 
 # --- Reference data ------------------------------------------------------------------------
@@ -356,6 +358,9 @@ class Partner(models.Model):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=50, blank=True)
     website = models.URLField(blank=True)
+    offer = models.TextField(
+        blank=True, help_text=_("What the firm offers the ecosystem, in its application.")
+    )
     applied_on = models.DateField()
 
     class Meta:

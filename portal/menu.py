@@ -73,6 +73,8 @@ def _is_partner_user(user) -> bool:
 
 
 ORGANIZATION = MenuGroup("organization", _("Organization"))
+PARTNERS = MenuGroup("partners-menu", _("Partners"))
+SCORING = MenuGroup("scoring-menu", _("Scoring"))
 
 MENU: list[MenuEntry] = [
     MenuEntry("dashboard", _("Dashboard"), "portal:dashboard"),
@@ -83,17 +85,18 @@ MENU: list[MenuEntry] = [
     MenuEntry("me-create", _("New microenterprise"), "orgs:me-create", "orgs.manage", ORGANIZATION),
     MenuEntry("emc-create", _("New EMC"), "orgs:emc-create", "orgs.manage", ORGANIZATION),
     MenuEntry("audit", _("Audit trail"), "orgs:audit-list", "orgs.view_audit", ORGANIZATION),
-    MenuEntry("partners", _("Partners"), "orgs:partner-list", "orgs.view"),
+    MenuEntry("partners", _("Partner directory"), "orgs:partner-list", "orgs.view", PARTNERS),
+    MenuEntry("applications", _("Applications"), "orgs:application-queue", "orgs.manage_partners", PARTNERS),
+    MenuEntry("scorecards", _("Scorecards"), "judging:scorecard-list", "judging.compare", PARTNERS),
+    MenuEntry("proposals", _("Proposals"), "judging:proposal-queue", "judging.view_proposals", PARTNERS),
+    # a partner user's own scorecard, proposals and messages
+    MenuEntry("mine", _("Our scorecard and messages"), "judging:partner-mine", when=_is_partner_user),
     MenuEntry("ledger", _("Ledger"), "ledger:home", "ledger.view"),
     MenuEntry(
         "log-value", _("Log user value"), "ledger:log-value", "ledger.log_value_any", when=_has_loggable_me
     ),
-    MenuEntry("scoring", _("Brand index"), "scoring:dashboard", "scoring.view"),
-    MenuEntry("runs", _("Nightly runs"), "scoring:run-list", "scoring.view"),
-    MenuEntry("scorecards", _("Scorecards"), "judging:scorecard-list", "judging.compare"),
-    MenuEntry("proposals", _("Proposals"), "judging:proposal-queue", "judging.view_proposals"),
-    MenuEntry("mine", _("Our scorecard and messages"), "judging:partner-mine", when=_is_partner_user),
-    # finance lands on the reports, everyone else on their own statement
+    MenuEntry("scoring", _("Brand index"), "scoring:dashboard", "scoring.view", SCORING),
+    MenuEntry("runs", _("Nightly runs"), "scoring:run-list", "scoring.view", SCORING),
     MenuEntry("payouts", _("Payouts"), perm="payouts.view_statement", url_for=_payouts_url),
     MenuEntry("api", _("API"), "api-docs"),
     MenuEntry("admin", _("Admin"), "admin:index", staff_only=True),

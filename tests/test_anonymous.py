@@ -31,6 +31,12 @@ PUBLIC = {
     "api-docs",
     "set_language",
     "admin:login",
+    "orgs:partner-apply",  # a prospective partner's application (it makes its own login)
+    # a forgotten password: ask for a link by mail, follow it, choose a new one
+    "orgs:password-reset",
+    "orgs:password-reset-done",
+    "orgs:password-reset-confirm",
+    "orgs:password-reset-complete",
 }
 # answered without content to anyone: a logout with no session only redirects to the login page
 HARMLESS = {"orgs:logout", "admin:logout"}
@@ -97,6 +103,9 @@ def keys():
         "id": pks,
         "report_id": pks,
         "action": {"submit", "approve", "lock", "compute"},
+        # a password reset link (public: it only says whether the link is good)
+        "uidb64": {"MQ"},
+        "token": {"set-password"},
     }
 
 
@@ -160,7 +169,9 @@ def test_every_url_but_the_public_ones_is_behind_login(keys):
     assert any(n and n.startswith("api-") for n in walked) and len(walked) > 100
 
 
-@pytest.mark.parametrize("url", ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/admin/login/"])
+@pytest.mark.parametrize(
+    "url", ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/admin/login/", "/apply/"]
+)
 def test_the_public_pages_answer_anonymously(client, url):
     assert client.get(url).status_code == 200
 
@@ -181,5 +192,13 @@ def test_readme_names_what_an_anonymous_visitor_can_read():
     readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
     section = readme.split("Anonymous visitors", 1)[1].split("\n\n", 2)[:2]
     text = " ".join(section)
-    for url in ["/login/", "/healthz", "/api/schema/", "/api/docs/", "/static/"]:
+    for url in [
+        "/login/",
+        "/healthz",
+        "/api/schema/",
+        "/api/docs/",
+        "/static/",
+        "/apply/",
+        "/password-reset/",
+    ]:
         assert url in text

@@ -225,7 +225,7 @@ def test_dashboard_charts_show_the_last_30_days_of_user_paid_value(client, user_
     pay("7.77", midnight - dt.timedelta(days=40))
     client.force_login(user_with_role("finance"))
     response = client.get("/")
-    daily = response.context["daily_value"]
+    daily = response.context["panel"]["overview"]["daily_value"]
     assert len(daily["labels"]) == 30 and daily["labels"][-1] == today.isoformat()
     assert daily["series"]["CNY"][-1] == "90.00"  # 100.00 paid less 10.00 refunded
     assert "777" not in str(daily["series"])  # older than 30 days: not on the chart

@@ -132,6 +132,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "orgs:login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
+
+# --- Mail (password reset links, the admins' failed-run notices) ------------------------------
+# SMTP by default; the demo (config.settings.local) prints mails on the console instead.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="rendanheyi@localhost")
 LOGOUT_REDIRECT_URL = "orgs:login"
 
 # --- Login throttling (django-axes) ---------------------------------------------------------
@@ -154,6 +164,8 @@ AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (the session ta
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# one date format per language (config/formats/<language>/formats.py)
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

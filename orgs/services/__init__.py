@@ -1,5 +1,6 @@
 """Writes for the organization: every state change goes through one of these services."""
 
+from orgs.services.applications import partner_apply
 from orgs.services.catalog import (
     category_create,
     reference_save,
@@ -16,6 +17,7 @@ from orgs.services.emcs import (
     emc_split,
     emc_update,
 )
+from orgs.services.me_import import mes_import_csv
 from orgs.services.mes import (
     me_activate,
     me_create,
@@ -38,8 +40,11 @@ from orgs.services.partners import (
     partner_update,
 )
 from orgs.services.resources import resource_use_end, resource_use_start
+from orgs.services.tokens import api_token_create, api_token_revoke, password_change_record
 
 __all__ = [
+    "api_token_create",
+    "api_token_revoke",
     "category_create",
     "emc_create",
     "emc_disband",
@@ -55,7 +60,9 @@ __all__ = [
     "me_merge",
     "me_split",
     "me_update",
+    "mes_import_csv",
     "partner_act",
+    "partner_apply",
     "partner_certify",
     "partner_create",
     "partner_phase_out",
@@ -65,6 +72,7 @@ __all__ = [
     "partner_tier_change",
     "partner_transition",
     "partner_update",
+    "password_change_record",
     "reference_save",
     "resource_use_end",
     "resource_use_start",

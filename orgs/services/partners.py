@@ -73,6 +73,7 @@ def partner_create(
     contact_email: str = "",
     contact_phone: str = "",
     website: str = "",
+    offer: str = "",
     applied_on: dt.date | None = None,
     reason: str = "",
 ) -> Partner:
@@ -101,6 +102,7 @@ def partner_create(
         contact_email=contact_email,
         contact_phone=contact_phone,
         website=website,
+        offer=(offer or "").strip(),
     )
     partner.roles.set(roles)
     partner.industries.set(industries)

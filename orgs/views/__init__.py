@@ -1,5 +1,5 @@
 """Web pages of the organization."""
 
-from orgs.views import audit, build, emcs, mes, network, partners
+from orgs.views import account, applications, audit, build, emcs, mes, network, partners
 
-__all__ = ["audit", "build", "emcs", "mes", "network", "partners"]
+__all__ = ["account", "applications", "audit", "build", "emcs", "mes", "network", "partners"]

@@ -55,7 +55,7 @@ def test_admin_phases_out_a_partner_found_by_filter(user_with_role, login, page)
     page.wait_for_url("**/partners/drift-laundry-tech/")
     assert "Phased out" in page.get_by_test_id("partner-state").inner_text()
     latest = page.get_by_test_id("timeline").locator("li").first
-    assert "phased_out" in latest.inner_text()
+    assert "Active → Phased out" in latest.inner_text()  # states by their labels, not codes
     assert "Users wanted better drying solutions" in latest.get_by_test_id("timeline-reason").inner_text()
     assert "by ada" in latest.inner_text()
 

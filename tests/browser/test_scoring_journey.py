@@ -23,7 +23,8 @@ def test_an_admin_drills_from_the_index_to_a_metric_and_reruns_a_date(request, p
     scored.world.admin.save()
 
     login("ada")
-    page.click("text=Brand index")
+    page.get_by_test_id("menu-scoring-menu").locator(".dropdown-toggle").click()  # the Scoring menu
+    page.get_by_test_id("menu-scoring").click()
     assert page.text_content("[data-testid=page-title]") == "Ecosystem Brand Index"
     assert page.text_content("[data-testid=index-overall]").strip() not in ("", "no data")
     page.click("[data-testid=metric-cocreation_willingness]")
@@ -33,7 +34,7 @@ def test_an_admin_drills_from_the_index_to_a_metric_and_reruns_a_date(request, p
     comparison = page.text_content("[data-testid=emc-comparison]")
     assert scored.world.emc.code in comparison and "no data" in comparison  # the empty EMC
 
-    page.click("text=Nightly runs")
+    page.locator("main").get_by_role("link", name="Nightly runs").click()  # the scoring tabs
     page.fill("#id_run_date", earlier.isoformat())
     page.click("[data-testid=run-start]")
     page.wait_for_selector("[data-testid=run-progress][data-status=done]", timeout=60_000)

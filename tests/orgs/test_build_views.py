@@ -182,3 +182,180 @@ def test_other_roles_may_not_edit(client, node_kind):
     me = MicroenterpriseFactory()
     client.force_login(UserFactory(roles=["me_leader"]))
     assert client.post(f"/mes/{me.code}/edit/", {"name": "Mine", "kind": "node"}).status_code == 403
+
+
+# --- ME merge, partners, certifications, solutions ------------------------------------------
+
+
+def _me_with_member(code, username, node_kind):
+    from orgs.models import Membership
+
+    me = MicroenterpriseFactory(code=code, kind=node_kind)
+    Membership.objects.create(me=me, user=UserFactory(username=username), weight=100, joined_on=me.founded_on)
+    return me
+
+
+def test_a_merge_asks_a_reason_and_a_confirmation_then_merges(client, admin, node_kind):
+    first, second = _me_with_member("wash", "wu", node_kind), _me_with_member("dry", "du", node_kind)
+    client.force_login(admin)
+    assert 'data-testid="merge-warning"' in client.get("/mes/wash/merge/").content.decode()
+    data = {
+        "others": "dry",
+        "code": "laundry",
+        "name": "Laundry ME",
+        "kind": "node",
+        "reason": "One scenario",
+    }
+    response = client.post("/mes/wash/merge/", data)  # no confirmation
+    assert response.status_code == 400 and "confirm" in response.context["form"].errors
+    response = client.post("/mes/wash/merge/", data | {"reason": "", "confirm": "on"})
+    assert response.status_code == 400 and "reason" in response.context["form"].errors
+    assert not Microenterprise.objects.filter(code="laundry").exists()
+    response = client.post("/mes/wash/merge/", data | {"confirm": "on"})
+    assert response.status_code == 302 and response["Location"] == "/mes/laundry/"
+    merged = Microenterprise.objects.get(code="laundry")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == Microenterprise.Status.MERGED
+    members = dict(merged.memberships.filter(left_on__isnull=True).values_list("user__username", "weight"))
+    assert members == {"wu": 50, "du": 50}
+    assert AuditEntry.objects.filter(action="me.merge", actor=admin).exists()
+
+
+def test_a_merge_with_an_unknown_me_is_refused_by_field(client, admin, node_kind):
+    _me_with_member("wash", "wu", node_kind)
+    client.force_login(admin)
+    response = client.post(
+        "/mes/wash/merge/", {"others": "nope", "code": "x-1", "name": "X", "reason": "r", "confirm": "on"}
+    )
+    assert response.status_code == 400 and "nope" in " ".join(response.context["form"].errors["others"])
+
+
+def test_an_admin_registers_a_partner_and_certifies_it(client, admin):
+    from orgs.models import Partner, PlatformStandard
+
+    client.force_login(admin)
+    response = client.post(
+        "/partners/new/",
+        {
+            "code": "aurora",
+            "name": "Aurora",
+            "roles": ["technology"],
+            "industries": "2750",
+            "tier": "registered",
+        },
+    )
+    assert response.status_code == 302
+    partner = Partner.objects.get(code="aurora")
+    assert partner.state == Partner.State.APPLIED and list(
+        partner.industries.values_list("code", flat=True)
+    ) == ["2750"]
+    standard = reference(PlatformStandard, "iso-9001", name="ISO 9001")
+    bad = client.post(
+        "/partners/aurora/certify/",
+        {"standard": standard.code, "certified_on": "2026-05-01", "expires_on": "2026-04-01"},
+    )
+    assert bad.status_code == 400 and "expires_on" in bad.context["form"].errors
+    ok = client.post("/partners/aurora/certify/", {"standard": standard.code, "certified_on": "2026-05-01"})
+    assert ok.status_code == 302 and partner.certifications.count() == 1
+    assert AuditEntry.objects.filter(action="partner.certify").count() == 1
+
+
+def test_an_admin_creates_a_solution_and_adds_a_version(client, admin):
+    from tests.factories import CategoryFactory
+
+    ScenarioFactory(code="balcony")
+    CategoryFactory(code="dryers")
+    me = MicroenterpriseFactory()
+    client.force_login(admin)
+    data = {"scenario": "balcony", "code": "dry-kit", "name": "Drying kit", "categories": ["dryers"]}
+    response = client.post("/catalog/solutions/new/", data)  # no provider
+    assert response.status_code == 400 and "provider_mes" in response.context["form"].errors
+    response = client.post(
+        "/catalog/solutions/new/", data | {"provider_mes": me.code, "first_version_on": "2026-01-10"}
+    )
+    assert response.status_code == 302
+    solution = org.Solution.objects.get(code="dry-kit")
+    assert list(solution.provider_mes.all()) == [me] and solution.versions.count() == 1
+    older = client.post("/catalog/solutions/dry-kit/versions/new/", {"released_on": "2025-12-01"})
+    assert older.status_code == 400 and "released_on" in older.context["form"].errors
+    assert (
+        client.post("/catalog/solutions/dry-kit/versions/new/", {"released_on": "2026-03-01"}).status_code
+        == 302
+    )
+    assert list(solution.versions.values_list("number", flat=True).order_by("number")) == [1, 2]
+    assert "Drying kit" in client.get("/catalog/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["me_leader", "finance", "partner"])
+@pytest.mark.parametrize(
+    "url", ["/partners/new/", "/catalog/solutions/new/", "/mes/{me}/merge/", "/partners/{partner}/certify/"]
+)
+def test_other_roles_may_not_merge_register_certify_or_add_solutions(client, role, url):
+    from tests.factories import PartnerFactory
+
+    me, partner = MicroenterpriseFactory(), PartnerFactory()
+    client.force_login(UserFactory(roles=[role]))
+    target = url.format(me=me.code, partner=partner.code)
+    assert client.get(target).status_code == 403
+    assert client.post(target, {"code": "x-1", "name": "X", "confirm": "on"}).status_code == 403
+
+
+def _emc_to_split():
+    from tests.factories import EMCFactory
+
+    lead, node = MicroenterpriseFactory(code="lead-me"), MicroenterpriseFactory(code="node-me")
+    emc = EMCFactory(code="home", lead_me=lead)
+    EMCNode.objects.create(emc=emc, me=lead, share_weight=50, joined_on=emc.formed_on)
+    EMCNode.objects.create(emc=emc, me=node, share_weight=50, joined_on=emc.formed_on)
+    return emc
+
+
+def test_an_admin_splits_an_emc_after_a_confirmation(client, admin):
+    emc = _emc_to_split()
+    client.force_login(admin)
+    assert 'data-testid="split-warning"' in client.get("/emcs/home/split/").content.decode()
+    data = {
+        "child1_code": "home-a",
+        "child1_lead_me": "lead-me",
+        "child2_code": "home-b",
+        "child2_lead_me": "node-me",
+        "child2_nodes": "node-me:70 lead-me:30",
+        "reason": "Two user segments",
+    }
+    assert client.post("/emcs/home/split/", data).status_code == 400  # not confirmed
+    bad = client.post("/emcs/home/split/", data | {"child2_nodes": "node-me:70 lead-me:20", "confirm": "on"})
+    assert bad.status_code == 400 and not EMC.objects.filter(code="home-a").exists()
+    response = client.post("/emcs/home/split/", data | {"confirm": "on"})
+    assert response.status_code == 302
+    emc.refresh_from_db()
+    assert emc.status == EMC.Status.SPLIT
+    shares = dict(EMCNode.objects.filter(emc__code="home-b").values_list("me__code", "share_weight"))
+    assert shares == {"node-me": 70, "lead-me": 30}
+    assert list(EMCNode.objects.filter(emc__code="home-a").values_list("share_weight", flat=True)) == [100]
+    assert AuditEntry.objects.filter(action="emc.split", actor=admin).exists()
+
+
+def test_a_badly_written_node_list_is_refused_by_field(client, admin):
+    _emc_to_split()
+    client.force_login(admin)
+    response = client.post(
+        "/emcs/home/split/",
+        {
+            "child1_code": "home-a",
+            "child1_lead_me": "lead-me",
+            "child2_code": "home-b",
+            "child2_lead_me": "node-me",
+            "child2_nodes": "node-me=70",
+            "reason": "r",
+            "confirm": "on",
+        },
+    )
+    assert response.status_code == 400 and "child2_nodes" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("role", ["me_leader", "finance", "auditor"])
+def test_other_roles_may_not_split(client, role):
+    _emc_to_split()
+    client.force_login(UserFactory(roles=[role]))
+    assert client.get("/emcs/home/split/").status_code == 403

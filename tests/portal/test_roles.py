@@ -37,7 +37,8 @@ def _menu_keys(response) -> set[str]:
             '<div class="d-flex align-items-center gap-2 ms-auto">'
         )
     ]
-    return set(re.findall(r'data-testid="menu-([\w-]+)"', nav)) - {"organization"}
+    groups = {"organization", "partners-menu", "scoring-menu"}
+    return set(re.findall(r'data-testid="menu-([\w-]+)"', nav)) - groups
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
@@ -194,4 +195,23 @@ def test_the_menu_costs_a_fixed_number_of_queries(role, queries, django_assert_n
 def test_the_panels_speak_chinese(client):
     client.force_login(UserFactory(roles=["finance"]))
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "待审核" in html and "夜间运行" in html
+    assert "待审核" in html and "夜间运行" in html and "评分" in html
+
+
+def test_one_date_format_per_language(client):
+    import datetime as dt
+
+    from django import forms
+
+    from orgs.forms import DateInput
+
+    PartnerFactory(state=Partner.State.APPLIED, name="Dated Firm", applied_on=dt.date(2026, 3, 1))
+    client.force_login(UserFactory(roles=["platform_admin"]))
+    assert "applied 2026-03-01" in client.get("/").content.decode()
+    assert "2026年3月1日" in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # a date input keeps the ISO value <input type="date"> needs, in both languages
+    from django.utils import translation
+
+    field = forms.DateField(widget=DateInput)
+    with translation.override("zh-hans"):
+        assert 'value="2026-03-01"' in field.widget.render("on", dt.date(2026, 3, 1))
