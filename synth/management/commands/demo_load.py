@@ -11,15 +11,17 @@ from django.core.management.base import BaseCommand
 from ledger.demo import demo_ledger_load
 from orgs.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_load
 from orgs.demo_org import demo_org_load
+from payouts.demo import demo_payouts_load
 from scoring.demo import demo_scoring_load
 from synth.demo import demo_history_load
 
-# the organization, the ledger's last 90 days, the year before them, then the nightly figures
+# the organization, the ledger's last 90 days, the year before them, the nightly figures, payouts
 LOADERS = [
     ("orgs.demo_org", demo_org_load),
     ("ledger.demo", demo_ledger_load),
     ("synth.demo", demo_history_load),
     ("scoring.demo", demo_scoring_load),
+    ("payouts.demo", demo_payouts_load),
 ]
 
 
