@@ -147,3 +147,13 @@ def test_the_pages_speak_chinese(report, finance):
     client.cookies["django_language"] = "zh-hans"
     body = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "提交审批" in body.content.decode()
+
+
+def test_a_locked_reports_csv_is_the_same_bytes_at_every_download(report, finance, finance2):
+    services.payout_report_submit(actor=finance, report=report)
+    services.payout_report_approve(actor=finance2, report=report)
+    services.payout_report_lock(actor=finance, report=report)
+    url = reverse("payouts:report-export", args=[report.pk])
+    first = b"".join(browser(finance).get(url).streaming_content)
+    second = b"".join(browser(finance2).get(url).streaming_content)
+    assert first == second and first.count(b"\n") == PayoutLine.objects.filter(report=report).count() + 1
