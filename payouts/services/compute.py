@@ -138,7 +138,9 @@ def _me_explanation(result: EMCResult, acc: calc.MEAccrual | None) -> dict:
 @transaction.atomic
 def payout_report_compute(*, report: PayoutReport, computed_for: dt.date | None = None) -> PayoutReport:
     """Replace a draft report's lines with a fresh computation from the ledger (docs/payouts.md)."""
-    report = PayoutReport.objects.select_for_update().select_related("period").get(pk=report.pk)
+    # the report row serializes computations and the lifecycle; NO KEY: its lines' foreign keys
+    # need not wait for it
+    report = PayoutReport.objects.select_for_update(no_key=True).select_related("period").get(pk=report.pk)
     if report.status != PayoutReport.Status.DRAFT:
         raise ConflictError(_("Only a draft report is recomputed; this one is %(s)s.") % {"s": report.status})
     period = report.period
