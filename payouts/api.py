@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from config.api import NumericIds
 from config.exports import csv_download
 from config.permissions import HasRulePermission
+from ledger.models import Contract
+from orgs.models import EMC
 from payouts import exports, selectors, serializers, services
 from payouts.models import PayoutLine, PayoutReport
 
@@ -73,6 +75,23 @@ class PayoutReportViewSet(
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_draft(self, request, pk=None):
         return self._act(services.payout_report_return, request)
+
+    @extend_schema(request=serializers.WhatIfSerializer, responses={200: serializers.WhatIfResultSerializer})
+    @action(detail=True, methods=["post"], url_path="what-if")
+    def what_if(self, request, pk=None):
+        """Run the report's period again under other terms; nothing is written."""
+        report = self.get_object()
+        given = serializers.WhatIfSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        emc = get_object_or_404(EMC, pk=data.pop("emc"))
+        contract_id = data.pop("contract", None)
+        contract = get_object_or_404(Contract, pk=contract_id) if contract_id else None
+        if "tiers" in data:
+            data["tiers"] = [dict(t) for t in data["tiers"]]
+        return Response(
+            services.payout_what_if(actor=request.user, report=report, emc=emc, contract=contract, **data)
+        )
 
     @extend_schema(responses={200: serializers.ReconciliationSerializer})
     @action(detail=True, methods=["get"])

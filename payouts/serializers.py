@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from config.fields import IntegerField, MinorUnitsField
 from ledger.money import format_minor
 from payouts.models import PayoutApproval, PayoutLine, PayoutReport
 
@@ -91,3 +92,29 @@ class ReconciliationSerializer(serializers.Serializer):
     report_minor = serializers.IntegerField()
     ledger_minor = serializers.IntegerField()
     differences = serializers.ListField(child=serializers.DictField())
+
+
+class WhatIfTierSerializer(serializers.Serializer):
+    threshold_pct = serializers.DecimalField(max_digits=7, decimal_places=2)
+    rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class WhatIfSerializer(serializers.Serializer):
+    """Other payout terms for one EMC of the report: a draft contract version, or changed rates."""
+
+    emc = IntegerField(min_value=1)
+    contract = IntegerField(min_value=1, required=False)
+    base_rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+    target_minor = MinorUnitsField(required=False)
+    floor_minor = MinorUnitsField(required=False)
+    cap_minor = MinorUnitsField(required=False, allow_null=True)
+    tiers = WhatIfTierSerializer(many=True, required=False)
+
+
+class WhatIfResultSerializer(serializers.Serializer):
+    emc = serializers.IntegerField()
+    currency = serializers.CharField()
+    emc_value_minor = serializers.IntegerField()
+    terms = serializers.DictField()
+    mes = serializers.ListField(child=serializers.DictField())
+    members = serializers.ListField(child=serializers.DictField())
