@@ -2,6 +2,7 @@
 (submit, approve, lock: 403 for the wrong person, 409 for the wrong state), the reconciliation,
 the CSV export, and a person's own statement lines."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -10,6 +11,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config.api import NumericIds
 from config.exports import csv_download
@@ -17,7 +19,8 @@ from config.permissions import HasRulePermission
 from ledger.models import Contract
 from orgs.models import EMC
 from payouts import exports, selectors, serializers, services
-from payouts.models import PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
+from payouts.services import inquiries
 
 
 class ReportFilter(filters.FilterSet):
@@ -133,3 +136,58 @@ class StatementList(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return PayoutLine.objects.none()
         return selectors.member_statement_lines(user=self.request.user)
+
+
+class InquiryViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Inquiries the person may see: finance and auditors all, others those on their own lines.
+    POST {id}/reply/ {text} (finance or the raiser), {id}/resolve/ {reason} (finance)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+    serializer_class = serializers.PayoutInquirySerializer
+
+    def get_queryset(self):
+        rows = PayoutInquiry.objects.select_related("raised_by").prefetch_related("messages__author")
+        if getattr(self, "swagger_fake_view", False) or self.request.user.has_perm("payouts.view_reports"):
+            return rows
+        user = self.request.user
+        return rows.filter(Q(raised_by=user) | Q(line__user=user) | Q(line__me__leader=user)).distinct()
+
+    @extend_schema(
+        request=serializers.InquiryTextSerializer, responses={200: serializers.PayoutInquirySerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        inquiry = self.get_object()
+        given = serializers.InquiryTextSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inquiries.inquiry_reply(actor=request.user, inquiry=inquiry, text=given.validated_data["text"])
+        return Response(serializers.PayoutInquirySerializer(self.get_queryset().get(pk=inquiry.pk)).data)
+
+    @extend_schema(
+        request=serializers.InquiryResolveSerializer, responses={200: serializers.PayoutInquirySerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        inquiry = self.get_object()
+        given = serializers.InquiryResolveSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inquiries.inquiry_resolve(actor=request.user, inquiry=inquiry, reason=given.validated_data["reason"])
+        return Response(serializers.PayoutInquirySerializer(self.get_queryset().get(pk=inquiry.pk)).data)
+
+
+class LineInquiryCreate(APIView):
+    """POST /api/payouts/lines/<id>/inquiries/ {text}: raise an inquiry on one's own line."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+
+    @extend_schema(
+        request=serializers.InquiryTextSerializer, responses={201: serializers.PayoutInquirySerializer}
+    )
+    def post(self, request, line_id: int):
+        line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=line_id)
+        given = serializers.InquiryTextSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inquiry = inquiries.inquiry_raise(actor=request.user, line=line, text=given.validated_data["text"])
+        return Response(serializers.PayoutInquirySerializer(inquiry).data, status=201)

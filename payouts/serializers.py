@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from config.fields import IntegerField, MinorUnitsField
+from config.fields import IntegerField, MinorUnitsField, TextField
 from ledger.money import format_minor
-from payouts.models import PayoutApproval, PayoutLine, PayoutReport
+from payouts.models import PayoutApproval, PayoutInquiry, PayoutLine, PayoutReport
 
 
 class PayoutApprovalSerializer(serializers.ModelSerializer):
@@ -118,3 +118,36 @@ class WhatIfResultSerializer(serializers.Serializer):
     terms = serializers.DictField()
     mes = serializers.ListField(child=serializers.DictField())
     members = serializers.ListField(child=serializers.DictField())
+
+
+class InquiryMessageSerializer(serializers.Serializer):
+    author = serializers.CharField(source="author.get_username")
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
+class PayoutInquirySerializer(serializers.ModelSerializer):
+    raised_by = serializers.CharField(source="raised_by.get_username", read_only=True)
+    messages = InquiryMessageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PayoutInquiry
+        fields = [
+            "id",
+            "line",
+            "report",
+            "raised_by",
+            "raised_at",
+            "status",
+            "resolved_at",
+            "resolution",
+            "messages",
+        ]
+
+
+class InquiryTextSerializer(serializers.Serializer):
+    text = TextField(max_length=2000, multiline=True)
+
+
+class InquiryResolveSerializer(serializers.Serializer):
+    reason = TextField(max_length=2000, multiline=True)

@@ -11,4 +11,8 @@ urlpatterns = [
     path("reports/<int:pk>/reconcile/", views.report_reconcile, name="report-reconcile"),
     path("reports/<int:pk>/<slug:action>/", views.report_action, name="report-action"),
     path("statement/", views.statement, name="statement"),
+    path("lines/<int:line_pk>/inquiry/", views.inquiry_raise, name="inquiry-raise"),
+    path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry-detail"),
+    path("inquiries/<int:pk>/reply/", views.inquiry_reply, name="inquiry-reply"),
+    path("inquiries/<int:pk>/resolve/", views.inquiry_resolve, name="inquiry-resolve"),
 ]
