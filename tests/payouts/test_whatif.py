@@ -76,3 +76,17 @@ def test_a_draft_contract_version_against_the_period(report, world, finance):
     assert result["terms"]["target_minor"] == 2_000_000
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_a_goal_on_the_wrong_vam_axis_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    from ledger import services as ledger_services
+    from ledger.models import Contract
+    from tests.ledger.factories import contract_terms
+
+    before = Contract.objects.count()
+    wrong = [{"axis": "horizontal", "metric": "lifelong_users", "target": "200", "unit": "users"}]
+    with pytest.raises(ValidationError, match="Life-long users is a Vertical"):
+        ledger_services.contract_draft_create(actor=world.admin, **contract_terms(world, goals=wrong))
+    assert Contract.objects.count() == before
