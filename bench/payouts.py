@@ -147,6 +147,8 @@ def main(argv=None) -> int:
         empty_tables(
             (
                 *LEDGER_TABLES,
+                "payouts_payoutinquirymessage",
+                "payouts_payoutinquiry",
                 "payouts_payoutline",
                 "payouts_payoutapproval",
                 "payouts_payoutreport",
