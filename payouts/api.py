@@ -121,7 +121,7 @@ class PayoutLineList(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PayoutLine.objects.none()
-        report = get_object_or_404(PayoutReport, pk=self.kwargs["report_id"])
+        report = get_object_or_404(PayoutReport, pk=self.kwargs["pk"])
         return PayoutLine.objects.filter(report=report).order_by("key")
 
 
@@ -185,8 +185,8 @@ class LineInquiryCreate(APIView):
     @extend_schema(
         request=serializers.InquiryTextSerializer, responses={201: serializers.PayoutInquirySerializer}
     )
-    def post(self, request, line_id: int):
-        line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=line_id)
+    def post(self, request, pk: int):
+        line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=pk)
         given = serializers.InquiryTextSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         inquiry = inquiries.inquiry_raise(actor=request.user, line=line, text=given.validated_data["text"])

@@ -8,9 +8,9 @@ router.register("payouts/reports", api.PayoutReportViewSet, basename="api-payout
 router.register("payouts/inquiries", api.InquiryViewSet, basename="api-payout-inquiry")
 
 urlpatterns = [
-    path("payouts/reports/<int:report_id>/lines/", api.PayoutLineList.as_view(), name="api-payout-lines"),
+    path("payouts/reports/<int:pk>/lines/", api.PayoutLineList.as_view(), name="api-payout-lines"),
     path(
-        "payouts/lines/<int:line_id>/inquiries/",
+        "payouts/lines/<int:pk>/inquiries/",
         api.LineInquiryCreate.as_view(),
         name="api-payout-inquiry-raise",
     ),

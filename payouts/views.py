@@ -3,6 +3,7 @@ reconciliation) and a person's own statement. Thin: parse, check, call a service
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ class LineFilter(forms.Form):
     emc = forms.CharField(label=gettext_lazy("EMC code"), required=False, max_length=50)
 
 
+@login_required
 def home(request):
     if request.user.has_perm("payouts.view_reports"):
         return redirect("payouts:report-list")
@@ -230,8 +232,8 @@ def _refusal(form, field: str, exc) -> int:
 
 @rule_required("payouts.view_statement")
 @require_POST
-def inquiry_raise(request, line_pk):
-    line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=line_pk)
+def inquiry_raise(request, pk):
+    line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=pk)
     form = InquiryTextForm(request.POST)
     if form.is_valid():
         try:

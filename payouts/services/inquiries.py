@@ -36,7 +36,9 @@ def inquiry_raise(*, actor, line: PayoutLine, text: str) -> PayoutInquiry:
 
 
 def _open(inquiry: PayoutInquiry) -> PayoutInquiry:
-    locked = PayoutInquiry.objects.select_for_update().select_related("line__me").get(pk=inquiry.pk)
+    locked = (
+        PayoutInquiry.objects.select_for_update(of=("self",)).select_related("line__me").get(pk=inquiry.pk)
+    )
     if locked.status != PayoutInquiry.Status.OPEN:
         raise ConflictError(_("This inquiry is resolved."))
     return locked

@@ -100,8 +100,8 @@ def test_a_member_sees_only_their_own_statement(report, world):
 
 def test_approving_ones_own_submission_is_refused_on_the_page_and_the_api(report, finance):
     client = browser(finance)
-    assert client.post(reverse("payouts:report-action", args=[report.pk, "submit"])).status_code == 302
-    page = client.post(reverse("payouts:report-action", args=[report.pk, "approve"]))
+    assert client.post(reverse("payouts:report-submit", args=[report.pk])).status_code == 302
+    page = client.post(reverse("payouts:report-approve", args=[report.pk]))
     assert page.status_code == 403
     assert "someone else in finance" in page.content.decode()
     assert api(finance).post(f"/api/payouts/reports/{report.pk}/approve/").status_code == 403
