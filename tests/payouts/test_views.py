@@ -157,3 +157,43 @@ def test_a_locked_reports_csv_is_the_same_bytes_at_every_download(report, financ
     first = b"".join(browser(finance).get(url).streaming_content)
     second = b"".join(browser(finance2).get(url).streaming_content)
     assert first == second and first.count(b"\n") == PayoutLine.objects.filter(report=report).count() + 1
+
+
+def test_a_person_recomputes_a_draft_audited_and_others_are_refused(report, finance, world):
+    from orgs.audit import audit_for
+
+    assert browser(finance).post(reverse("payouts:report-compute", args=[report.pk])).status_code == 302
+    assert PayoutReport.objects.get(pk=report.pk).computations == 2
+    assert "payouts.report_compute" in set(audit_for(report).values_list("action", flat=True))
+    assert browser(world.alice).post(reverse("payouts:report-compute", args=[report.pk])).status_code == 403
+    assert PayoutReport.objects.get(pk=report.pk).computations == 2
+
+
+def test_list_queries_do_not_grow_with_rows(report, finance, world, pay):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(get):
+        with CaptureQueriesContext(connection) as ctx:
+            assert get().status_code == 200
+        return len(ctx.captured_queries)
+
+    pages = {
+        "lines": lambda: api(finance).get(f"/api/payouts/reports/{report.pk}/lines/"),
+        "reports": lambda: api(finance).get("/api/payouts/reports/"),
+        "report list": lambda: browser(finance).get(reverse("payouts:report-list")),
+        "report": lambda: browser(finance).get(reverse("payouts:report-detail", args=[report.pk])),
+    }
+    for get in pages.values():
+        get()
+    before = {name: count(get) for name, get in pages.items()}
+    # more lines in the report (new members) and more reports (two more months)
+    for weight in (5, 6, 7):
+        MembershipFactory(me=world.node_me, weight=weight)
+    services.payout_report_compute(report=report)
+    for months in (1, 2):
+        services.report_for(kind="month", on=JUNE - dt.timedelta(days=31 * months), currency="CNY")
+    for get in pages.values():  # warm (per-process caches: content types, a role's first read)
+        get()
+    after = {name: count(get) for name, get in pages.items()}
+    assert after == before
