@@ -46,9 +46,12 @@ class Pagination(PageNumberPagination):
         given = request.query_params.getlist(self.page_size_query_param)
         if not given:
             return self.page_size
-        if len(given) > 1 or not (given[0].isascii() and given[0].isdigit()) or int(given[0]) < 1:
+        digits = given[0].lstrip("0") if len(given) == 1 else ""
+        if not (digits.isascii() and digits.isdigit()):
             raise exceptions.ValidationError({"page_size": ["Give one whole number from 1 to 500."]})
-        return min(int(given[0]), self.max_page_size)
+        if len(digits) > 6:  # past any page (and past int()'s digit limit): the largest page
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
 
 
 def _django_errors(exc: DjangoValidationError) -> dict:

@@ -354,6 +354,7 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         EVENTS = "events", _("Value events")
         SIGNALS = "signals", _("User signals")
+        INDICATORS = "indicators", _("Purpose indicators")
 
     class Status(models.TextChoices):
         VALIDATING = "validating", _("Validating")  # a background task is validating it
@@ -364,7 +365,7 @@ class ImportBatch(models.Model):
 
     IN_PROGRESS = (Status.VALIDATING, Status.POSTING)
 
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     filename = models.CharField(max_length=255)
     file = models.FileField(upload_to="ledger-imports/%Y/%m/", blank=True)
     rows = models.PositiveIntegerField(default=0)

@@ -107,8 +107,16 @@ def purpose_indicators_post(
         if len(specs) == 1:
             raise ValidationError(errors[0])
         raise BatchValidationError(errors)
+    return purpose_indicators_write(specs=specs, actor=actor, source=source)
+
+
+def purpose_indicators_write(
+    *, specs: list[PurposeIndicatorSpec], actor, source: str, now: dt.datetime | None = None
+) -> list[PurposeIndicator]:
+    """Write specs that `purpose_indicators_validate` passed (the CSV import validates a whole
+    file before it writes any chunk)."""
     logged_by = actor if actor is not None and actor.is_authenticated else None
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         return PurposeIndicator.objects.bulk_create(
             [

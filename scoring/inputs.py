@@ -7,8 +7,9 @@ rollup read is bounded by the run's ingest (what was recorded up to its cut-off)
 
 The organization's date rules used here (a partner takes part in an EMC on day d when a
 participation covers d; a certification is valid on d when certified_on <= d < expires_on; a
-resource is in use on d when started_on <= d < ended_on) are the ones `orgs` states; each is
-written once below (`_covering`) so it can be repointed to the organization's date-rules module.
+resource is in use on d when started_on <= d < ended_on) are the ones `orgs` states: the
+participation rule is `orgs.date_rules.participation_q`, the two spans it does not name are
+written once below (`_covering`).
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 
 from ledger.models import PurposeIndicator
+from orgs import date_rules
 from orgs.models import (
     EMC,
     Category,
@@ -59,7 +61,9 @@ class Window:
 
 
 def _covering(start_field: str, end_field: str, day: dt.date) -> Q:
-    """Effective on `day`: started on or before it, not ended by it (end exclusive)."""
+    """Effective on `day`: started on or before it, not ended by it (end exclusive). For the
+    spans the organization's date rules (`orgs.date_rules`) do not name: certifications and
+    shared-resource use; a partner's participation in an EMC is `date_rules.participation_q`."""
     return Q(**{f"{start_field}__lte": day}) & (
         Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gt": day})
     )
@@ -206,7 +210,7 @@ class Inputs:
 
     def _load_org(self) -> None:
         day = self.window.day
-        parts = EMCParticipation.objects.filter(_covering("started_on", "ended_on", day))
+        parts = EMCParticipation.objects.filter(date_rules.participation_q(day))
         if self.emc_ids is not None:
             parts = parts.filter(emc_id__in=self.emc_ids)
         for emc_id, partner_id in parts.values_list("emc_id", "partner_id"):

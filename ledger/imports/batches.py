@@ -80,7 +80,7 @@ def _post(batch: ImportBatch, actor, progress=no_progress) -> ImportBatch:
 def _stored(*, actor, kind: str, upload, filename: str, status: str) -> ImportBatch:
     """An unsaved batch with the upload stored in MEDIA_ROOT."""
     if kind not in ImportBatch.Kind.values:
-        raise ValidationError({"kind": _("Use events or signals.")})
+        raise ValidationError({"kind": _("Use events, signals or indicators.")})
     shown = _CONTROL_RE.sub("", filename or "").strip() or "upload.csv"
     if len(shown) > 255:
         raise ValidationError({"file": _("The file name is longer than 255 characters; rename the file.")})

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from ledger.models import ImportBatch, UserSignal, ValueEvent
+from ledger.models import ImportBatch, PurposeIndicator, UserSignal, ValueEvent
 from orgs.models import EMC, Category, Microenterprise, Partner, Scenario, Solution
 
 QUERY_CHUNK = 5000  # refs per IN (...) query
@@ -59,7 +59,11 @@ class Resolver:
         self.ids["partner_codes"] = dict(
             Partner.objects.filter(code__in=self.codes["partner_codes"]).values_list("code", "id")
         )
-        model = ValueEvent if self.kind == ImportBatch.Kind.EVENTS else UserSignal
+        model = {
+            ImportBatch.Kind.EVENTS: ValueEvent,
+            ImportBatch.Kind.SIGNALS: UserSignal,
+            ImportBatch.Kind.INDICATORS: PurposeIndicator,
+        }[self.kind]
         refs = list(self.refs)
         for start in range(0, len(refs), QUERY_CHUNK):
             self.used_refs.update(

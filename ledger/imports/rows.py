@@ -19,7 +19,11 @@ Columns of an events file (header names; order free):
 Columns of a signals file: kind (rating|co_creation|story|ownership), ref, me_code, emc_code,
   scenario_code, solution_code, user_ref, occurred_at, rating, expectation, co_creation_kind,
   products_owned, related_purchase, note.
-Samples: ledger/samples/value_events.csv, ledger/samples/user_signals.csv (fit the demo
+Columns of an indicators file: kind (co2e_avoided|energy_saved|units_recycled|people_served),
+  ref, me_code, emc_code, on (the day, YYYY-MM-DD), quantity (0 or more, at most three
+  decimals), unit (the kind's one unit: kg CO2e, kWh, units, people), note.
+Samples: ledger/samples/value_events.csv, ledger/samples/user_signals.csv,
+ledger/samples/purpose_indicators.csv (fit the demo
 ecosystem; `sample_csv` serves them with recent dates).
 """
 
@@ -32,6 +36,7 @@ from ledger.imports.resolve import Resolver
 from ledger.models import ValueEvent
 from ledger.money import to_minor
 from ledger.posting.specs import EVENT_KINDS, ValueEventSpec
+from ledger.purpose_indicators import PurposeIndicatorSpec
 from ledger.user_signals import UserSignalSpec
 from orgs.currencies import currency_error
 
@@ -70,8 +75,20 @@ SIGNAL_COLUMNS = [
     "note",
 ]
 SIGNAL_REQUIRED = ["kind", "me_code", "emc_code", "user_ref", "occurred_at"]
+INDICATOR_COLUMNS = ["kind", "ref", "me_code", "emc_code", "on", "quantity", "unit", "note"]
+INDICATOR_REQUIRED = ["kind", "me_code", "emc_code", "on", "quantity", "unit"]
+# each kind of file: (its columns, the required ones)
+COLUMNS = {
+    "events": (EVENT_COLUMNS, EVENT_REQUIRED),
+    "signals": (SIGNAL_COLUMNS, SIGNAL_REQUIRED),
+    "indicators": (INDICATOR_COLUMNS, INDICATOR_REQUIRED),
+}
 # (length, line breaks allowed) of a note, as in the API and the forms
-NOTE_RULE = {"events": (values.TEXT_SHORT, False), "signals": (500, True)}
+NOTE_RULE = {
+    "events": (values.TEXT_SHORT, False),
+    "signals": (500, True),
+    "indicators": (values.TEXT_SHORT, False),
+}
 # the cells are read by the one rule per kind of value (config.values), as every entry point
 
 
@@ -281,4 +298,39 @@ def signal_spec(line, row, res: Resolver, report: Report, batch_id) -> UserSigna
         note=note,
         idempotency_key=ref,
         import_batch_id=batch_id,
+    )
+
+
+def indicator_spec(line, row, res: Resolver, report: Report) -> PurposeIndicatorSpec | None:
+    """One row of an indicators file as a spec, or None when a cell is refused (reported)."""
+    errors_before = len(report.rows)
+    ids = {}
+    for column in ("me_code", "emc_code"):
+        value = (row.get(column) or "").strip()
+        ids[column] = res.ids[column].get(value) if value else None
+        if value and ids[column] is None:
+            report.add(line, column, _("Unknown code “%(code)s”.") % {"code": value})
+        elif not value:
+            report.add(line, column, _("Required."))
+    parsed = {}
+    for column, parse in (("on", values.date_parse), ("quantity", values.decimal_text_parse)):
+        try:
+            parsed[column] = _rule(parse, row.get(column) or "")
+        except ValueError as exc:
+            report.add(line, column, exc)
+    ref = (row.get("ref") or "").strip() or None
+    if ref and (line in res.duplicate_refs or ref in res.used_refs):
+        report.add(line, "ref", _("This ref was already used."))
+    note = note_of(line, row, report, "indicators")
+    if len(report.rows) > errors_before:
+        return None
+    return PurposeIndicatorSpec(
+        kind=(row.get("kind") or "").strip(),
+        me_id=ids["me_code"],
+        emc_id=ids["emc_code"],
+        on=parsed["on"],
+        quantity=parsed["quantity"],
+        unit=(row.get("unit") or "").strip(),
+        note=note,
+        idempotency_key=ref,
     )

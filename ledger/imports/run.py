@@ -10,17 +10,11 @@ from config.values import text_problem
 from ledger import bulk, permissions
 from ledger.imports.report import Report, engine_errors
 from ledger.imports.resolve import Resolver
-from ledger.imports.rows import (
-    EVENT_COLUMNS,
-    EVENT_REQUIRED,
-    SIGNAL_COLUMNS,
-    SIGNAL_REQUIRED,
-    event_spec,
-    signal_spec,
-)
+from ledger.imports.rows import COLUMNS, event_spec, indicator_spec, signal_spec
 from ledger.models import ImportBatch, Source
 from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.specs import ValueEventSpec
+from ledger.purpose_indicators import purpose_indicators_validate, purpose_indicators_write
 from ledger.user_signals import user_signals_plan, user_signals_write
 
 CHUNK = 5000  # rows per engine call: bounded memory, ~10 set-based queries per chunk
@@ -92,8 +86,7 @@ def _header_report(batch: ImportBatch, report: Report) -> None:
         rows.close()  # pass 1 reopens the file
     if not _cells_report(1, {f"column {i + 1}": c for i, c in enumerate(header)}, report):
         return
-    columns = EVENT_COLUMNS if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_COLUMNS
-    required = EVENT_REQUIRED if batch.kind == ImportBatch.Kind.EVENTS else SIGNAL_REQUIRED
+    columns, required = COLUMNS[batch.kind]
     unknown = [c for c in header if c not in columns]
     missing = [c for c in required if c not in header]
     if unknown:
@@ -142,7 +135,11 @@ def file_run(batch: ImportBatch, actor, *, write: bool, progress=no_progress) ->
     res.resolve()
     writing = write and not report.rows
     progress(0, n_rows)
-    passing = _SignalsPass if batch.kind == ImportBatch.Kind.SIGNALS else _EventsPass
+    passing = {
+        ImportBatch.Kind.EVENTS: _EventsPass,
+        ImportBatch.Kind.SIGNALS: _SignalsPass,
+        ImportBatch.Kind.INDICATORS: _IndicatorsPass,
+    }[batch.kind]
     passing(batch, actor, res, report, writing, lambda line: progress(line - 1, n_rows)).run()
     progress(n_rows, n_rows)
     return n_rows, report
@@ -234,7 +231,7 @@ class _SignalsPass:
 
     def run(self) -> None:
         for line, row in _skip_header(_open_rows(self.batch)):
-            spec = signal_spec(line, row, self.res, self.report, self.batch.pk)
+            spec = self.spec(line, row)
             if spec is None:
                 self.writing = False
                 continue
@@ -244,6 +241,9 @@ class _SignalsPass:
                 self.flush()
         if self.specs:
             self.flush()
+
+    def spec(self, line, row):
+        return signal_spec(line, row, self.res, self.report, self.batch.pk)
 
     def flush(self) -> None:
         errors, ctx = user_signals_plan(specs=self.specs, now=self.now)
@@ -256,6 +256,25 @@ class _SignalsPass:
             self.writing = False
         if self.writing:
             user_signals_write(specs=self.specs, actor=self.actor, source=Source.CSV, now=self.now)
+        self.line_done(self.lines[-1])
+        self.specs.clear()
+        self.lines.clear()
+
+
+class _IndicatorsPass(_SignalsPass):
+    """Pass 2 of an indicators file: rows parsed into specs, checked and written CHUNK at a time
+    by the rules of `ledger.purpose_indicators` (the API's and the form's)."""
+
+    def spec(self, line, row):
+        return indicator_spec(line, row, self.res, self.report)
+
+    def flush(self) -> None:
+        errors = purpose_indicators_validate(specs=self.specs, actor=self.actor, today=self.now.date())
+        if errors:
+            engine_errors(self.report, errors, self.lines)
+            self.writing = False
+        if self.writing:
+            purpose_indicators_write(specs=self.specs, actor=self.actor, source=Source.CSV, now=self.now)
         self.line_done(self.lines[-1])
         self.specs.clear()
         self.lines.clear()

@@ -10,7 +10,11 @@ from django.utils import timezone
 from ledger.models import ImportBatch
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-SAMPLE_FILES = {ImportBatch.Kind.EVENTS: "value_events.csv", ImportBatch.Kind.SIGNALS: "user_signals.csv"}
+SAMPLE_FILES = {
+    ImportBatch.Kind.EVENTS: "value_events.csv",
+    ImportBatch.Kind.SIGNALS: "user_signals.csv",
+    ImportBatch.Kind.INDICATORS: "purpose_indicators.csv",
+}
 
 
 def sample_csv(kind: str, *, now=None) -> str:
@@ -20,10 +24,16 @@ def sample_csv(kind: str, *, now=None) -> str:
     with open(SAMPLES / SAMPLE_FILES[kind], encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         fields, rows = reader.fieldnames, list(reader)
-    moments = [dt.datetime.fromisoformat(row["occurred_at"]) for row in rows]
-    shift = dt.timedelta(days=((now or timezone.now()) - dt.timedelta(days=1) - max(moments)).days)
-    for row, moment in zip(rows, moments, strict=True):
-        row["occurred_at"] = (moment + shift).isoformat()
+    if kind == ImportBatch.Kind.INDICATORS:  # a day, not a moment
+        days = [dt.date.fromisoformat(row["on"]) for row in rows]
+        shift = timezone.localdate(now) - dt.timedelta(days=1) - max(days)
+        for row, day in zip(rows, days, strict=True):
+            row["on"] = (day + shift).isoformat()
+    else:
+        moments = [dt.datetime.fromisoformat(row["occurred_at"]) for row in rows]
+        shift = dt.timedelta(days=((now or timezone.now()) - dt.timedelta(days=1) - max(moments)).days)
+        for row, moment in zip(rows, moments, strict=True):
+            row["occurred_at"] = (moment + shift).isoformat()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()

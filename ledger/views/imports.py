@@ -67,6 +67,7 @@ def import_upload(request):
             "query": query,
             "event_columns": rows.EVENT_COLUMNS,
             "signal_columns": rows.SIGNAL_COLUMNS,
+            "indicator_columns": rows.INDICATOR_COLUMNS,
             "samples": {k: (samples.SAMPLES / v).exists() for k, v in samples.SAMPLE_FILES.items()},
         },
         status=status,

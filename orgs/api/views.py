@@ -281,7 +281,7 @@ class PartnerViewSet(ReadOnlyRuleViewSet):
         return self._detail(partner)
 
     @extend_schema(summary="The partner's lifecycle and tier timeline", responses=s.TransitionOut(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # whole, unpaged
     def timeline(self, request, pk=None):
         return Response(
             s.TransitionOut(selectors.partner_timeline(partner=self.get_object()), many=True).data

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from ledger.demo import demo_ledger_load
 from ledger.imports.batches import import_batch_create
@@ -26,7 +27,7 @@ def demo(settings, tmp_path):
     return users
 
 
-@pytest.mark.parametrize("kind", ["events", "signals"])
+@pytest.mark.parametrize("kind", ["events", "signals", "indicators"])
 def test_a_downloaded_sample_validates_against_the_demo(client, demo, kind):
     # given the sample as the import page serves it today (its file on disk dates from 2025,
     # beyond the back-dating window)
@@ -44,6 +45,10 @@ def test_a_downloaded_sample_validates_against_the_demo(client, demo, kind):
     )
     # then every row is valid, and its latest date is a day or so ago
     assert batch.status == ImportBatch.Status.VALIDATED, batch.error_report
-    dates = [row["occurred_at"] for row in csv.DictReader(io.StringIO(body.decode()))]
-    latest = max(dt.datetime.fromisoformat(d) for d in dates)
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    if kind == "indicators":  # a day each
+        yesterday = timezone.localdate() - dt.timedelta(days=1)
+        assert max(dt.date.fromisoformat(r["on"]) for r in rows) == yesterday
+        return
+    latest = max(dt.datetime.fromisoformat(r["occurred_at"]) for r in rows)
     assert dt.timedelta(days=1) <= dt.datetime.now(dt.UTC) - latest < dt.timedelta(days=2)

@@ -286,3 +286,26 @@ def test_a_unique_key_lost_to_a_concurrent_write_is_a_409_not_a_500(admin_api, m
     assert response.status_code == 409, response.content
     assert response.json()["code"] == "conflict"
     assert Partner.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "query, status, size",
+    [
+        ({"page_size": "2"}, 200, 2),
+        ({"page_size": "9" * 5000}, 200, 3),  # past int()'s digit limit: the largest page, not a 500
+        ({"page_size": "0"}, 400, None),
+        ({"page_size": "x"}, 400, None),
+        ({"page_size": ""}, 400, None),
+        ({"page": ""}, 400, None),
+        ({"page": "9" * 5000}, 404, None),
+    ],
+)
+def test_pagination_refuses_what_is_not_a_page_and_caps_its_size(admin_api, query, status, size):
+    for _ in range(3):
+        PartnerFactory()
+    response = admin_api.get("/api/partners/", query)
+    assert response.status_code == status, response.content[:300]
+    if size is not None:
+        assert len(response.json()["results"]) == size
+    elif status == 400:
+        assert set(response.json()["errors"]) == {next(iter(query))}
