@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from ledger.models import Contract, ContractGoal
 from orgs.currencies import currency_check
+from orgs.metric_catalog import goal_axis
 from orgs.models import EMC, EMCNode, Microenterprise, Partner
 
 HUNDRED = Decimal(100)
@@ -159,6 +160,17 @@ def contract_terms_validate(
             or goal.get("metric") not in ContractGoal.Metric.values
         ):
             errors.setdefault("goals", []).append(_("Each goal needs a known axis and metric."))
+            continue
+        axis = goal_axis(goal["metric"])
+        if axis and goal["axis"] != axis:  # the VAM: life-long users are user value (vertical), ...
+            errors.setdefault("goals", []).append(
+                _("%(metric)s is a %(axis)s goal in the VAM, not %(given)s.")
+                % {
+                    "metric": ContractGoal.Metric(goal["metric"]).label,
+                    "axis": ContractGoal.Axis(axis).label,
+                    "given": ContractGoal.Axis(goal["axis"]).label,
+                }
+            )
             continue
         try:
             target = Decimal(str(goal["target"]))

@@ -65,7 +65,9 @@ def _contract_for(emc: EMC, *, admin, start: dt.date, rng: random.Random, partne
                 "target": Decimal(target) / 100,
                 "unit": "CNY",
             },
-            {"axis": "horizontal", "metric": "lifelong_users", "target": Decimal(200), "unit": "users"},
+            # life-long users are user value: a vertical goal in the VAM (contract_terms refuses it
+            # on the horizontal axis)
+            {"axis": "vertical", "metric": "lifelong_users", "target": Decimal(200), "unit": "users"},
             {
                 "axis": "vertical",
                 "metric": "ecosystem_revenue",

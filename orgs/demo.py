@@ -12,6 +12,7 @@ DEMO_USERS = [
     ("leader", Role.ME_LEADER, "Li Lei"),
     ("member", Role.ME_MEMBER, "Han Meimei"),
     ("finance", Role.FINANCE, "Fang Cai"),
+    ("finance2", Role.FINANCE, "Qian Jin"),  # a second approver: the submitter never approves
     ("auditor", Role.AUDITOR, "Shen Ji"),
 ]
 

@@ -2,6 +2,7 @@
 (submit, approve, lock: 403 for the wrong person, 409 for the wrong state), the reconciliation,
 the CSV export, and a person's own statement lines."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -10,12 +11,16 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config.api import NumericIds
 from config.exports import csv_download
 from config.permissions import HasRulePermission
+from ledger.models import Contract
+from orgs.models import EMC
 from payouts import exports, selectors, serializers, services
-from payouts.models import PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
+from payouts.services import inquiries
 
 
 class ReportFilter(filters.FilterSet):
@@ -74,6 +79,23 @@ class PayoutReportViewSet(
     def return_to_draft(self, request, pk=None):
         return self._act(services.payout_report_return, request)
 
+    @extend_schema(request=serializers.WhatIfSerializer, responses={200: serializers.WhatIfResultSerializer})
+    @action(detail=True, methods=["post"], url_path="what-if")
+    def what_if(self, request, pk=None):
+        """Run the report's period again under other terms; nothing is written."""
+        report = self.get_object()
+        given = serializers.WhatIfSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        emc = get_object_or_404(EMC, pk=data.pop("emc"))
+        contract_id = data.pop("contract", None)
+        contract = get_object_or_404(Contract, pk=contract_id) if contract_id else None
+        if "tiers" in data:
+            data["tiers"] = [dict(t) for t in data["tiers"]]
+        return Response(
+            services.payout_what_if(actor=request.user, report=report, emc=emc, contract=contract, **data)
+        )
+
     @extend_schema(responses={200: serializers.ReconciliationSerializer})
     @action(detail=True, methods=["get"])
     def reconciliation(self, request, pk=None):
@@ -99,7 +121,7 @@ class PayoutLineList(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return PayoutLine.objects.none()
-        report = get_object_or_404(PayoutReport, pk=self.kwargs["report_id"])
+        report = get_object_or_404(PayoutReport, pk=self.kwargs["pk"])
         return PayoutLine.objects.filter(report=report).order_by("key")
 
 
@@ -114,3 +136,58 @@ class StatementList(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return PayoutLine.objects.none()
         return selectors.member_statement_lines(user=self.request.user)
+
+
+class InquiryViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Inquiries the person may see: finance and auditors all, others those on their own lines.
+    POST {id}/reply/ {text} (finance or the raiser), {id}/resolve/ {reason} (finance)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+    serializer_class = serializers.PayoutInquirySerializer
+
+    def get_queryset(self):
+        rows = PayoutInquiry.objects.select_related("raised_by").prefetch_related("messages__author")
+        if getattr(self, "swagger_fake_view", False) or self.request.user.has_perm("payouts.view_reports"):
+            return rows
+        user = self.request.user
+        return rows.filter(Q(raised_by=user) | Q(line__user=user) | Q(line__me__leader=user)).distinct()
+
+    @extend_schema(
+        request=serializers.InquiryTextSerializer, responses={200: serializers.PayoutInquirySerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        inquiry = self.get_object()
+        given = serializers.InquiryTextSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inquiries.inquiry_reply(actor=request.user, inquiry=inquiry, text=given.validated_data["text"])
+        return Response(serializers.PayoutInquirySerializer(self.get_queryset().get(pk=inquiry.pk)).data)
+
+    @extend_schema(
+        request=serializers.InquiryResolveSerializer, responses={200: serializers.PayoutInquirySerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        inquiry = self.get_object()
+        given = serializers.InquiryResolveSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inquiries.inquiry_resolve(actor=request.user, inquiry=inquiry, reason=given.validated_data["reason"])
+        return Response(serializers.PayoutInquirySerializer(self.get_queryset().get(pk=inquiry.pk)).data)
+
+
+class LineInquiryCreate(APIView):
+    """POST /api/payouts/lines/<id>/inquiries/ {text}: raise an inquiry on one's own line."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+
+    @extend_schema(
+        request=serializers.InquiryTextSerializer, responses={201: serializers.PayoutInquirySerializer}
+    )
+    def post(self, request, pk: int):
+        line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=pk)
+        given = serializers.InquiryTextSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        inquiry = inquiries.inquiry_raise(actor=request.user, line=line, text=given.validated_data["text"])
+        return Response(serializers.PayoutInquirySerializer(inquiry).data, status=201)

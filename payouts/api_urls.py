@@ -5,9 +5,15 @@ from payouts import api
 
 router = SimpleRouter()
 router.register("payouts/reports", api.PayoutReportViewSet, basename="api-payout-report")
+router.register("payouts/inquiries", api.InquiryViewSet, basename="api-payout-inquiry")
 
 urlpatterns = [
-    path("payouts/reports/<int:report_id>/lines/", api.PayoutLineList.as_view(), name="api-payout-lines"),
+    path("payouts/reports/<int:pk>/lines/", api.PayoutLineList.as_view(), name="api-payout-lines"),
+    path(
+        "payouts/lines/<int:pk>/inquiries/",
+        api.LineInquiryCreate.as_view(),
+        name="api-payout-inquiry-raise",
+    ),
     path("payouts/statement/", api.StatementList.as_view(), name="api-payout-statement"),
     path("", include(router.urls)),
 ]

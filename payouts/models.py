@@ -168,3 +168,43 @@ class CoInvestment(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.amount_minor} {self.currency} in {self.emc_id}"
+
+
+class PayoutInquiry(models.Model):
+    """A member's or ME leader's question about a line; finance answers and resolves it with a
+    reason. The thread stays with the report (and every step is in the audit trail)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    line = models.ForeignKey(PayoutLine, on_delete=models.PROTECT, related_name="inquiries")
+    report = models.ForeignKey(PayoutReport, on_delete=models.PROTECT, related_name="inquiries")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        verbose_name_plural = _("payout inquiries")
+
+    def __str__(self):
+        return f"inquiry {self.pk} on {self.line_id} ({self.status})"
+
+
+class PayoutInquiryMessage(models.Model):
+    inquiry = models.ForeignKey(PayoutInquiry, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["inquiry", "at", "id"]
+
+    def __str__(self):
+        return f"{self.inquiry_id} · {self.author_id}"

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from config.fields import IntegerField, MinorUnitsField, TextField
 from ledger.money import format_minor
-from payouts.models import PayoutApproval, PayoutLine, PayoutReport
+from payouts.models import PayoutApproval, PayoutInquiry, PayoutLine, PayoutReport
 
 
 class PayoutApprovalSerializer(serializers.ModelSerializer):
@@ -91,3 +92,62 @@ class ReconciliationSerializer(serializers.Serializer):
     report_minor = serializers.IntegerField()
     ledger_minor = serializers.IntegerField()
     differences = serializers.ListField(child=serializers.DictField())
+
+
+class WhatIfTierSerializer(serializers.Serializer):
+    threshold_pct = serializers.DecimalField(max_digits=7, decimal_places=2)
+    rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4)
+
+
+class WhatIfSerializer(serializers.Serializer):
+    """Other payout terms for one EMC of the report: a draft contract version, or changed rates."""
+
+    emc = IntegerField(min_value=1)
+    contract = IntegerField(min_value=1, required=False)
+    base_rate_pct = serializers.DecimalField(max_digits=7, decimal_places=4, required=False)
+    target_minor = MinorUnitsField(required=False)
+    floor_minor = MinorUnitsField(required=False)
+    cap_minor = MinorUnitsField(required=False, allow_null=True)
+    tiers = WhatIfTierSerializer(many=True, required=False)
+
+
+class WhatIfResultSerializer(serializers.Serializer):
+    emc = serializers.IntegerField()
+    currency = serializers.CharField()
+    emc_value_minor = serializers.IntegerField()
+    terms = serializers.DictField()
+    mes = serializers.ListField(child=serializers.DictField())
+    members = serializers.ListField(child=serializers.DictField())
+
+
+class InquiryMessageSerializer(serializers.Serializer):
+    author = serializers.CharField(source="author.get_username")
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
+class PayoutInquirySerializer(serializers.ModelSerializer):
+    raised_by = serializers.CharField(source="raised_by.get_username", read_only=True)
+    messages = InquiryMessageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PayoutInquiry
+        fields = [
+            "id",
+            "line",
+            "report",
+            "raised_by",
+            "raised_at",
+            "status",
+            "resolved_at",
+            "resolution",
+            "messages",
+        ]
+
+
+class InquiryTextSerializer(serializers.Serializer):
+    text = TextField(max_length=2000, multiline=True)
+
+
+class InquiryResolveSerializer(serializers.Serializer):
+    reason = TextField(max_length=2000, multiline=True)

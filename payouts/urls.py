@@ -9,6 +9,13 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/export.csv", views.report_export, name="report-export"),
     path("reports/<int:pk>/reconcile/", views.report_reconcile, name="report-reconcile"),
-    path("reports/<int:pk>/<slug:action>/", views.report_action, name="report-action"),
+    *(
+        path(f"reports/<int:pk>/{action}/", views.report_action, {"action": action}, name=f"report-{action}")
+        for action in ("compute", "submit", "approve", "lock", "return")
+    ),
     path("statement/", views.statement, name="statement"),
+    path("lines/<int:pk>/inquiry/", views.inquiry_raise, name="inquiry-raise"),
+    path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry-detail"),
+    path("inquiries/<int:pk>/reply/", views.inquiry_reply, name="inquiry-reply"),
+    path("inquiries/<int:pk>/resolve/", views.inquiry_resolve, name="inquiry-resolve"),
 ]

@@ -15,7 +15,8 @@ from config.exports import csv_download
 from config.web import paginate, rule_required
 from ledger.models import Contract
 from payouts import exports, selectors, services
-from payouts.models import PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
+from payouts.services import inquiries
 
 
 class ReportFilter(forms.Form):
@@ -84,6 +85,9 @@ def _detail_context(request, report):
         "can_approve": user.has_perm("payouts.approve") and report.status == PayoutReport.Status.SUBMITTED,
         "can_lock": user.has_perm("payouts.lock") and report.status == PayoutReport.Status.APPROVED,
         "can_compute": user.has_perm("payouts.compute") and report.status == PayoutReport.Status.DRAFT,
+        "inquiries": report.inquiries.select_related("line__me", "raised_by").order_by(
+            "status", "-raised_at"
+        ),
         "can_return": user.has_perm("payouts.submit")
         and report.status in (PayoutReport.Status.SUBMITTED, PayoutReport.Status.APPROVED),
     }
@@ -114,9 +118,7 @@ def report_action(request, pk, action):
     report = _report(pk)
     if action == "compute":
         run, done = services.payout_report_compute, _("The draft is recomputed from the ledger.")
-        if not request.user.has_perm("payouts.compute"):
-            raise PermissionDenied
-        call = lambda: run(report=report)  # noqa: E731
+        call = lambda: run(report=report, actor=request.user)  # noqa: E731
     elif action in ACTIONS:
         run, done = ACTIONS[action]
         call = lambda: run(actor=request.user, report=report)  # noqa: E731
@@ -165,4 +167,116 @@ def statement(request):
         .select_related("report__period", "emc", "me")
         .order_by("-report__period__start", "emc__code")[:60]
     )
-    return render(request, "payouts/statement.html", {"member_lines": member_lines, "led_lines": led})
+    asked = (
+        PayoutInquiry.objects.filter(raised_by=request.user)
+        .select_related("line")
+        .order_by("-raised_at")[:30]
+    )
+    return render(
+        request,
+        "payouts/statement.html",
+        {"member_lines": member_lines, "led_lines": led, "inquiries": asked, "form": InquiryTextForm()},
+    )
+
+
+# --- inquiries ---------------------------------------------------------------------------------
+
+
+class InquiryTextForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("Your question"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InquiryResolveForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Resolution"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _inquiry(request, pk) -> PayoutInquiry:
+    inquiry = get_object_or_404(
+        PayoutInquiry.objects.select_related("line__me", "line__emc", "report__period", "raised_by"), pk=pk
+    )
+    if not inquiries.inquiry_visible(request.user, inquiry):
+        raise PermissionDenied
+    return inquiry
+
+
+def _inquiry_page(request, inquiry, *, status=200, reply_form=None, resolve_form=None):
+    return render(
+        request,
+        "payouts/inquiry_detail.html",
+        {
+            "inquiry": inquiry,
+            "thread": inquiry.messages.select_related("author"),
+            "reply_form": reply_form or InquiryTextForm(),
+            "resolve_form": resolve_form or InquiryResolveForm(),
+            "can_resolve": request.user.has_perm("payouts.approve") and inquiry.status == "open",
+            "can_reply": inquiry.status == "open"
+            and (request.user.has_perm("payouts.approve") or inquiry.raised_by_id == request.user.pk),
+        },
+        status=status,
+    )
+
+
+def _refusal(form, field: str, exc) -> int:
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, str(exc))
+        return 403
+    if isinstance(exc, ConflictError):
+        form.add_error(None, " ".join(exc.messages))
+        return 409
+    for name, msgs in exc.message_dict.items():
+        form.add_error(field if name == field else None, msgs)
+    return 400
+
+
+@rule_required("payouts.view_statement")
+@require_POST
+def inquiry_raise(request, pk):
+    line = get_object_or_404(PayoutLine.objects.select_related("me"), pk=pk)
+    form = InquiryTextForm(request.POST)
+    if form.is_valid():
+        try:
+            inquiry = inquiries.inquiry_raise(actor=request.user, line=line, text=form.cleaned_data["text"])
+        except (PermissionDenied, ValidationError) as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            messages.error(request, " ".join(exc.messages))
+            return redirect("payouts:statement")
+        messages.success(request, _("Your inquiry is sent to finance."))
+        return redirect("payouts:inquiry-detail", pk=inquiry.pk)
+    messages.error(request, _("Write your question first."))
+    return redirect("payouts:statement")
+
+
+@rule_required("payouts.view_statement")
+def inquiry_detail(request, pk):
+    return _inquiry_page(request, _inquiry(request, pk))
+
+
+@rule_required("payouts.view_statement")
+@require_POST
+def inquiry_reply(request, pk):
+    inquiry = _inquiry(request, pk)
+    form = InquiryTextForm(request.POST)
+    if form.is_valid():
+        try:
+            inquiries.inquiry_reply(actor=request.user, inquiry=inquiry, text=form.cleaned_data["text"])
+        except (PermissionDenied, ValidationError) as exc:
+            return _inquiry_page(request, inquiry, status=_refusal(form, "text", exc), reply_form=form)
+        return redirect("payouts:inquiry-detail", pk=inquiry.pk)
+    return _inquiry_page(request, inquiry, status=400, reply_form=form)
+
+
+@rule_required("payouts.view_statement")
+@require_POST
+def inquiry_resolve(request, pk):
+    inquiry = _inquiry(request, pk)
+    form = InquiryResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            inquiries.inquiry_resolve(actor=request.user, inquiry=inquiry, reason=form.cleaned_data["reason"])
+        except (PermissionDenied, ValidationError) as exc:
+            inquiry.refresh_from_db()
+            return _inquiry_page(request, inquiry, status=_refusal(form, "reason", exc), resolve_form=form)
+        messages.success(request, _("The inquiry is resolved."))
+        return redirect("payouts:inquiry-detail", pk=inquiry.pk)
+    return _inquiry_page(request, inquiry, status=400, resolve_form=form)

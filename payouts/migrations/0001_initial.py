@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('ledger', '0013_payout_terms'),
+        ('ledger', '0014_payout_terms'),
         ('orgs', '0004_partner_user'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

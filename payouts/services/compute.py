@@ -7,12 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ConflictError
+from orgs.audit import audit_record
 from orgs.models import Membership
 from payouts import calc, selectors
 from payouts.models import CoInvestment, PayoutLine, PayoutPeriod, PayoutReport
@@ -136,9 +138,16 @@ def _me_explanation(result: EMCResult, acc: calc.MEAccrual | None) -> dict:
 
 
 @transaction.atomic
-def payout_report_compute(*, report: PayoutReport, computed_for: dt.date | None = None) -> PayoutReport:
-    """Replace a draft report's lines with a fresh computation from the ledger (docs/payouts.md)."""
-    report = PayoutReport.objects.select_for_update().select_related("period").get(pk=report.pk)
+def payout_report_compute(
+    *, report: PayoutReport, computed_for: dt.date | None = None, actor=None
+) -> PayoutReport:
+    """Replace a draft report's lines with a fresh computation from the ledger (docs/payouts.md).
+    A person's recompute (`actor`, who must hold payouts.compute) leaves an audit row; the night's does not."""
+    if actor is not None and not actor.has_perm("payouts.compute"):
+        raise PermissionDenied(_("You may not recompute payout reports."))
+    # the report row serializes computations and the lifecycle; NO KEY: its lines' foreign keys
+    # need not wait for it
+    report = PayoutReport.objects.select_for_update(no_key=True).select_related("period").get(pk=report.pk)
     if report.status != PayoutReport.Status.DRAFT:
         raise ConflictError(_("Only a draft report is recomputed; this one is %(s)s.") % {"s": report.status})
     period = report.period
@@ -311,4 +320,8 @@ def payout_report_compute(*, report: PayoutReport, computed_for: dt.date | None 
         computations=report.computations + 1,
     )
     report.refresh_from_db()
+    if actor is not None:
+        audit_record(
+            actor=actor, action="payouts.report_compute", target=report, changes={"lines": len(lines)}
+        )
     return report

@@ -45,8 +45,8 @@ def payout_world_build():
         holdback_days=0,
         tiers=[{"threshold_pct": 100, "rate_pct": 20}, {"threshold_pct": 150, "rate_pct": 30}],
     )
-    w.alice = MembershipFactory(me=w.lead_me, weight=60).user
-    w.bob = MembershipFactory(me=w.lead_me, weight=40).user
+    w.alice = MembershipFactory(me=w.lead_me, weight=60, user=UserFactory(roles=["me_member"])).user
+    w.bob = MembershipFactory(me=w.lead_me, weight=40, user=UserFactory(roles=["me_member"])).user
     return w
 
 

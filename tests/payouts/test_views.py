@@ -100,8 +100,8 @@ def test_a_member_sees_only_their_own_statement(report, world):
 
 def test_approving_ones_own_submission_is_refused_on_the_page_and_the_api(report, finance):
     client = browser(finance)
-    assert client.post(reverse("payouts:report-action", args=[report.pk, "submit"])).status_code == 302
-    page = client.post(reverse("payouts:report-action", args=[report.pk, "approve"]))
+    assert client.post(reverse("payouts:report-submit", args=[report.pk])).status_code == 302
+    page = client.post(reverse("payouts:report-approve", args=[report.pk]))
     assert page.status_code == 403
     assert "someone else in finance" in page.content.decode()
     assert api(finance).post(f"/api/payouts/reports/{report.pk}/approve/").status_code == 403
@@ -147,3 +147,53 @@ def test_the_pages_speak_chinese(report, finance):
     client.cookies["django_language"] = "zh-hans"
     body = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "提交审批" in body.content.decode()
+
+
+def test_a_locked_reports_csv_is_the_same_bytes_at_every_download(report, finance, finance2):
+    services.payout_report_submit(actor=finance, report=report)
+    services.payout_report_approve(actor=finance2, report=report)
+    services.payout_report_lock(actor=finance, report=report)
+    url = reverse("payouts:report-export", args=[report.pk])
+    first = b"".join(browser(finance).get(url).streaming_content)
+    second = b"".join(browser(finance2).get(url).streaming_content)
+    assert first == second and first.count(b"\n") == PayoutLine.objects.filter(report=report).count() + 1
+
+
+def test_a_person_recomputes_a_draft_audited_and_others_are_refused(report, finance, world):
+    from orgs.audit import audit_for
+
+    assert browser(finance).post(reverse("payouts:report-compute", args=[report.pk])).status_code == 302
+    assert PayoutReport.objects.get(pk=report.pk).computations == 2
+    assert "payouts.report_compute" in set(audit_for(report).values_list("action", flat=True))
+    assert browser(world.alice).post(reverse("payouts:report-compute", args=[report.pk])).status_code == 403
+    assert PayoutReport.objects.get(pk=report.pk).computations == 2
+
+
+def test_list_queries_do_not_grow_with_rows(report, finance, world, pay):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(get):
+        with CaptureQueriesContext(connection) as ctx:
+            assert get().status_code == 200
+        return len(ctx.captured_queries)
+
+    pages = {
+        "lines": lambda: api(finance).get(f"/api/payouts/reports/{report.pk}/lines/"),
+        "reports": lambda: api(finance).get("/api/payouts/reports/"),
+        "report list": lambda: browser(finance).get(reverse("payouts:report-list")),
+        "report": lambda: browser(finance).get(reverse("payouts:report-detail", args=[report.pk])),
+    }
+    for get in pages.values():
+        get()
+    before = {name: count(get) for name, get in pages.items()}
+    # more lines in the report (new members) and more reports (two more months)
+    for weight in (5, 6, 7):
+        MembershipFactory(me=world.node_me, weight=weight)
+    services.payout_report_compute(report=report)
+    for months in (1, 2):
+        services.report_for(kind="month", on=JUNE - dt.timedelta(days=31 * months), currency="CNY")
+    for get in pages.values():  # warm (per-process caches: content types, a role's first read)
+        get()
+    after = {name: count(get) for name, get in pages.items()}
+    assert after == before

@@ -12,17 +12,19 @@ from judging.demo import demo_judging_load
 from ledger.demo import demo_ledger_load
 from orgs.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_load
 from orgs.demo_org import demo_org_load
+from payouts.demo import demo_payouts_load
 from scoring.demo import demo_scoring_load
 from synth.demo import demo_history_load
 
 # the organization, the ledger's last 90 days, the year before them, the nightly figures' inputs,
-# then the judging rules (the backfill's nights make the proposals from them)
+# then the judging rules (the backfill's nights make the proposals from them), then the payouts
 LOADERS = [
     ("orgs.demo_org", demo_org_load),
     ("ledger.demo", demo_ledger_load),
     ("synth.demo", demo_history_load),
     ("scoring.demo", demo_scoring_load),
     ("judging.demo", demo_judging_load),
+    ("payouts.demo", demo_payouts_load),
 ]
 
 

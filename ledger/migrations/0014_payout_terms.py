@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0012_import_started_at'),
+        ('ledger', '0013_import_indicators'),
         ('orgs', '0004_partner_user'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
