@@ -145,9 +145,13 @@ def ensure_point(url: str, scale: str, events: int, seed: int, workers: int) -> 
 
 
 def clone(url: str, point: dict) -> float:
+    """Copy the point into the bench database and bring the copy to this checkout's migrations
+    (a point built by older code lacks the newer columns); returns the copy's seconds."""
     from bench import synth
 
-    return synth._copy_database(url, point["database"], synth._name(url))
+    seconds = synth._copy_database(url, point["database"], synth._name(url))
+    synth._manage(url, "migrate", "-v", "0")
+    return seconds
 
 
 def phase(name: str, url: str, sizes: str, work: Path) -> dict:
