@@ -93,6 +93,11 @@ def owner() -> str:
     return _state["owner"]
 
 
+def superuser() -> str:
+    """The role DATABASE_URL names (it creates the test roles and databases)."""
+    return _state["superuser"]
+
+
 def app() -> str:
     return _state["app"]
 

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from bench.results import SECTIONS
+from tests import db_roles
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,11 +19,11 @@ pytestmark = pytest.mark.postgres
 
 
 def _bench_url() -> str:
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
-    # the suite drops and recreates this database and its own `_small` copy
-    return f"postgres://{user}@{host}:{port}/{db['NAME']}_benchsuite"
+    # the suite drops and recreates this database and its own `_small` copy: as the role that
+    # made the test database (the tests themselves connect as the application role, which may
+    # not create databases)
+    name = f"{settings.DATABASES['default']['NAME']}_benchsuite"
+    return db_roles.database_url(user=db_roles.superuser(), dbname=name)
 
 
 def _drop(url: str) -> None:
