@@ -1,10 +1,24 @@
-"""Writing valid plans: transactions, events, partner links and legs, in bulk."""
+"""Writing valid plans: transactions, events, partner links and legs, in bulk.
+
+On PostgreSQL a batch below `bulk.COPY_MIN_ROWS` events (a logged event, an API batch, a
+generator's day) is written by ONE statement (`_statement_write`): its ids drawn from the
+sequences in it, one INSERT per table as data-modifying CTEs, the rows sent as one JSON
+parameter per table. The same rows, the same statement triggers (the legs' checks and daily
+rollups, the commit-time balance check) and constraints as one INSERT per table, without a
+round trip per table: one event per DB transaction was bound by round trips, not by Python.
+Larger batches (imports) reserve ids and COPY; SQLite inserts table by table.
+"""
+
+import datetime as dt
+import json
+
+from django.db import connection
 
 from ledger import bulk
 from ledger.context import OrgContext
-from ledger.models import Transaction, ValueEvent, ValueEventPartner
+from ledger.models import Leg, Transaction, ValueEvent, ValueEventPartner
 from ledger.posting.accounts import account_code, accounts_get_or_create, target_codes
-from ledger.posting.legs import LegRow, check_balanced
+from ledger.posting.legs import LEG_COLUMNS, LegRow, check_balanced
 from ledger.posting.rollups import legs_write
 from ledger.posting.specs import BULK_BATCH, Plan
 
@@ -156,6 +170,122 @@ def _events_insert(plans, txn_ids, *, recorded_by_id, now, source, offset, poste
     return event_ids, event_rows
 
 
+def _json_value(value):
+    """Dates and times as ISO 8601 in the statement's JSON (PostgreSQL reads them back typed)."""
+    if isinstance(value, dt.date):  # datetime too: isoformat keeps its offset
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a posting row")
+
+
+_rows_json = json.JSONEncoder(separators=(",", ":"), default=_json_value, check_circular=False).encode
+
+
+def _records(fields: list[str], rows: list[tuple]) -> str:
+    return _rows_json([dict(zip(fields, row, strict=True)) for row in rows])
+
+
+def _statement_sql() -> str:
+    """One statement writing a batch: ids for each event (`ord` 0..n-1: its transaction's and
+    its own, from the tables' sequences), then each table's rows from its JSON parameter, read
+    as the table's own row type (json_populate_recordset), where the row's id, or its
+    reference to the batch, carries the event's ord. A refund of a payment of the same batch
+    gives -1 - (the payment's ord) as its original_id. Rows go in in their given order."""
+    txn, event = Transaction._meta.db_table, ValueEvent._meta.db_table
+    link, leg = ValueEventPartner._meta.db_table, Leg._meta.db_table
+
+    def cols(fields, replace):
+        return ", ".join(replace.get(f, f"r.{f}") for f in fields)
+
+    def rows(table, param):
+        return f"FROM json_populate_recordset(NULL::{table}, %({param})s::json) WITH ORDINALITY AS r"
+
+    event_cols = cols(
+        EVENT_FIELDS,
+        {
+            "transaction_id": "ids.txn_id",
+            "original_id": "CASE WHEN r.original_id < 0 THEN o.event_id ELSE r.original_id END",
+        },
+    )
+    return (
+        "WITH ids AS MATERIALIZED ("
+        f"SELECT ord, nextval((SELECT pg_get_serial_sequence('{txn}', 'id'))) AS txn_id,"
+        f" nextval((SELECT pg_get_serial_sequence('{event}', 'id'))) AS event_id"
+        " FROM generate_series(0, %(n)s - 1) AS ord ORDER BY ord),"
+        f" t AS (INSERT INTO {txn} (id, {', '.join(TXN_FIELDS)})"
+        f" SELECT ids.txn_id, {cols(TXN_FIELDS, {})} {rows(txn, 'txns')}"
+        " JOIN ids ON ids.ord = r.id ORDER BY r.ordinality),"
+        f" e AS (INSERT INTO {event} (id, {', '.join(EVENT_FIELDS)})"
+        f" SELECT ids.event_id, {event_cols} {rows(event, 'events')}"
+        " JOIN ids ON ids.ord = r.id LEFT JOIN ids o ON r.original_id < 0 AND o.ord = -1 - r.original_id"
+        " ORDER BY r.ordinality),"
+        f" p AS (INSERT INTO {link} (event_id, partner_id)"
+        f" SELECT ids.event_id, r.partner_id {rows(link, 'links')}"
+        " JOIN ids ON ids.ord = r.event_id ORDER BY r.ordinality),"
+        f" l AS (INSERT INTO {leg} ({', '.join(LEG_COLUMNS)})"
+        f" SELECT ids.txn_id, {cols(LEG_COLUMNS[1:], {})} {rows(leg, 'legs')}"
+        " JOIN ids ON ids.ord = r.transaction_id ORDER BY r.ordinality)"
+        " SELECT txn_id, event_id FROM ids ORDER BY ord"
+    )
+
+
+_STATEMENT_SQL: str | None = None
+
+
+def _statement_write(plans, txn_rows, account_of, *, recorded_by_id, now, source, offset, posted):
+    """Write the batch in one statement (PostgreSQL, a batch below COPY_MIN_ROWS): returns
+    (transaction ids, event ids, event rows) in plan order."""
+    global _STATEMENT_SQL
+    if _STATEMENT_SQL is None:
+        _STATEMENT_SQL = _statement_sql()
+    ords = list(range(len(plans)))
+    legs = _legs_of(plans, ords, account_of)  # keyed by ord until the ids are drawn
+
+    def original_pk(spec, event_ids) -> int | None:
+        """The original's id, or while ids are not drawn, -1 - its ord in this batch."""
+        index = spec.original_index
+        if index is None:
+            return spec.original_id
+        if index < offset:
+            return posted[index]
+        return -1 - (index - offset) if event_ids is None else event_ids[index - offset]
+
+    events = [
+        _event_row(plan, ord_, original_pk(plan.spec, None), recorded_by_id, now, source)
+        for ord_, plan in enumerate(plans)
+    ]
+    links = [(ord_, partner_id) for ord_, plan in enumerate(plans) for partner_id in plan.partner_ids]
+    leg_rows = [
+        (
+            leg.transaction_id,
+            leg.account_id,
+            leg.currency,
+            leg.amount_minor,
+            leg.effective_on,
+            leg.rule,
+            leg.contract_id,
+            leg.basis,
+        )
+        for leg in legs
+    ]
+    params = {
+        "n": len(plans),
+        "txns": _records(["id", *TXN_FIELDS], [(o, *row) for o, row in zip(ords, txn_rows, strict=True)]),
+        "events": _records(["id", *EVENT_FIELDS], [(o, *row) for o, row in zip(ords, events, strict=True)]),
+        "links": _records(["event_id", "partner_id"], links),
+        "legs": _records(LEG_COLUMNS, leg_rows),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_STATEMENT_SQL, params)
+        written = cursor.fetchall()
+    txn_ids = [row[0] for row in written]
+    event_ids = [row[1] for row in written]
+    event_rows = [  # the rows as written, for the returned instances
+        _event_row(plan, txn_id, original_pk(plan.spec, event_ids), recorded_by_id, now, source)
+        for plan, txn_id in zip(plans, txn_ids, strict=True)
+    ]
+    return txn_ids, event_ids, event_rows
+
+
 def write(
     plans: list[Plan],
     ctx: OrgContext,
@@ -176,6 +306,18 @@ def write(
         (plan.spec.kind, plan.occurred_on, now, recorded_by_id, plan.spec.note, plan.contract_id, None)
         for plan in plans
     ]
+    if plans and bulk.is_postgres() and len(plans) < bulk.COPY_MIN_ROWS:
+        txn_ids, event_ids, event_rows = _statement_write(
+            plans,
+            txn_rows,
+            account_of,
+            recorded_by_id=recorded_by_id,
+            now=now,
+            source=source,
+            offset=offset,
+            posted=posted or {},
+        )
+        return _written(txn_ids, txn_rows, event_ids, event_rows, objects=objects)
     txn_ids = _insert_returning_ids(Transaction, TXN_FIELDS, txn_rows)
     legs = _legs_of(plans, txn_ids, account_of)
     event_ids, event_rows = _events_insert(
@@ -195,6 +337,10 @@ def write(
     if links:
         bulk.insert_rows(ValueEventPartner._meta.db_table, ["event_id", "partner_id"], links)
     legs_write(legs)
+    return _written(txn_ids, txn_rows, event_ids, event_rows, objects=objects)
+
+
+def _written(txn_ids, txn_rows, event_ids, event_rows, *, objects: bool) -> list:
     if not objects:
         return event_ids
     events = []
