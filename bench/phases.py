@@ -290,23 +290,30 @@ def _dump_postings(conn, txn_ids: list[int]) -> list[dict]:
     return [by_txn[t] | {"cols": cols} for t in sorted(by_txn)]
 
 
-def replay_floor(url: str, postings: list[dict]) -> float:
+def replay_floor(url: str, postings: list[dict], *, one_trip: bool = True) -> float:
     """The floor of one event per DB transaction: the very rows the service wrote (transaction,
     event, partner links, legs with their basis) inserted again under new ids, one DB
     transaction and one commit per event, through the same triggers (the legs' rollups and
-    checks, the commit-time balance check), indexes and constraints. Returns seconds."""
+    checks, the commit-time balance check), indexes and constraints. Returns seconds.
+
+    `one_trip` (the target's floor): each event's plain INSERTs, one per table, sent together in
+    one round trip (the event and its legs take the new ids with currval), as the service
+    writes an event in one statement. Otherwise one round trip per INSERT (the floor before the
+    service wrote in one statement: three round trips per event more than it needs)."""
     import psycopg
     from psycopg.types.json import Jsonb
 
-    conn = psycopg.connect(url)
+    conn = psycopg.connect(url, cursor_factory=psycopg.ClientCursor) if one_trip else psycopg.connect(url)
     cols = postings[0]["cols"]
     txn_cols, ev_cols, vp_cols, leg_cols = (cols[t] for t in ROW_TABLES)
     ev_txn, ev_key = ev_cols.index("transaction_id"), ev_cols.index("idempotency_key")
     vp_event = vp_cols.index("event_id")
     leg_txn, leg_basis = leg_cols.index("transaction_id"), leg_cols.index("basis")
+    txn_seq = "currval(pg_get_serial_sequence('ledger_transaction', 'id'))"
+    ev_seq = "currval(pg_get_serial_sequence('ledger_valueevent', 'id'))"
 
-    def ph(n):
-        return "(" + ", ".join(["%s"] * n) + ")"
+    def ph(n, at=None, value="%s"):
+        return "(" + ", ".join(value if i == at else "%s" for i in range(n)) + ")"
 
     sql_txn = (
         f"INSERT INTO ledger_transaction ({', '.join(txn_cols)}) VALUES {ph(len(txn_cols))} RETURNING id"
@@ -320,31 +327,58 @@ def replay_floor(url: str, postings: list[dict]) -> float:
         legs = [list(leg) for leg in p["legs"]]
         for leg in legs:
             leg[leg_basis] = Jsonb(leg[leg_basis])
-        rows.append((p["txn"], event, [list(v) for v in p["partners"]], legs))
+        partners = [list(v) for v in p["partners"]]
+        if not one_trip:
+            rows.append((p["txn"], event, partners, legs))
+            continue
+        # one round trip: the INSERTs of the event, its ids taken with currval in the SQL
+        del event[ev_txn]
+        statements = [
+            f"INSERT INTO ledger_transaction ({', '.join(txn_cols)}) VALUES {ph(len(txn_cols))}",
+            f"INSERT INTO ledger_valueevent ({', '.join(ev_cols)}) VALUES {ph(len(ev_cols), ev_txn, txn_seq)}",
+        ]
+        params = [*p["txn"], *event]
+        if partners:
+            statements.append(
+                f"INSERT INTO ledger_valueeventpartner ({', '.join(vp_cols)}) VALUES "
+                + ", ".join([ph(len(vp_cols), vp_event, ev_seq)] * len(partners))
+            )
+            params += [x for v in partners for i, x in enumerate(v) if i != vp_event]
+        statements.append(
+            f"INSERT INTO ledger_leg ({', '.join(leg_cols)}) VALUES "
+            + ", ".join([ph(len(leg_cols), leg_txn, txn_seq)] * len(legs))
+        )
+        params += [x for leg in legs for i, x in enumerate(leg) if i != leg_txn]
+        rows.append(("; ".join(statements), params))
     start = time.perf_counter()
     with conn.cursor() as cur:
-        for txn, event, partners, legs in rows:
-            cur.execute(sql_txn, txn)
-            txn_id = cur.fetchone()[0]
-            event[ev_txn] = txn_id
-            cur.execute(sql_ev, event)
-            event_id = cur.fetchone()[0]
-            if partners:
-                for v in partners:
-                    v[vp_event] = event_id
+        if one_trip:
+            for sql, params in rows:
+                cur.execute(sql, params)
+                conn.commit()
+        else:
+            for txn, event, partners, legs in rows:
+                cur.execute(sql_txn, txn)
+                txn_id = cur.fetchone()[0]
+                event[ev_txn] = txn_id
+                cur.execute(sql_ev, event)
+                event_id = cur.fetchone()[0]
+                if partners:
+                    for v in partners:
+                        v[vp_event] = event_id
+                    cur.execute(
+                        f"INSERT INTO ledger_valueeventpartner ({', '.join(vp_cols)}) VALUES "
+                        + ", ".join([ph(len(vp_cols))] * len(partners)),
+                        [x for v in partners for x in v],
+                    )
+                for leg in legs:
+                    leg[leg_txn] = txn_id
                 cur.execute(
-                    f"INSERT INTO ledger_valueeventpartner ({', '.join(vp_cols)}) VALUES "
-                    + ", ".join([ph(len(vp_cols))] * len(partners)),
-                    [x for v in partners for x in v],
+                    f"INSERT INTO ledger_leg ({', '.join(leg_cols)}) VALUES "
+                    + ", ".join([ph(len(leg_cols))] * len(legs)),
+                    [x for leg in legs for x in leg],
                 )
-            for leg in legs:
-                leg[leg_txn] = txn_id
-            cur.execute(
-                f"INSERT INTO ledger_leg ({', '.join(leg_cols)}) VALUES "
-                + ", ".join([ph(len(leg_cols))] * len(legs)),
-                [x for leg in legs for x in leg],
-            )
-            conn.commit()
+                conn.commit()
     seconds = time.perf_counter() - start
     flush_stats(conn)
     conn.close()
@@ -366,7 +400,7 @@ def phase_posting(url: str, size: dict) -> dict:
     # warm: the accounts a first posting opens (both partners), the code paths (not timed, not counted)
     services.value_event_log(actor=world.leader, source="api", **world.event_kwargs(999_998, now))
     flush_django_stats()
-    single, floor, batched = [], [], []
+    single, floor, floor_tables, batched = [], [], [], []
     wrote = {"service": {}, "floor": {}, "batched": {}}
 
     def add(into, writes):
@@ -388,6 +422,7 @@ def phase_posting(url: str, size: dict) -> dict:
         before = table_writes(stats)
         floor.append(per / replay_floor(url, postings))
         add(wrote["floor"], writes_between(before, table_writes(stats)))
+        floor_tables.append(per / replay_floor(url, postings, one_trip=False))
     batch = size["batch"]
     per_batch = max(batch, size["batch_events"] // rounds)
     for k in range(rounds):
@@ -407,6 +442,7 @@ def phase_posting(url: str, size: dict) -> dict:
         "rounds": rounds,
         "single_rate": single,
         "floor_rate": floor,
+        "floor_tables_rate": floor_tables,
         "batched_rate": batched,
         "writes": wrote,
     }
@@ -460,11 +496,14 @@ def rewrite_by_copy(batch_id: int) -> float:
     """The floor of an import: the rows the import wrote (transactions, events with their refs,
     partner links, legs with their basis) dumped under new ids (COPY ... TO, not timed), then
     written back with COPY ... FROM in one DB transaction and one commit, as the import does,
-    through the same triggers (the legs' rollups and checks, the commit-time balance check),
-    indexes and constraints. Python only passes bytes along. Returns seconds (the copies stay:
-    balanced like the originals, their refs suffixed '~')."""
+    in the import's chunks (`ledger.imports.run.CHUNK` events: each chunk's COPY of legs
+    upserts its daily rollups, as the import's does), through the same triggers (the legs'
+    rollups and checks, the commit-time balance check), indexes and constraints. Python only
+    passes bytes along. Returns seconds (the copies stay: balanced like the originals, their
+    refs suffixed '~')."""
     from django.db import connection, transaction
 
+    from ledger.imports.run import CHUNK
     from ledger.models import Leg, Transaction, ValueEvent, ValueEventPartner
 
     def cols(model, skip=("id",)):
@@ -476,7 +515,8 @@ def rewrite_by_copy(batch_id: int) -> float:
         lead = f"{replace['id']}, " if "id" in replace else ""
         return (
             ("id, " if "id" in replace else "") + ", ".join(names),
-            f"SELECT {lead}{exprs} FROM floor_ev m JOIN {model._meta.db_table} {alias} ON {join}",
+            f"SELECT {lead}{exprs} FROM floor_ev m JOIN {model._meta.db_table} {alias} ON {join}"
+            " WHERE m.chunk = %s",
         )
 
     tables = [
@@ -507,15 +547,19 @@ def rewrite_by_copy(batch_id: int) -> float:
         cur.execute(
             "CREATE TEMP TABLE floor_ev ON COMMIT DROP AS SELECT e.id AS old_id, e.transaction_id AS old_txn,"
             " nextval(pg_get_serial_sequence('ledger_valueevent', 'id')) AS new_id,"
-            " nextval(pg_get_serial_sequence('ledger_transaction', 'id')) AS new_txn"
+            " nextval(pg_get_serial_sequence('ledger_transaction', 'id')) AS new_txn,"
+            " (row_number() OVER (ORDER BY e.id) - 1) / %s AS chunk"
             " FROM ledger_valueevent e WHERE e.import_batch_id = %s",
-            [batch_id],
+            [CHUNK, batch_id],
         )
+        cur.execute("SELECT coalesce(max(chunk), -1) + 1 FROM floor_ev")
+        chunks = cur.fetchone()[0]
         raw = cur.cursor
         dumps = []
-        for model, (names, query) in tables:
-            with raw.copy(f"COPY ({query}) TO STDOUT") as copy:
-                dumps.append((model._meta.db_table, names, b"".join(bytes(block) for block in copy)))
+        for chunk in range(chunks):  # chunk by chunk, table by table, as the import writes
+            for model, (names, query) in tables:
+                with raw.copy(f"COPY ({query}) TO STDOUT", [chunk]) as copy:
+                    dumps.append((model._meta.db_table, names, b"".join(bytes(block) for block in copy)))
         start = time.perf_counter()
         for table, names, data in dumps:
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
