@@ -13,9 +13,11 @@ Everything posts through `ledger.services` (which asks who may post); this is it
     refunds.py    what a refund inherits from its payment, and its split by what is still held
     terms.py      contract terms as plain data, loaded once per batch
     accounts.py   account codes of allocation targets; accounts created in bulk
-    write.py      transactions, events and partner links inserted from valid plans
+    write.py      transactions, events, partner links and legs inserted from valid plans (on
+                  PostgreSQL one statement for a batch below COPY_MIN_ROWS events)
     legs.py       LegRow (a leg as plain data) and the balance check
     copy.py       the text of legs: basis JSON and COPY lines
-    rollups.py    legs written with their daily rollups (AccountDay): the one way legs go in
+    rollups.py    legs written with their daily rollups (AccountDay); a one-statement write
+                  inserts its legs itself, their rollups by the same database trigger
     reversals go through `ledger.services.transaction_reverse`, which writes with legs/rollups
 """

@@ -1,5 +1,6 @@
-"""Legs written with their daily rollups (AccountDay): the one way legs reach the database, and
-the one place that decides who writes the rollups.
+"""Legs written with their daily rollups (AccountDay), and the one place that decides who writes
+the rollups. (On PostgreSQL a batch below COPY_MIN_ROWS events inserts its legs in the posting's
+one statement, `write._statement_write`: the same trigger adds their rollups.)
 
 On PostgreSQL a large batch goes in by COPY, and the database adds the rollups itself from
 every INSERT/COPY of legs, as the owner role (trigger `ledger_leg_rollup`,
