@@ -74,7 +74,7 @@ def test_a_batch_with_a_refund_of_its_own_payment_is_one_write(world, now, log):
             amount_minor=4_000,
             currency="CNY",
             occurred_at=now - dt.timedelta(minutes=5),
-            note="returned",
+            note='退货: returned "within" 7 days',
         )
     )
     with CaptureQueriesContext(connection) as captured:
@@ -86,6 +86,7 @@ def test_a_batch_with_a_refund_of_its_own_payment_is_one_write(world, now, log):
     refund = events[ids[20]]
     assert refund.kind == ValueEvent.Kind.REFUND and refund.original_id == ids[3]
     assert refund.amount_minor == 4_000 and refund.me_id == world.lead_me.pk
+    assert refund.note == '退货: returned "within" 7 days'  # text through the JSON as given
     # the odd payments name the partner, and the refund inherits its payment's (3 is odd)
     linked = set(ValueEventPartner.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
     assert linked == {ids[i] for i in (*range(1, 20, 2), 20)}
