@@ -109,6 +109,36 @@ class PayoutReportViewSet(
         report = self.get_object()
         return csv_download(exports.report_csv_rows(report), filename=f"payouts-{report.pk}.csv", stream=True)
 
+    @extend_schema(responses={(200, exports.XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="export-xlsx")
+    def export_xlsx(self, request, pk=None):
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        report = self.get_object()
+        return exports.file_response(
+            exports.report_xlsx(report),
+            filename=exports.export_name(report, ".xlsx"),
+            content_type=exports.XLSX,
+        )
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"statements/me/(?P<me_id>\d+)")
+    def me_statement(self, request, pk=None, me_id=None):
+        """An ME's PDF statement in the report (finance and auditors)."""
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        name, content = exports.statement_file(request.user, self.get_object(), me_id=int(me_id))
+        return exports.file_response(content, filename=name, content_type="application/pdf")
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"statements/member/(?P<user_id>\d+)")
+    def member_statement(self, request, pk=None, user_id=None):
+        """A member's PDF statement in the report (finance and auditors)."""
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        name, content = exports.statement_file(request.user, self.get_object(), user_id=int(user_id))
+        return exports.file_response(content, filename=name, content_type="application/pdf")
+
 
 class PayoutLineList(ListAPIView):
     """GET /api/payouts/reports/<id>/lines/: the report's lines (filter kind, emc, me)."""
@@ -136,6 +166,20 @@ class StatementList(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return PayoutLine.objects.none()
         return selectors.member_statement_lines(user=self.request.user)
+
+
+class StatementPDF(APIView):
+    """GET /api/payouts/statement/<report id>.pdf: the requesting person's own member statement
+    in that report (404 when they have no line in it)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        report = get_object_or_404(PayoutReport.objects.select_related("period"), pk=pk)
+        name, content = exports.statement_file(request.user, report, user_id=request.user.pk)
+        return exports.file_response(content, filename=name, content_type="application/pdf")
 
 
 class InquiryViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -14,6 +14,7 @@ urlpatterns = [
         api.LineInquiryCreate.as_view(),
         name="api-payout-inquiry-raise",
     ),
+    path("payouts/statement/<int:pk>.pdf", api.StatementPDF.as_view(), name="api-payout-statement-pdf"),
     path("payouts/statement/", api.StatementList.as_view(), name="api-payout-statement"),
     path("", include(router.urls)),
 ]
