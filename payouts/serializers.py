@@ -92,6 +92,7 @@ class ReconciliationSerializer(serializers.Serializer):
     report_minor = serializers.IntegerField()
     ledger_minor = serializers.IntegerField()
     differences = serializers.ListField(child=serializers.DictField())
+    missing_emcs = serializers.ListField(child=serializers.IntegerField())
 
 
 class WhatIfTierSerializer(serializers.Serializer):

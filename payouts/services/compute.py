@@ -17,7 +17,7 @@ from config.errors import ConflictError
 from orgs.audit import audit_record
 from orgs.models import Membership
 from payouts import calc, selectors
-from payouts.models import CoInvestment, PayoutLine, PayoutPeriod, PayoutReport
+from payouts.models import CoInvestment, PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutReport
 from payouts.services.periods import period_before, period_bounds
 
 LINE_BATCH = 2000  # rows per INSERT: keeps SQLite under its variable limit, PG statements small
@@ -38,7 +38,7 @@ class EMCResult:
         return self.versions[-1]
 
 
-def _emcs_of(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_emc: dict) -> dict:
+def period_emcs(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_emc: dict) -> dict:
     """EMCs in the period, with the version that gives it: in force at its start, else the first
     that takes effect inside it (a contract that began mid-period)."""
     out = {}
@@ -54,7 +54,7 @@ def _emcs_of(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_em
 def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) -> dict[int, EMCResult]:
     """Every EMC's accruals for the period, from the legs that belong to it (two SQL reads)."""
     terms_by_emc = selectors.rule_terms_load(until=end, currency=currency)
-    emcs = _emcs_of(kind, start, end, currency, terms_by_emc)
+    emcs = period_emcs(kind, start, end, currency, terms_by_emc)
     if not emcs:
         return {}
     by_emc = selectors.legs_by_party(
@@ -79,6 +79,62 @@ def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) 
         )
         results[emc_id] = EMCResult(first, versions, accruals, value, data)
     return results
+
+
+def prior_adjustments(*, report: PayoutReport) -> list[PayoutAdjustment]:
+    """What changed in every earlier locked period of the report's kind and currency since it was
+    reckoned (unsaved rows for `report`): late events, refunds and reversals of its payments.
+
+    They go to the next open period, this one, only when every earlier report is locked (an
+    earlier open report takes them first). A locked period is recomputed only when a value
+    transaction was recorded after its lock with a value day inside it (one grouped query);
+    what it has paid so far is its line's accrual plus the adjustments already taken by locked
+    reports (one query), so an adjustment is taken once however far back its period lies."""
+    period = report.period
+    earlier = list(
+        PayoutReport.objects.filter(
+            period__kind=period.kind, period__currency=period.currency, period__start__lt=period.start
+        )
+        .select_related("period")
+        .order_by("period__start")
+    )
+    if not earlier or any(r.status != PayoutReport.Status.LOCKED for r in earlier):
+        return []
+    touched = selectors.days_changed_since(
+        currency=period.currency, since=min(r.locked_at for r in earlier), before=period.start
+    )
+    sources = [
+        r
+        for r in earlier
+        if any(r.period.start <= day <= r.period.end and last > r.locked_at for day, last in touched.items())
+    ]
+    if not sources:
+        return []
+    paid = selectors.accrual_paid(sources=sources)
+    out = []
+    for source in sources:
+        p = source.period
+        fresh = accruals_compute(kind=p.kind, start=p.start, end=p.end, currency=p.currency)
+        keys = {(e, m) for (s, e, m) in paid if s == source.pk}
+        keys |= {(e, m) for e, r in fresh.items() for m in r.accruals}
+        for emc_id, me_id in sorted(keys):
+            r = fresh.get(emc_id)
+            acc = r.accruals.get(me_id) if r else None
+            now = calc.cap_apply(acc.accrued_minor, r.terms.cap_minor) if acc else 0
+            before = paid.get((source.pk, emc_id, me_id), 0)
+            if now != before:
+                out.append(
+                    PayoutAdjustment(
+                        report=report,
+                        source=source,
+                        emc_id=emc_id,
+                        me_id=me_id,
+                        accrued_before_minor=before,
+                        accrued_now_minor=now,
+                        amount_minor=now - before,
+                    )
+                )
+    return out
 
 
 def report_for(*, kind: str, on: dt.date, currency: str) -> PayoutReport:
@@ -154,36 +210,34 @@ def payout_report_compute(
     kind, start, end, currency = period.kind, period.start, period.end, period.currency
     results = accruals_compute(kind=kind, start=start, end=end, currency=currency)
 
-    # the period before: its carry, and (locked) what changed in it since: adjustments
-    prev_start, prev_end = period_before(kind, start)
+    # the period before: its carry; every earlier locked period changed since: adjustments
+    prev_start, _prev_end = period_before(kind, start)
     prev = PayoutReport.objects.filter(
         period__kind=kind, period__start=prev_start, period__currency=currency
     ).first()
-    carried_in, adjustments, adjustment_basis = {}, {}, {}
+    carried_in = {}
     if prev is not None:
-        prev_lines = {
-            (line.emc_id, line.me_id): line
-            for line in PayoutLine.objects.filter(report=prev, kind=PayoutLine.Kind.ME)
-        }
         carried_in = {
-            key: line.carried_out_minor for key, line in prev_lines.items() if line.carried_out_minor
+            (emc_id, me_id): carried
+            for emc_id, me_id, carried in PayoutLine.objects.filter(
+                report=prev, kind=PayoutLine.Kind.ME
+            ).values_list("emc_id", "me_id", "carried_out_minor")
+            if carried
         }
-        if prev.status == PayoutReport.Status.LOCKED:
-            fresh = accruals_compute(kind=kind, start=prev_start, end=prev_end, currency=currency)
-            keys = set(prev_lines) | {(e, m) for e, r in fresh.items() for m in r.accruals}
-            for emc_id, me_id in keys:
-                r = fresh.get(emc_id)
-                acc = r.accruals.get(me_id) if r else None
-                now = calc.cap_apply(acc.accrued_minor, r.terms.cap_minor) if acc else 0
-                locked = prev_lines[(emc_id, me_id)].capped_minor if (emc_id, me_id) in prev_lines else 0
-                if now != locked:
-                    adjustments[(emc_id, me_id)] = now - locked
-                    adjustment_basis[(emc_id, me_id)] = {
-                        "period": f"{prev_start} to {prev_end}",
-                        "report": prev.pk,
-                        "accrued_when_locked_minor": locked,
-                        "accrued_now_minor": now,
-                    }
+    adjustment_rows = prior_adjustments(report=report)
+    adjustments, adjustment_basis = defaultdict(int), defaultdict(list)
+    for row in adjustment_rows:
+        key = (row.emc_id, row.me_id)
+        adjustments[key] += row.amount_minor
+        adjustment_basis[key].append(
+            {
+                "period": f"{row.source.period.start} to {row.source.period.end}",
+                "report": row.source_id,
+                "accrued_when_locked_minor": row.accrued_before_minor,
+                "accrued_now_minor": row.accrued_now_minor,
+                "amount_minor": row.amount_minor,
+            }
+        )
     released = selectors.released_holdbacks(currency=currency, start=start, end=end)
 
     me_keys = {(e, m) for e, r in results.items() for m in r.accruals}
@@ -247,7 +301,7 @@ def payout_report_compute(
             explanation = _me_explanation(r, acc)
             explanation["capped"] = capped != accrued
             if me_key in adjustment_basis:
-                explanation["adjustment"] = adjustment_basis[me_key]
+                explanation["adjustments"] = adjustment_basis[me_key]
             add(
                 f"me:{emc_id}:{me_id}",
                 kind=PayoutLine.Kind.ME,
@@ -314,6 +368,10 @@ def payout_report_compute(
 
     PayoutLine.objects.filter(report=report).delete()
     PayoutLine.objects.bulk_create(lines, batch_size=LINE_BATCH)
+    PayoutAdjustment.objects.filter(report=report).delete()
+    PayoutAdjustment.objects.bulk_create(
+        [row for row in adjustment_rows if (row.emc_id, row.me_id) in me_keys], batch_size=LINE_BATCH
+    )
     PayoutReport.objects.filter(pk=report.pk).update(
         computed_at=timezone.now(),
         computed_for=computed_for or report.computed_for,
