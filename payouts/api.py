@@ -19,8 +19,9 @@ from config.permissions import HasRulePermission
 from ledger.models import Contract
 from orgs.models import EMC
 from payouts import exports, selectors, serializers, services
-from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport, TierGate
 from payouts.services import inquiries
+from payouts.services.gates import tier_gates_set
 
 
 class ReportFilter(filters.FilterSet):
@@ -180,6 +181,36 @@ class StatementPDF(APIView):
         report = get_object_or_404(PayoutReport.objects.select_related("period"), pk=pk)
         name, content = exports.statement_file(request.user, report, user_id=request.user.pk)
         return exports.file_response(content, filename=name, content_type="application/pdf")
+
+
+class ContractTierGates(APIView):
+    """GET/POST /api/payouts/contracts/<id>/tier-gates/ {gates: [{threshold_pct, metric}]}: the
+    tiers of a contract version that need a VAM vertical goal met (POST replaces a draft's)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.manage_contracts"
+
+    def _body(self, contract) -> dict:
+        rows = TierGate.objects.filter(contract=contract).select_related("tier", "goal")
+        return {
+            "gates": [
+                {"threshold_pct": f"{g.tier.threshold_pct.normalize():f}", "metric": g.goal.metric}
+                for g in rows
+            ]
+        }
+
+    @extend_schema(responses={200: serializers.TierGatesSerializer})
+    def get(self, request, pk: int):
+        return Response(self._body(get_object_or_404(Contract, pk=pk)))
+
+    @extend_schema(request=serializers.TierGatesSerializer, responses={200: serializers.TierGatesSerializer})
+    def post(self, request, pk: int):
+        contract = get_object_or_404(Contract, pk=pk)
+        given = serializers.TierGatesSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        gates = [dict(g) for g in given.validated_data["gates"]]
+        tier_gates_set(actor=request.user, contract=contract, gates=gates)
+        return Response(self._body(contract))
 
 
 class InquiryViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -57,6 +57,7 @@ COLUMNS = [
     "contract_versions",
     "tier",
     "rate_pct",
+    "goal",
 ]
 
 CATEGORY = {
@@ -120,6 +121,7 @@ def report_csv_rows(report):
             line.contract_versions,
             line.tier,
             "" if line.rate_pct is None else f"{line.rate_pct.normalize():f}",
+            line.goal,
         ]
 
 
@@ -263,12 +265,14 @@ def _explained(line) -> list[str]:
                 % {"band": band["band"], "v": format_minor(band["value_minor"], cur), "r": band["rate_pct"]}
             )
         for gate in ex.get("gates", ()):
+            if gate.get("met"):
+                continue
             out.append(
                 _("%(tier)s not applied: %(metric)s %(figure)s below its goal %(target)s.")
                 % {
                     "tier": gate["tier"],
                     "metric": gate["metric"],
-                    "figure": gate["figure"],
+                    "figure": gate["figure"] or "-",
                     "target": gate["target"],
                 }
             )

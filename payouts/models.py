@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Contract, Transaction
+from ledger.models import Contract, ContractGoal, ContractTier, Transaction
 from orgs.models import EMC, Microenterprise, Partner
 
 
@@ -235,3 +235,19 @@ class PayoutAdjustment(models.Model):
 
     def __str__(self):
         return f"{self.report_id} ← {self.source_id} {self.me_id} {self.amount_minor}"
+
+
+class TierGate(models.Model):
+    """A contract tier whose rate applies only when a VAM vertical goal of the same contract
+    version is met (by the EMC's scoring figure as of the period's last scored night); when it
+    is not, the value in that band earns the highest ungated rate below it (docs/payouts.md)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    tier = models.OneToOneField(ContractTier, on_delete=models.CASCADE, related_name="gate")
+    goal = models.ForeignKey(ContractGoal, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["contract", "tier"]
+
+    def __str__(self):
+        return f"{self.tier} needs {self.goal}"

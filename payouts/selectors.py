@@ -2,13 +2,15 @@
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 
 from ledger.models import Account, Contract, ContractTier, Leg, Transaction
 from payouts.calc import RuleTerms
-from payouts.models import PayoutAdjustment, PayoutLine, PayoutReport
+from payouts.models import PayoutAdjustment, PayoutLine, PayoutReport, TierGate
+from scoring.models import NightlyRun, Snapshot
 
 # credit-normal kinds: what the party is owed is minus the legs' sum; clearing is debit-normal
 VALUE_KINDS = (
@@ -172,6 +174,42 @@ def accrual_paid(*, sources) -> dict[tuple[int, int, int], int]:
     ):
         out[(row["source_id"], row["emc_id"], row["me_id"])] += row["total"]
     return dict(out)
+
+
+def tier_gates(contract_ids) -> dict[int, list[tuple[Decimal, str, Decimal]]]:
+    """{contract: [(tier threshold %, goal metric, goal target)]} (one query)."""
+    out = defaultdict(list)
+    for contract_id, threshold, metric, target in (
+        TierGate.objects.filter(contract_id__in=list(contract_ids))
+        .order_by("contract_id", "tier__threshold_pct")
+        .values_list("contract_id", "tier__threshold_pct", "goal__metric", "goal__target")
+    ):
+        out[contract_id].append((threshold, metric, target))
+    return dict(out)
+
+
+def goal_figures(*, emc_ids, metrics, start: dt.date, end: dt.date) -> dict[tuple[int, str], tuple]:
+    """{(EMC, metric): (figure, day)}: the EMC's scoring figure of the last night scored in
+    [start, end] (a current snapshot of a finished run; one query, newest first per key)."""
+    rows = (
+        Snapshot.objects.filter(
+            subject_kind=Snapshot.Subject.EMC,
+            subject_id__in=list(emc_ids),
+            metric__in=list(metrics),
+            day__gte=start,
+            day__lte=end,
+            superseded=False,
+            run__status=NightlyRun.Status.DONE,
+            run__superseded=False,
+            value__isnull=False,
+        )
+        .order_by("subject_id", "metric", "-day")
+        .values_list("subject_id", "metric", "value", "day")
+    )
+    out = {}
+    for emc_id, metric, value, day in rows:
+        out.setdefault((emc_id, metric), (value, day))
+    return out
 
 
 def released_holdbacks(*, currency: str, start: dt.date, end: dt.date) -> dict[tuple[int, int], int]:

@@ -152,3 +152,12 @@ class InquiryTextSerializer(serializers.Serializer):
 
 class InquiryResolveSerializer(serializers.Serializer):
     reason = TextField(max_length=2000, multiline=True)
+
+
+class TierGateSerializer(serializers.Serializer):
+    threshold_pct = serializers.DecimalField(max_digits=7, decimal_places=2)
+    metric = serializers.CharField(max_length=40)
+
+
+class TierGatesSerializer(serializers.Serializer):
+    gates = TierGateSerializer(many=True)

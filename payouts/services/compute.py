@@ -2,6 +2,7 @@
 per EMC and ME, the lines of the draft replaced in one transaction (re-running never duplicates).
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -60,8 +61,10 @@ def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) 
     by_emc = selectors.legs_by_party(
         selectors.period_legs(currency=currency, start=start, end=end, emc_ids=set(emcs))
     )
+    gates_by_emc = goals_gate(emcs, start=start, end=end)
     results = {}
     for emc_id, (first, versions) in emcs.items():
+        first, versions, gates = gates_by_emc.get(emc_id, (first, versions, []))
         data = by_emc.get(emc_id) or {
             "emc_days": {},
             "me_days": [],
@@ -77,8 +80,46 @@ def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) 
         accruals, value = calc.emc_accrue(
             terms_on=terms_on, emc_days=data["emc_days"].items(), me_days=data["me_days"]
         )
-        results[emc_id] = EMCResult(first, versions, accruals, value, data)
+        results[emc_id] = EMCResult(first, versions, accruals, value, {**data, "gates": gates})
     return results
+
+
+def goals_gate(emcs: dict, *, start: dt.date, end: dt.date) -> dict:
+    """The tier gates of the EMCs' versions applied: {emc: (first, versions, gates)} with each
+    version's `gated` thresholds those whose goal the EMC's figure as of the period's last
+    scored night does not meet (no figure: not met). Two queries for all EMCs."""
+    contract_ids = {t.contract_id for _first, versions in emcs.values() for t in versions}
+    gates = selectors.tier_gates(contract_ids)
+    if not gates:
+        return {}
+    metrics = {metric for rows in gates.values() for _t, metric, _target in rows}
+    figures = selectors.goal_figures(emc_ids=set(emcs), metrics=metrics, start=start, end=end)
+    out = {}
+    for emc_id, (first, versions) in emcs.items():
+        if not any(t.contract_id in gates for t in versions):
+            continue
+        shown, replaced = [], {}
+        for t in versions:
+            failed = set()
+            for threshold, metric, target in gates.get(t.contract_id, ()):
+                figure, day = figures.get((emc_id, metric), (None, None))
+                met = figure is not None and figure >= target
+                if not met:
+                    failed.add(threshold)
+                shown.append(
+                    {
+                        "version": t.version,
+                        "tier": f"tier {Decimal(threshold).normalize():f}%",
+                        "metric": metric,
+                        "target": _pct_text(target),
+                        "figure": None if figure is None else _pct_text(figure),
+                        "night": day.isoformat() if day else None,
+                        "met": met,
+                    }
+                )
+            replaced[t.contract_id] = dataclasses.replace(t, gated=frozenset(failed)) if failed else t
+        out[emc_id] = (replaced[first.contract_id], [replaced[t.contract_id] for t in versions], shown)
+    return out
 
 
 def prior_adjustments(*, report: PayoutReport) -> list[PayoutAdjustment]:
@@ -190,6 +231,8 @@ def _me_explanation(result: EMCResult, acc: calc.MEAccrual | None) -> dict:
             if value
         ]
         out["contract_versions"] = sorted(acc.versions)
+    if result.data.get("gates"):
+        out["gates"] = result.data["gates"]
     return out
 
 
@@ -268,6 +311,11 @@ def payout_report_compute(
         release_on = end + dt.timedelta(days=t.holdback_days)
         bet_met = r.value_minor >= t.target_minor
         tier_label, tier_rate = r.last_terms.band_at(r.value_minor)
+        gated = "; ".join(
+            f"{g['tier']}: {g['metric']} {g['figure'] or '-'} < {g['target']}"
+            for g in r.data.get("gates", ())
+            if not g["met"]
+        )[:120]
         emc_line = add(
             f"emc:{emc_id}",
             kind=PayoutLine.Kind.EMC,
@@ -283,7 +331,9 @@ def payout_report_compute(
                 "holdback_posted_minor": r.data["holdback"],
                 "partners_minor": sum(v for v, _n in r.data["partners"].values()),
                 "platform_minor": r.data["platform"],
+                "gates": r.data.get("gates", []),
             },
+            goal=gated,
         )
         for me_key in sorted(k for k in me_keys if k[0] == emc_id):
             me_id = me_key[1]
@@ -321,6 +371,7 @@ def payout_report_compute(
                 contract_versions=",".join(str(v) for v in sorted(acc.versions)) if acc else "",
                 tier=tier_label,
                 rate_pct=emc_line.rate_pct,
+                goal=gated,
                 explanation=explanation,
             )
             emc_line.accrued_minor += accrued
