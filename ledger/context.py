@@ -203,7 +203,7 @@ def _posting_sql() -> str:
             f"SELECT id, code, state, name FROM {_t(Partner)} WHERE id = ANY(%(partner)s)",
             f"SELECT emc_id, partner_id, started_on, ended_on FROM {part}"
             " WHERE emc_id = ANY(%(emc)s) AND partner_id = ANY(%(partner)s)",
-            f"SELECT id, emc_id, version, effective_from, currency, platform_fee_pct, holdback_pct FROM {contract}"
+            f"SELECT id, emc_id, version, effective_from, currency, platform_fee_pct FROM {contract}"
             " WHERE emc_id = ANY(%(emc)s) AND status = %(approved)s AND effective_from <= %(until)s",
             # only the batch's partners: a split reads the shares of the partners on its event
             f"SELECT contract_id, partner_id, share_pct FROM {pshare} WHERE contract_id IN ({contracts})"

@@ -217,3 +217,51 @@ def stored_terms(contract: Contract) -> dict:
             for g in contract.goals.order_by("id")
         ],
     }
+
+
+def tier_gates_validate(*, contract: Contract, gates: list[dict]) -> list[tuple]:
+    """Validate tier gates of a contract version: [{"threshold_pct", "metric"}], each making a
+    tier's rate depend on a VAM vertical goal of the contract being met (payouts applies them).
+    Returns [(ContractTier, ContractGoal)]; raises ValidationError {"gates": [...]}: an unknown
+    metric, a goal on the wrong axis (only vertical, user-value goals gate a tier), a goal the
+    contract does not have, a threshold that is not one of its tiers, a tier gated twice."""
+    errors, rows, seen = [], [], set()
+    tiers = {Decimal(t.threshold_pct).normalize(): t for t in contract.tiers.all()}
+    goals = {(g.axis, g.metric): g for g in contract.goals.all()}
+    for gate in gates:
+        metric = gate.get("metric")
+        axis = goal_axis(metric) if isinstance(metric, str) else ""
+        if not axis:
+            errors.append(_("%(metric)s is not a VAM goal metric.") % {"metric": metric})
+            continue
+        if axis != ContractGoal.Axis.VERTICAL:
+            errors.append(
+                _("%(metric)s is a %(axis)s goal in the VAM; only a vertical goal gates a tier.")
+                % {"metric": ContractGoal.Metric(metric).label, "axis": ContractGoal.Axis(axis).label}
+            )
+            continue
+        goal = goals.get((ContractGoal.Axis.VERTICAL, metric))
+        if goal is None:
+            errors.append(
+                _("The contract has no %(metric)s goal: add the goal first.")
+                % {"metric": ContractGoal.Metric(metric).label}
+            )
+            continue
+        try:
+            threshold = Decimal(str(gate.get("threshold_pct"))).normalize()
+        except (InvalidOperation, ValueError):
+            threshold = None
+        tier = tiers.get(threshold)
+        if tier is None:
+            errors.append(
+                _("%(t)s is not a tier threshold of this contract.") % {"t": gate.get("threshold_pct")}
+            )
+            continue
+        if tier.pk in seen:
+            errors.append(_("The tier from %(t)s%% is gated twice.") % {"t": gate.get("threshold_pct")})
+            continue
+        seen.add(tier.pk)
+        rows.append((tier, goal))
+    if errors:
+        raise ValidationError({"gates": errors})
+    return rows

@@ -19,8 +19,9 @@ from config.permissions import HasRulePermission
 from ledger.models import Contract
 from orgs.models import EMC
 from payouts import exports, selectors, serializers, services
-from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport, TierGate
 from payouts.services import inquiries
+from payouts.services.gates import tier_gates_set
 
 
 class ReportFilter(filters.FilterSet):
@@ -109,6 +110,36 @@ class PayoutReportViewSet(
         report = self.get_object()
         return csv_download(exports.report_csv_rows(report), filename=f"payouts-{report.pk}.csv", stream=True)
 
+    @extend_schema(responses={(200, exports.XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="export-xlsx")
+    def export_xlsx(self, request, pk=None):
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        report = self.get_object()
+        return exports.file_response(
+            exports.report_xlsx(report),
+            filename=exports.export_name(report, ".xlsx"),
+            content_type=exports.XLSX,
+        )
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"statements/me/(?P<me_id>\d+)")
+    def me_statement(self, request, pk=None, me_id=None):
+        """An ME's PDF statement in the report (finance and auditors)."""
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        name, content = exports.statement_file(request.user, self.get_object(), me_id=int(me_id))
+        return exports.file_response(content, filename=name, content_type="application/pdf")
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"statements/member/(?P<user_id>\d+)")
+    def member_statement(self, request, pk=None, user_id=None):
+        """A member's PDF statement in the report (finance and auditors)."""
+        if not request.user.has_perm("payouts.export"):
+            self.permission_denied(request)
+        name, content = exports.statement_file(request.user, self.get_object(), user_id=int(user_id))
+        return exports.file_response(content, filename=name, content_type="application/pdf")
+
 
 class PayoutLineList(ListAPIView):
     """GET /api/payouts/reports/<id>/lines/: the report's lines (filter kind, emc, me)."""
@@ -136,6 +167,50 @@ class StatementList(ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return PayoutLine.objects.none()
         return selectors.member_statement_lines(user=self.request.user)
+
+
+class StatementPDF(APIView):
+    """GET /api/payouts/statement/<report id>.pdf: the requesting person's own member statement
+    in that report (404 when they have no line in it)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "payouts.view_statement"
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        report = get_object_or_404(PayoutReport.objects.select_related("period"), pk=pk)
+        name, content = exports.statement_file(request.user, report, user_id=request.user.pk)
+        return exports.file_response(content, filename=name, content_type="application/pdf")
+
+
+class ContractTierGates(APIView):
+    """GET/POST /api/payouts/contracts/<id>/tier-gates/ {gates: [{threshold_pct, metric}]}: the
+    tiers of a contract version that need a VAM vertical goal met (POST replaces a draft's)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "ledger.manage_contracts"
+
+    def _body(self, contract) -> dict:
+        rows = TierGate.objects.filter(contract=contract).select_related("tier", "goal")
+        return {
+            "gates": [
+                {"threshold_pct": f"{g.tier.threshold_pct.normalize():f}", "metric": g.goal.metric}
+                for g in rows
+            ]
+        }
+
+    @extend_schema(responses={200: serializers.TierGatesSerializer})
+    def get(self, request, pk: int):
+        return Response(self._body(get_object_or_404(Contract, pk=pk)))
+
+    @extend_schema(request=serializers.TierGatesSerializer, responses={200: serializers.TierGatesSerializer})
+    def post(self, request, pk: int):
+        contract = get_object_or_404(Contract, pk=pk)
+        given = serializers.TierGatesSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        gates = [dict(g) for g in given.validated_data["gates"]]
+        tier_gates_set(actor=request.user, contract=contract, gates=gates)
+        return Response(self._body(contract))
 
 
 class InquiryViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -14,6 +14,12 @@ urlpatterns = [
         api.LineInquiryCreate.as_view(),
         name="api-payout-inquiry-raise",
     ),
+    path("payouts/statement/<int:pk>.pdf", api.StatementPDF.as_view(), name="api-payout-statement-pdf"),
+    path(
+        "payouts/contracts/<int:pk>/tier-gates/",
+        api.ContractTierGates.as_view(),
+        name="api-payout-tier-gates",
+    ),
     path("payouts/statement/", api.StatementList.as_view(), name="api-payout-statement"),
     path("", include(router.urls)),
 ]

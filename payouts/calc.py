@@ -54,15 +54,23 @@ class RuleTerms:
     coinvest_return_pct: Decimal = Decimal(0)
     period: str = "month"
     currency: str = ""
+    # thresholds of the tiers whose VAM vertical goal is not met: their band earns the highest
+    # ungated rate below it (the rate of the band under it, itself perhaps gated)
+    gated: frozenset = frozenset()
 
     def bands(self) -> list[tuple[Fraction | None, Fraction | None, Fraction, str]]:
         """(lower, upper, rate %, label) over the EMC's cumulative value, lowest first; None is
         unbounded (the lowest band reaches below zero, so a refund walks back the way it came)."""
         points = [(Fraction(0), Fraction(self.base_rate_pct), "base")]
+        gated = {Decimal(t).normalize() for t in self.gated}
         for threshold, rate in self.tiers:
             start = Fraction(self.target_minor) * Fraction(threshold) / HUNDRED
             label = f"tier {Decimal(threshold).normalize():f}%"
-            points = [p for p in points if p[0] < start] + [(start, Fraction(rate), label)]
+            below = [p for p in points if p[0] < start]
+            if Decimal(threshold).normalize() in gated:
+                points = [*below, (start, below[-1][1], f"{label} (goal not met)")]
+            else:
+                points = [*below, (start, Fraction(rate), label)]
         floor = Fraction(self.floor_minor)
         bands = []
         if floor > 0:

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Contract, Transaction
+from ledger.models import Contract, ContractGoal, ContractTier, Transaction
 from orgs.models import EMC, Microenterprise, Partner
 
 
@@ -208,3 +208,46 @@ class PayoutInquiryMessage(models.Model):
 
     def __str__(self):
         return f"{self.inquiry_id} · {self.author_id}"
+
+
+class PayoutAdjustment(models.Model):
+    """A prior-period adjustment applied in `report`: what changed in the locked `source` report's
+    period (late events, refunds, reversals) since it was reckoned, per EMC and ME. The accrual a
+    locked period has already paid is its line's plus the adjustments of locked reports after it
+    (so an adjustment is taken once, in the next open period, whatever the distance back)."""
+
+    report = models.ForeignKey(PayoutReport, on_delete=models.CASCADE, related_name="adjustments")
+    source = models.ForeignKey(PayoutReport, on_delete=models.PROTECT, related_name="+")
+    emc = models.ForeignKey(EMC, on_delete=models.PROTECT, related_name="+")
+    me = models.ForeignKey(Microenterprise, on_delete=models.PROTECT, related_name="+")
+    accrued_before_minor = models.BigIntegerField(help_text=_("The accrual paid for the period so far."))
+    accrued_now_minor = models.BigIntegerField()
+    amount_minor = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["report", "source", "emc", "me"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "source", "emc", "me"], name="payout_adjustment_once_per_source"
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "emc", "me"])]
+
+    def __str__(self):
+        return f"{self.report_id} ← {self.source_id} {self.me_id} {self.amount_minor}"
+
+
+class TierGate(models.Model):
+    """A contract tier whose rate applies only when a VAM vertical goal of the same contract
+    version is met (by the EMC's scoring figure as of the period's last scored night); when it
+    is not, the value in that band earns the highest ungated rate below it (docs/payouts.md)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    tier = models.OneToOneField(ContractTier, on_delete=models.CASCADE, related_name="gate")
+    goal = models.ForeignKey(ContractGoal, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["contract", "tier"]
+
+    def __str__(self):
+        return f"{self.tier} needs {self.goal}"

@@ -2,13 +2,15 @@
 
 import datetime as dt
 from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 
 from ledger.models import Account, Contract, ContractTier, Leg, Transaction
 from payouts.calc import RuleTerms
-from payouts.models import PayoutLine, PayoutReport
+from payouts.models import PayoutAdjustment, PayoutLine, PayoutReport, TierGate
+from scoring.models import NightlyRun, Snapshot
 
 # credit-normal kinds: what the party is owed is minus the legs' sum; clearing is debit-normal
 VALUE_KINDS = (
@@ -135,6 +137,79 @@ def terms_in_force(versions: list[RuleTerms], on: dt.date) -> RuleTerms | None:
         if terms.effective_from <= on:
             found = terms
     return found
+
+
+def days_changed_since(*, currency: str, since, before: dt.date) -> dict[dt.date, dt.datetime]:
+    """Value days before `before` of the value transactions recorded after `since`, with the
+    last recording time of each (one grouped query: which locked periods changed)."""
+    t = Transaction.objects.filter(
+        Q(value_event__currency=currency) | Q(reverses__value_event__currency=currency),
+        kind__in=EVENT_KINDS,
+        recorded_at__gt=since,
+    ).annotate(
+        value_day=Coalesce(
+            F("value_event__original__occurred_on"),
+            F("value_event__occurred_on"),
+            F("reverses__value_event__original__occurred_on"),
+            F("reverses__value_event__occurred_on"),
+        )
+    )
+    rows = t.filter(value_day__lt=before).values("value_day").annotate(last=Max("recorded_at")).order_by()
+    return {r["value_day"]: r["last"] for r in rows}
+
+
+def accrual_paid(*, sources) -> dict[tuple[int, int, int], int]:
+    """{(source report, EMC, ME): the accrual paid for the source's period so far}: its ME line's
+    capped accrual plus the adjustments for it that locked reports have taken (two queries)."""
+    out = defaultdict(int)
+    for report_id, emc_id, me_id, capped in PayoutLine.objects.filter(
+        report__in=sources, kind=PayoutLine.Kind.ME
+    ).values_list("report_id", "emc_id", "me_id", "capped_minor"):
+        out[(report_id, emc_id, me_id)] += capped
+    for row in (
+        PayoutAdjustment.objects.filter(source__in=sources, report__status=PayoutReport.Status.LOCKED)
+        .values("source_id", "emc_id", "me_id")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    ):
+        out[(row["source_id"], row["emc_id"], row["me_id"])] += row["total"]
+    return dict(out)
+
+
+def tier_gates(contract_ids) -> dict[int, list[tuple[Decimal, str, Decimal]]]:
+    """{contract: [(tier threshold %, goal metric, goal target)]} (one query)."""
+    out = defaultdict(list)
+    for contract_id, threshold, metric, target in (
+        TierGate.objects.filter(contract_id__in=list(contract_ids))
+        .order_by("contract_id", "tier__threshold_pct")
+        .values_list("contract_id", "tier__threshold_pct", "goal__metric", "goal__target")
+    ):
+        out[contract_id].append((threshold, metric, target))
+    return dict(out)
+
+
+def goal_figures(*, emc_ids, metrics, start: dt.date, end: dt.date) -> dict[tuple[int, str], tuple]:
+    """{(EMC, metric): (figure, day)}: the EMC's scoring figure of the last night scored in
+    [start, end] (a current snapshot of a finished run; one query, newest first per key)."""
+    rows = (
+        Snapshot.objects.filter(
+            subject_kind=Snapshot.Subject.EMC,
+            subject_id__in=list(emc_ids),
+            metric__in=list(metrics),
+            day__gte=start,
+            day__lte=end,
+            superseded=False,
+            run__status=NightlyRun.Status.DONE,
+            run__superseded=False,
+            value__isnull=False,
+        )
+        .order_by("subject_id", "metric", "-day")
+        .values_list("subject_id", "metric", "value", "day")
+    )
+    out = {}
+    for emc_id, metric, value, day in rows:
+        out.setdefault((emc_id, metric), (value, day))
+    return out
 
 
 def released_holdbacks(*, currency: str, start: dt.date, end: dt.date) -> dict[tuple[int, int], int]:

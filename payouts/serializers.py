@@ -92,6 +92,7 @@ class ReconciliationSerializer(serializers.Serializer):
     report_minor = serializers.IntegerField()
     ledger_minor = serializers.IntegerField()
     differences = serializers.ListField(child=serializers.DictField())
+    missing_emcs = serializers.ListField(child=serializers.IntegerField())
 
 
 class WhatIfTierSerializer(serializers.Serializer):
@@ -151,3 +152,12 @@ class InquiryTextSerializer(serializers.Serializer):
 
 class InquiryResolveSerializer(serializers.Serializer):
     reason = TextField(max_length=2000, multiline=True)
+
+
+class TierGateSerializer(serializers.Serializer):
+    threshold_pct = serializers.DecimalField(max_digits=7, decimal_places=2)
+    metric = serializers.CharField(max_length=40)
+
+
+class TierGatesSerializer(serializers.Serializer):
+    gates = TierGateSerializer(many=True)

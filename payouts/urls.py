@@ -8,6 +8,13 @@ urlpatterns = [
     path("reports/", views.report_list, name="report-list"),
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/export.csv", views.report_export, name="report-export"),
+    path("reports/<int:pk>/export.xlsx", views.report_export_xlsx, name="report-export-xlsx"),
+    path("reports/<int:pk>/statements/me/<int:me_id>.pdf", views.statement_me_pdf, name="statement-me-pdf"),
+    path(
+        "reports/<int:pk>/statements/member/<int:user_id>.pdf",
+        views.statement_member_pdf,
+        name="statement-member-pdf",
+    ),
     path("reports/<int:pk>/reconcile/", views.report_reconcile, name="report-reconcile"),
     *(
         path(f"reports/<int:pk>/{action}/", views.report_action, {"action": action}, name=f"report-{action}")

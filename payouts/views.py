@@ -149,6 +149,26 @@ def report_export(request, pk):
     return csv_download(exports.report_csv_rows(report), filename=name, stream=True)
 
 
+@rule_required("payouts.export")
+def report_export_xlsx(request, pk):
+    report = _report(pk)
+    return exports.file_response(
+        exports.report_xlsx(report), filename=exports.export_name(report, ".xlsx"), content_type=exports.XLSX
+    )
+
+
+@rule_required("payouts.view_statement")
+def statement_me_pdf(request, pk, me_id):
+    name, content = exports.statement_file(request.user, _report(pk), me_id=me_id)
+    return exports.file_response(content, filename=name, content_type="application/pdf")
+
+
+@rule_required("payouts.view_statement")
+def statement_member_pdf(request, pk, user_id):
+    name, content = exports.statement_file(request.user, _report(pk), user_id=user_id)
+    return exports.file_response(content, filename=name, content_type="application/pdf")
+
+
 @rule_required("payouts.view_reports")
 def report_reconcile(request, pk):
     report = _report(pk)

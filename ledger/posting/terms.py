@@ -1,4 +1,9 @@
-"""Contract terms as plain data for the posting engine (loaded once per batch)."""
+"""Contract terms as plain data for the posting engine (loaded once per batch).
+
+Posting takes no holdback: the contract's `holdback_pct` is the payout holdback, a share of the
+ME's incentive kept `holdback_days` and then released (payouts, docs/payouts.md "One holdback").
+Posting credits the whole remainder to the node MEs; legs posted before this rule on the EMC's
+holdback account stay as they are (append-only) and read as history."""
 
 import datetime as dt
 from collections import defaultdict
@@ -18,7 +23,6 @@ class Terms:
     effective_from: dt.date
     currency: str
     fee_pct: Decimal
-    holdback_pct: Decimal
     partner_pcts: dict[int, Decimal]
     node_pcts: tuple[tuple[int, Decimal], ...]
 
@@ -28,7 +32,7 @@ class Terms:
         return PaymentSplitter(
             fee_pct=self.fee_pct,
             partner_pcts=self.partner_pcts,
-            holdback_pct=self.holdback_pct,
+            holdback_pct=Decimal(0),  # the holdback is the payout's, never the posting's
             node_pcts=self.node_pcts,
             emc_id=self.emc_id,
         )
@@ -39,9 +43,7 @@ def terms_load(*, emc_ids: set[int], until: dt.date) -> dict[int, list[Terms]]:
     contracts = list(
         Contract.objects.filter(
             emc_id__in=emc_ids, status=Contract.Status.APPROVED, effective_from__lte=until
-        ).values_list(
-            "id", "emc_id", "version", "effective_from", "currency", "platform_fee_pct", "holdback_pct"
-        )
+        ).values_list("id", "emc_id", "version", "effective_from", "currency", "platform_fee_pct")
     )
     if not contracts:
         return {}
@@ -56,8 +58,8 @@ def terms_load(*, emc_ids: set[int], until: dt.date) -> dict[int, list[Terms]]:
 
 
 def terms_build(contracts, partner_rows, node_rows) -> dict[int, list[Terms]]:
-    """Terms by EMC, newest first, from (id, emc_id, version, effective_from, currency, fee,
-    holdback) contract rows and (contract_id, party_id, pct) share rows."""
+    """Terms by EMC, newest first, from (id, emc_id, version, effective_from, currency, fee)
+    contract rows and (contract_id, party_id, pct) share rows."""
     partner_pcts = defaultdict(dict)
     for contract_id, partner_id, pct in partner_rows:
         partner_pcts[contract_id][partner_id] = pct
@@ -65,7 +67,7 @@ def terms_build(contracts, partner_rows, node_rows) -> dict[int, list[Terms]]:
     for contract_id, me_id, pct in node_rows:
         node_pcts[contract_id].append((me_id, pct))
     by_emc = defaultdict(list)
-    for cid, emc_id, version, eff, currency, fee, holdback in contracts:
+    for cid, emc_id, version, eff, currency, fee in contracts:
         by_emc[emc_id].append(
             Terms(
                 cid,
@@ -74,7 +76,6 @@ def terms_build(contracts, partner_rows, node_rows) -> dict[int, list[Terms]]:
                 eff,
                 currency,
                 fee,
-                holdback,
                 partner_pcts[cid],
                 tuple(sorted(node_pcts[cid])),
             )

@@ -2,6 +2,7 @@
 per EMC and ME, the lines of the draft replaced in one transaction (re-running never duplicates).
 """
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from config.errors import ConflictError
 from orgs.audit import audit_record
 from orgs.models import Membership
 from payouts import calc, selectors
-from payouts.models import CoInvestment, PayoutLine, PayoutPeriod, PayoutReport
+from payouts.models import CoInvestment, PayoutAdjustment, PayoutLine, PayoutPeriod, PayoutReport
 from payouts.services.periods import period_before, period_bounds
 
 LINE_BATCH = 2000  # rows per INSERT: keeps SQLite under its variable limit, PG statements small
@@ -38,7 +39,7 @@ class EMCResult:
         return self.versions[-1]
 
 
-def _emcs_of(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_emc: dict) -> dict:
+def period_emcs(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_emc: dict) -> dict:
     """EMCs in the period, with the version that gives it: in force at its start, else the first
     that takes effect inside it (a contract that began mid-period)."""
     out = {}
@@ -54,14 +55,16 @@ def _emcs_of(kind: str, start: dt.date, end: dt.date, currency: str, terms_by_em
 def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) -> dict[int, EMCResult]:
     """Every EMC's accruals for the period, from the legs that belong to it (two SQL reads)."""
     terms_by_emc = selectors.rule_terms_load(until=end, currency=currency)
-    emcs = _emcs_of(kind, start, end, currency, terms_by_emc)
+    emcs = period_emcs(kind, start, end, currency, terms_by_emc)
     if not emcs:
         return {}
     by_emc = selectors.legs_by_party(
         selectors.period_legs(currency=currency, start=start, end=end, emc_ids=set(emcs))
     )
+    gates_by_emc = goals_gate(emcs, start=start, end=end)
     results = {}
     for emc_id, (first, versions) in emcs.items():
+        first, versions, gates = gates_by_emc.get(emc_id, (first, versions, []))
         data = by_emc.get(emc_id) or {
             "emc_days": {},
             "me_days": [],
@@ -77,8 +80,102 @@ def accruals_compute(*, kind: str, start: dt.date, end: dt.date, currency: str) 
         accruals, value = calc.emc_accrue(
             terms_on=terms_on, emc_days=data["emc_days"].items(), me_days=data["me_days"]
         )
-        results[emc_id] = EMCResult(first, versions, accruals, value, data)
+        results[emc_id] = EMCResult(first, versions, accruals, value, {**data, "gates": gates})
     return results
+
+
+def goals_gate(emcs: dict, *, start: dt.date, end: dt.date) -> dict:
+    """The tier gates of the EMCs' versions applied: {emc: (first, versions, gates)} with each
+    version's `gated` thresholds those whose goal the EMC's figure as of the period's last
+    scored night does not meet (no figure: not met). Two queries for all EMCs."""
+    contract_ids = {t.contract_id for _first, versions in emcs.values() for t in versions}
+    gates = selectors.tier_gates(contract_ids)
+    if not gates:
+        return {}
+    metrics = {metric for rows in gates.values() for _t, metric, _target in rows}
+    figures = selectors.goal_figures(emc_ids=set(emcs), metrics=metrics, start=start, end=end)
+    out = {}
+    for emc_id, (first, versions) in emcs.items():
+        if not any(t.contract_id in gates for t in versions):
+            continue
+        shown, replaced = [], {}
+        for t in versions:
+            failed = set()
+            for threshold, metric, target in gates.get(t.contract_id, ()):
+                figure, day = figures.get((emc_id, metric), (None, None))
+                met = figure is not None and figure >= target
+                if not met:
+                    failed.add(threshold)
+                shown.append(
+                    {
+                        "version": t.version,
+                        "tier": f"tier {Decimal(threshold).normalize():f}%",
+                        "metric": metric,
+                        "target": _pct_text(target),
+                        "figure": None if figure is None else _pct_text(figure),
+                        "night": day.isoformat() if day else None,
+                        "met": met,
+                    }
+                )
+            replaced[t.contract_id] = dataclasses.replace(t, gated=frozenset(failed)) if failed else t
+        out[emc_id] = (replaced[first.contract_id], [replaced[t.contract_id] for t in versions], shown)
+    return out
+
+
+def prior_adjustments(*, report: PayoutReport) -> list[PayoutAdjustment]:
+    """What changed in every earlier locked period of the report's kind and currency since it was
+    reckoned (unsaved rows for `report`): late events, refunds and reversals of its payments.
+
+    They go to the next open period, this one, only when every earlier report is locked (an
+    earlier open report takes them first). A locked period is recomputed only when a value
+    transaction was recorded after its lock with a value day inside it (one grouped query);
+    what it has paid so far is its line's accrual plus the adjustments already taken by locked
+    reports (one query), so an adjustment is taken once however far back its period lies."""
+    period = report.period
+    earlier = list(
+        PayoutReport.objects.filter(
+            period__kind=period.kind, period__currency=period.currency, period__start__lt=period.start
+        )
+        .select_related("period")
+        .order_by("period__start")
+    )
+    if not earlier or any(r.status != PayoutReport.Status.LOCKED for r in earlier):
+        return []
+    touched = selectors.days_changed_since(
+        currency=period.currency, since=min(r.locked_at for r in earlier), before=period.start
+    )
+    sources = [
+        r
+        for r in earlier
+        if any(r.period.start <= day <= r.period.end and last > r.locked_at for day, last in touched.items())
+    ]
+    if not sources:
+        return []
+    paid = selectors.accrual_paid(sources=sources)
+    out = []
+    for source in sources:
+        p = source.period
+        fresh = accruals_compute(kind=p.kind, start=p.start, end=p.end, currency=p.currency)
+        keys = {(e, m) for (s, e, m) in paid if s == source.pk}
+        keys |= {(e, m) for e, r in fresh.items() for m in r.accruals}
+        for emc_id, me_id in sorted(keys):
+            r = fresh.get(emc_id)
+            acc = r.accruals.get(me_id) if r else None
+            now = calc.cap_apply(acc.accrued_minor, r.terms.cap_minor) if acc else 0
+            before = paid.get((source.pk, emc_id, me_id), 0)
+            if now != before:
+                out.append(
+                    PayoutAdjustment(
+                        report=report,
+                        source=source,
+                        emc_id=emc_id,
+                        me_id=me_id,
+                        accrued_before_minor=before,
+                        accrued_now_minor=now,
+                        amount_minor=now - before,
+                    )
+                )
+    return out
 
 
 def report_for(*, kind: str, on: dt.date, currency: str) -> PayoutReport:
@@ -134,6 +231,8 @@ def _me_explanation(result: EMCResult, acc: calc.MEAccrual | None) -> dict:
             if value
         ]
         out["contract_versions"] = sorted(acc.versions)
+    if result.data.get("gates"):
+        out["gates"] = result.data["gates"]
     return out
 
 
@@ -154,36 +253,34 @@ def payout_report_compute(
     kind, start, end, currency = period.kind, period.start, period.end, period.currency
     results = accruals_compute(kind=kind, start=start, end=end, currency=currency)
 
-    # the period before: its carry, and (locked) what changed in it since: adjustments
-    prev_start, prev_end = period_before(kind, start)
+    # the period before: its carry; every earlier locked period changed since: adjustments
+    prev_start, _prev_end = period_before(kind, start)
     prev = PayoutReport.objects.filter(
         period__kind=kind, period__start=prev_start, period__currency=currency
     ).first()
-    carried_in, adjustments, adjustment_basis = {}, {}, {}
+    carried_in = {}
     if prev is not None:
-        prev_lines = {
-            (line.emc_id, line.me_id): line
-            for line in PayoutLine.objects.filter(report=prev, kind=PayoutLine.Kind.ME)
-        }
         carried_in = {
-            key: line.carried_out_minor for key, line in prev_lines.items() if line.carried_out_minor
+            (emc_id, me_id): carried
+            for emc_id, me_id, carried in PayoutLine.objects.filter(
+                report=prev, kind=PayoutLine.Kind.ME
+            ).values_list("emc_id", "me_id", "carried_out_minor")
+            if carried
         }
-        if prev.status == PayoutReport.Status.LOCKED:
-            fresh = accruals_compute(kind=kind, start=prev_start, end=prev_end, currency=currency)
-            keys = set(prev_lines) | {(e, m) for e, r in fresh.items() for m in r.accruals}
-            for emc_id, me_id in keys:
-                r = fresh.get(emc_id)
-                acc = r.accruals.get(me_id) if r else None
-                now = calc.cap_apply(acc.accrued_minor, r.terms.cap_minor) if acc else 0
-                locked = prev_lines[(emc_id, me_id)].capped_minor if (emc_id, me_id) in prev_lines else 0
-                if now != locked:
-                    adjustments[(emc_id, me_id)] = now - locked
-                    adjustment_basis[(emc_id, me_id)] = {
-                        "period": f"{prev_start} to {prev_end}",
-                        "report": prev.pk,
-                        "accrued_when_locked_minor": locked,
-                        "accrued_now_minor": now,
-                    }
+    adjustment_rows = prior_adjustments(report=report)
+    adjustments, adjustment_basis = defaultdict(int), defaultdict(list)
+    for row in adjustment_rows:
+        key = (row.emc_id, row.me_id)
+        adjustments[key] += row.amount_minor
+        adjustment_basis[key].append(
+            {
+                "period": f"{row.source.period.start} to {row.source.period.end}",
+                "report": row.source_id,
+                "accrued_when_locked_minor": row.accrued_before_minor,
+                "accrued_now_minor": row.accrued_now_minor,
+                "amount_minor": row.amount_minor,
+            }
+        )
     released = selectors.released_holdbacks(currency=currency, start=start, end=end)
 
     me_keys = {(e, m) for e, r in results.items() for m in r.accruals}
@@ -214,6 +311,11 @@ def payout_report_compute(
         release_on = end + dt.timedelta(days=t.holdback_days)
         bet_met = r.value_minor >= t.target_minor
         tier_label, tier_rate = r.last_terms.band_at(r.value_minor)
+        gated = "; ".join(
+            f"{g['tier']}: {g['metric']} {g['figure'] or '-'} < {g['target']}"
+            for g in r.data.get("gates", ())
+            if not g["met"]
+        )[:120]
         emc_line = add(
             f"emc:{emc_id}",
             kind=PayoutLine.Kind.EMC,
@@ -229,7 +331,9 @@ def payout_report_compute(
                 "holdback_posted_minor": r.data["holdback"],
                 "partners_minor": sum(v for v, _n in r.data["partners"].values()),
                 "platform_minor": r.data["platform"],
+                "gates": r.data.get("gates", []),
             },
+            goal=gated,
         )
         for me_key in sorted(k for k in me_keys if k[0] == emc_id):
             me_id = me_key[1]
@@ -247,7 +351,7 @@ def payout_report_compute(
             explanation = _me_explanation(r, acc)
             explanation["capped"] = capped != accrued
             if me_key in adjustment_basis:
-                explanation["adjustment"] = adjustment_basis[me_key]
+                explanation["adjustments"] = adjustment_basis[me_key]
             add(
                 f"me:{emc_id}:{me_id}",
                 kind=PayoutLine.Kind.ME,
@@ -267,6 +371,7 @@ def payout_report_compute(
                 contract_versions=",".join(str(v) for v in sorted(acc.versions)) if acc else "",
                 tier=tier_label,
                 rate_pct=emc_line.rate_pct,
+                goal=gated,
                 explanation=explanation,
             )
             emc_line.accrued_minor += accrued
@@ -314,6 +419,10 @@ def payout_report_compute(
 
     PayoutLine.objects.filter(report=report).delete()
     PayoutLine.objects.bulk_create(lines, batch_size=LINE_BATCH)
+    PayoutAdjustment.objects.filter(report=report).delete()
+    PayoutAdjustment.objects.bulk_create(
+        [row for row in adjustment_rows if (row.emc_id, row.me_id) in me_keys], batch_size=LINE_BATCH
+    )
     PayoutReport.objects.filter(pk=report.pk).update(
         computed_at=timezone.now(),
         computed_for=computed_for or report.computed_for,

@@ -15,6 +15,7 @@ from ledger import services as ledger_services
 from orgs.audit import audit_record
 from payouts import selectors
 from payouts.models import PayoutApproval, PayoutLine, PayoutReport
+from payouts.services.compute import period_emcs  # the one rule of which EMCs a report holds
 
 # the lines whose value the ledger must show again, to the minor unit
 RECONCILED_KINDS = (
@@ -36,12 +37,26 @@ def _locked(report: PayoutReport) -> PayoutReport:
 
 def payout_report_reconcile(*, report: PayoutReport) -> dict:
     """The report's values beside the ledger's, per line key, now: {"ok", "report_minor",
-    "ledger_minor", "differences": [{"key", "report_minor", "ledger_minor"}]}."""
+    "ledger_minor", "differences": [{"key", "report_minor", "ledger_minor"}], "missing_emcs"}.
+
+    The ledger side covers every EMC of the report's period kind and currency (by the contract
+    version that gives it the period), not only those with a line: an EMC with value in the
+    period and no line yet (a contract approved since the last computation) is a difference."""
     period = report.period
     rows = selectors.period_legs(currency=period.currency, start=period.start, end=period.end)
     ledger = defaultdict(int)
     emc_ids = set(
         PayoutLine.objects.filter(report=report, kind=PayoutLine.Kind.EMC).values_list("emc_id", flat=True)
+    )
+    in_line = set(emc_ids)
+    emc_ids |= set(
+        period_emcs(
+            period.kind,
+            period.start,
+            period.end,
+            period.currency,
+            selectors.rule_terms_load(until=period.end, currency=period.currency),
+        )
     )
     for emc_id, data in selectors.legs_by_party(rows).items():
         if emc_id not in emc_ids:
@@ -57,7 +72,12 @@ def payout_report_reconcile(*, report: PayoutReport) -> dict:
         PayoutLine.objects.filter(report=report, kind__in=RECONCILED_KINDS).values_list("key", "value_minor")
     )
     differences = [
-        {"key": key, "report_minor": stored.get(key, 0), "ledger_minor": ledger.get(key, 0)}
+        {
+            "key": key,
+            "report_minor": stored.get(key, 0),
+            "ledger_minor": ledger.get(key, 0),
+            "missing": key not in stored,
+        }
         for key in sorted(set(stored) | set(ledger))
         if stored.get(key, 0) != ledger.get(key, 0)
     ]
@@ -70,6 +90,11 @@ def payout_report_reconcile(*, report: PayoutReport) -> dict:
             ledger.get(k, 0) for k in set(emc_keys) | {k for k in ledger if k.startswith("emc:")}
         ),
         "differences": differences,
+        "missing_emcs": sorted(
+            int(d["key"].split(":")[1])
+            for d in differences
+            if d["key"].startswith("emc:") and int(d["key"].split(":")[1]) not in in_line
+        ),
     }
 
 

@@ -53,8 +53,7 @@ def test_logging_a_payment_returns_it_with_its_split(api, world, now):
         "user_payment": "199.00",
         "platform_fee": "-9.95",
         "partner_share": "-14.92",
-        "holdback": "-17.41",
-    }
+    }  # no holdback at posting: the contract's holdback is the payout's
 
 
 def test_the_create_response_is_the_event_as_read_back(api, world, now):
@@ -204,10 +203,10 @@ def test_balances_as_of(api, world, now, log):
     code = f"me:{world.lead_me.code}:CNY"
     day = (now - dt.timedelta(days=2)).date().isoformat()
     body = api.get("/api/balances/", {"account": code, "as_of": day}).json()
-    # 10.00 - fee 0.50 - partner 0.75 = 8.75; holdback 0.87; 7.88 * 60% = 4.728 -> 4.73
-    assert body["balance"] == "-4.73" and body["owed"] == "4.73"
+    # 10.00 - fee 0.50 - partner 0.75 = 8.75 (no holdback at posting); 8.75 * 60% = 5.25
+    assert body["balance"] == "-5.25" and body["owed"] == "5.25"
     listing = api.get("/api/accounts/", {"as_of": day}).json()
-    assert {a["code"]: a["balance"] for a in listing["results"]} == {code: "-4.73"}
+    assert {a["code"]: a["balance"] for a in listing["results"]} == {code: "-5.25"}
 
 
 def test_contracts_create_and_approve(world):

@@ -100,7 +100,7 @@ def test_a_leader_logs_a_payment_and_sees_it_with_its_split(leader_client, world
     row = page.context["rows"][0]
     assert row.pk == event.pk and page.context["highlight"] == event.pk
     rules = sorted(leg.rule for leg in row.split)
-    assert rules == ["holdback", "node_share", "node_share", "partner_share", "platform_fee", "user_payment"]
+    assert rules == ["node_share", "node_share", "partner_share", "platform_fee", "user_payment"]
     fee = next(leg for leg in row.split if leg.rule == "platform_fee")
     assert fee.explanation == "5% platform fee of CN¥199.00 (rounded down)"
     assert "Logged 199.00 CNY" in page.content.decode()
@@ -175,9 +175,10 @@ def test_the_landing_page_shows_a_leader_their_me_with_its_balance(leader_client
     page = leader_client.get("/ledger/")
     card = page.context["cards"][0]
     assert card["me"] == world.lead_me and card["leads"] is True
-    # 199.00 - 5% fee (9.95) - 7.5% partner (14.92) = 174.13; 10% holdback 17.41; 60% of 156.72
-    assert card["balances"][0]["owed_minor"] == 9403
-    assert b"CN\xc2\xa594.03" in page.content
+    # 199.00 - 5% fee (9.95) - 7.5% partner (14.92) = 174.13 (no holdback at posting); 60% of
+    # 174.13 = 104.478, the unit left by the 60/40 split goes to this larger remainder: 104.48
+    assert card["balances"][0]["owed_minor"] == 10448
+    assert b"CN\xc2\xa5104.48" in page.content
 
 
 def test_finance_sees_every_account_with_balances_as_of_a_date(client, world, log):
@@ -245,7 +246,7 @@ def test_the_csv_export_has_one_line_per_leg_of_the_filtered_events(leader_clien
     event = log()
     response = leader_client.get(f"/ledger/me/{world.lead_me.code}/export.csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert len(rows) == event.transaction.legs.count() == 6
+    assert len(rows) == event.transaction.legs.count() == 5
     fee = next(r for r in rows if r["rule"] == "platform_fee")
     assert (fee["leg_amount"], fee["contract_version"], fee["amount"]) == ("-9.95", "1", "199.00")
     assert sum(int(r["leg_amount"].replace(".", "")) for r in rows) == 0
@@ -386,9 +387,8 @@ def test_the_log_form_previews_the_split_of_the_amount_typed(leader_client, worl
     assert parts == {
         ("platform fee", 995),
         ("partner share", 1492),
-        ("holdback", 1741),
-        ("node share", 9403),
-        ("node share", 6269),
+        ("node share", 10448),
+        ("node share", 6965),
     }
     bad = leader_client.get("/ledger/log/preview/", {**query, "amount": "1.999"})
     assert "at most 2 decimal places" in bad.content.decode()
@@ -405,6 +405,6 @@ def test_a_refund_shows_whose_shares_it_took_back(leader_client, world, log):
     page = leader_client.get(f"/ledger/me/{world.lead_me.code}/")
     summary = {s["rule"]: s["amount_minor"] for s in page.context["rows"][0].split_summary}
     assert page.context["rows"][0].pk == refund.pk
-    assert summary == {"platform_fee": 995, "partner_share": 1492, "holdback": 1741, "node_share": 15672}
+    assert summary == {"platform_fee": 995, "partner_share": 1492, "node_share": 17413}
     detail = leader_client.get(f"/ledger/transactions/{payment.transaction_id}/")
     assert detail.context["refunds"] == [refund]

@@ -124,7 +124,7 @@ def test_a_refund_after_lock_is_clawed_back_in_the_next_period(world, pay, finan
     july = PayoutLine.objects.get(report_id=jid, key=f"me:{world.emc.pk}:{world.lead_me.pk}")
     # June now: 2,000.00 -> 114,000 at 10% = 11,400: adjustment -17,100; July's own 5,700
     assert july.adjustment_minor == -17_100
-    assert july.explanation["adjustment"]["accrued_when_locked_minor"] == 28_500
+    assert july.explanation["adjustments"][0]["accrued_when_locked_minor"] == 28_500
     assert july.accrued_minor == 5_700
     assert (july.payable_minor, july.carried_out_minor) == (0, -11_400)
     # the locked June lines never changed

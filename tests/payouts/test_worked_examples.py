@@ -142,3 +142,24 @@ def test_10_contract_version_changed_mid_period():
     )
     assert acc[7].accrued_minor == 158_000
     assert acc[7].versions == {1, 2}
+
+
+def test_12_a_tier_gated_by_a_vertical_goal():
+    # one day: EMC 2,000,000, the ME 1,000,000; the 150% tier needs the life-long users goal
+    ungated, _ = accrue(terms(), [(JUNE, 2_000_000)], [(JUNE, 7, 1_000_000)])
+    assert ungated[7].accrued_minor == 175_000  # 100,000 + 100,000 + 150,000 on 2,000,000: 17.5%
+    gated, _ = accrue(terms(gated=frozenset({D(150)})), [(JUNE, 2_000_000)], [(JUNE, 7, 1_000_000)])
+    # [1,500,000, 2,000,000] earns the 100% tier's 20%: 100,000 + 100,000 + 100,000 = 15%
+    assert gated[7].accrued_minor == 150_000
+    assert dict(gated[7].by_band) == {
+        "base": 500_000,
+        "tier 100%": 250_000,
+        "tier 150% (goal not met)": 250_000,
+    }
+    assert gated[7].rates["tier 150% (goal not met)"] == 20
+    # the 100% tier gated instead: its band earns the base 10%, the 150% tier's 30% still applies
+    low, _ = accrue(terms(gated=frozenset({D(100)})), [(JUNE, 2_000_000)], [(JUNE, 7, 1_000_000)])
+    assert low[7].accrued_minor == 150_000  # 100,000 + 50,000 + 150,000 = 300,000: 15%
+    # both gated: everything at the base rate, 10%
+    both, _ = accrue(terms(gated=frozenset({D(100), D(150)})), [(JUNE, 2_000_000)], [(JUNE, 7, 1_000_000)])
+    assert both[7].accrued_minor == 100_000

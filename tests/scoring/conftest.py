@@ -1,7 +1,7 @@
 """A small ecosystem whose every figure is worked out by hand in tests/scoring/test_metrics.py.
 
 Day D is three days ago. EMC `world.emc` (nodes: lead ME L 60%, node ME N 40%; contract: fee 5%,
-partner P 7.5%, holdback 10%) has, in the 90-day period ending on D:
+partner P 7.5%, holdback 10%, the payout's: posting keeps none) has, in the 90-day period ending on D:
 
   e1  u-0001 pays 100.00 on D    category C (core, ISIC 2750), solution Sol, customized, with P, ME L
   e2  u-0002 pays 300.00 on D-1  category C2 (non-core, ISIC 9601), ME N

@@ -81,8 +81,9 @@ EMC_EXPECTED = [
     # VAM figures: 100 + 300 + 40 - 40
     ("user_paid_value", "400", None, {"payments": 3}),
     ("ecosystem_revenue", "300", None, None),
-    # node shares: e1 47.25 + 31.50, e2 153.90 + 102.60, e3 refunded in full
-    ("profit", "335.25", None, {"mes": 2}),
+    # node shares (no holdback at posting: the holdback is the payout's): e1 100 - 5.00 fee - 7.50
+    # partner = 87.50: 52.50 + 35.00; e2 300 - 15.00 fee = 285.00: 171.00 + 114.00; e3 refunded in full
+    ("profit", "372.5", None, {"mes": 2}),
     ("lifelong_users", "1", {"transactional": 3, "interactive": 0, "lifelong": 1}, {"active_users": 4}),
     ("user_experience", "50", None, None),
     ("co_creation", "1", None, None),
@@ -133,7 +134,7 @@ def test_per_me_figures_for_the_vam_goals(scored, night):
     node = figures(night, "me", scored.world.node_me.pk)
     assert value(lead["user_paid_value"]) == "100" and value(node["user_paid_value"]) == "300"
     assert value(lead["ecosystem_revenue"]) == "0" and value(node["ecosystem_revenue"]) == "300"
-    assert value(lead["profit"]) == "201.15" and value(node["profit"]) == "134.1"
+    assert value(lead["profit"]) == "223.5" and value(node["profit"]) == "149"  # 52.50 + 171.00; 35 + 114
     assert value(lead["lifelong_users"]) == "1" and value(node["lifelong_users"]) == "0"
     assert value(lead["co_creation"]) == "1" and node["co_creation"].value == Decimal("0")
     assert value(lead["user_experience"]) == "100" and value(node["user_experience"]) == "0"
