@@ -18,6 +18,7 @@ from orgs.services.emcs import (
     emc_update,
 )
 from orgs.services.me_import import mes_import_csv
+from orgs.services.resource_import import resource_uses_import_csv
 from orgs.services.mes import (
     me_activate,
     me_create,
@@ -61,6 +62,7 @@ __all__ = [
     "me_split",
     "me_update",
     "mes_import_csv",
+    "resource_uses_import_csv",
     "partner_act",
     "partner_apply",
     "partner_certify",
