@@ -18,7 +18,6 @@ from orgs.services.emcs import (
     emc_update,
 )
 from orgs.services.me_import import mes_import_csv
-from orgs.services.resource_import import resource_uses_import_csv
 from orgs.services.mes import (
     me_activate,
     me_create,
@@ -40,6 +39,7 @@ from orgs.services.partners import (
     partner_transition,
     partner_update,
 )
+from orgs.services.resource_import import resource_uses_import_csv
 from orgs.services.resources import resource_use_end, resource_use_start
 from orgs.services.tokens import api_token_create, api_token_revoke, password_change_record
 
@@ -62,7 +62,6 @@ __all__ = [
     "me_split",
     "me_update",
     "mes_import_csv",
-    "resource_uses_import_csv",
     "partner_act",
     "partner_apply",
     "partner_certify",
@@ -78,6 +77,7 @@ __all__ = [
     "reference_save",
     "resource_use_end",
     "resource_use_start",
+    "resource_uses_import_csv",
     "scenario_create",
     "solution_create",
     "solution_version_add",

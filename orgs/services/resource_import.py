@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 from django.contrib.contenttypes.models import ContentType
@@ -136,7 +137,7 @@ def resource_uses_import_csv(*, actor, text: str, reason: str = "") -> list[Reso
         spans[(partner.pk, resource.pk)].append((started, ended or FAR, number))
     for lines in spans.values():
         lines.sort()
-        for (_s1, e1, n1), (s2, _e2, n2) in zip(lines, lines[1:], strict=False):
+        for (_s1, e1, n1), (s2, _e2, n2) in pairwise(lines):
             if s2 < e1:
                 errors[n2]["started_on"].append(
                     _("This use overlaps the use of line %(n)s (same partner and resource).") % {"n": n1}
