@@ -1,7 +1,8 @@
 """The demo's judging rules, written as an admin would (through `rule_save`, audited). Called by
 `manage.py demo_load` after the scoring demo; safe to run again. The demo's proposals are not
-fixtures: they come from these rules, on each night the backfill of `bin/demo` scores (or, when
-the nights were scored before the rules existed, on the latest ones judged here)."""
+fixtures: they come from these rules, on each of the last nights the backfill of `bin/demo` scores
+and sends on (`nightly_run --downstream-last 60`; or, when the nights were scored before the rules
+existed, on the latest ones judged here)."""
 
 from judging import services
 from judging.models import Rule, Scorecard

@@ -463,3 +463,7 @@ class MEImportForm(_Styled):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+
+
+class ResourceUseImportForm(MEImportForm):
+    """A CSV of partners' resource uses (orgs.services.resource_uses_import_csv)."""

@@ -51,6 +51,8 @@ urlpatterns = [
     path("partners/<slug:code>/", partners.partner_detail, name="partner-detail"),
     path("partners/<slug:code>/transition/", partners.partner_transition, name="partner-transition"),
     path("partners/<slug:code>/tier/", partners.partner_tier, name="partner-tier"),
+    path("partners/resources/import/", partners.resource_use_import, name="resource-use-import"),
+    path("partners/resources/sample.csv", partners.resource_use_sample, name="resource-use-sample"),
     path("partners/<slug:code>/resources/", partners.partner_resource_use, name="partner-resource-use"),
     path(
         "partners/<slug:code>/resources/<int:pk>/end/",

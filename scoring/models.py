@@ -277,6 +277,9 @@ class UserState(models.Model):
     last_related = models.IntegerField(null=True)
     klass = models.CharField(max_length=13, choices=Klass.choices, default=Klass.LAPSED)
     lapses_on = models.IntegerField(null=True)
+    # the signals held when the row was last classified (bits: 1 superior, 2 co-creation,
+    # 4 story, 8 related): with the class, what the row adds to its scope's ClassCount
+    held = models.PositiveSmallIntegerField(default=0)
     stamp = models.BigIntegerField(default=0, help_text=_("The run that last touched the row."))
 
     class Meta:
@@ -292,8 +295,9 @@ class UserState(models.Model):
 
 
 class ClassCount(models.Model):
-    """Active users of one scope and class as a run found them (one pass over the state per
-    night; the chunks and the ecosystem step read these rows, not the state)."""
+    """Active users of one scope and class as a run found them: the previous run's counts plus
+    what the users the run re-classified changed (a full pass over the state only when it is
+    rebuilt); the chunks and the ecosystem step read these rows, not the state."""
 
     run = models.ForeignKey("NightlyRun", on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=3, choices=UserState.Scope.choices)

@@ -30,7 +30,7 @@ from scoring import index, inputs, metrics, registry
 from scoring.ingest import ingest_up_to
 from scoring.models import NightlyRun, RunChunk, Snapshot
 from scoring.signals import night_scored
-from scoring.users import class_counts_store, users_state_update
+from scoring.users import users_state_update
 
 log = logging.getLogger(__name__)
 STEPS = ("verify", "ingest", "users", "chunks", "ecosystem")
@@ -110,8 +110,8 @@ def run_prepare(run: NightlyRun) -> list[int]:
     run.refresh_from_db()
 
     def users():
-        result = users_state_update(day=run.run_date, ingest=run.ingest, stamp=run.pk)
-        return {**result, "class_counts": class_counts_store(run_id=run.pk, day=run.run_date)}
+        # the state and the run's class counts, in one transaction
+        return users_state_update(day=run.run_date, ingest=run.ingest, stamp=run.pk)
 
     _timed(run, "users", users)
     return chunks_plan(run)
@@ -316,9 +316,10 @@ def run_finish(*, run_id: int) -> NightlyRun:
         )
         previous = NightlyRun.objects.filter(run_date=run.run_date, superseded=True)
         Snapshot.objects.filter(run__in=previous).update(superseded=True)
-        transaction.on_commit(
-            lambda: night_scored.send(sender=NightlyRun, run_id=run.pk, run_date=run.run_date)
-        )
+        if run.config.get("downstream", True):  # else a backfill's older date (services.run_start)
+            transaction.on_commit(
+                lambda: night_scored.send(sender=NightlyRun, run_id=run.pk, run_date=run.run_date)
+            )
     _step(run, "ecosystem", status="done", seconds=round(time.monotonic() - started, 3))
     run.refresh_from_db()
     return run

@@ -73,12 +73,15 @@ def run_start(
     restate: bool = False,
     backfill_to: dt.date | None = None,
     cutoff: dt.datetime | None = None,
+    downstream: bool = True,
 ) -> NightlyRun:
     """Make (or reuse) the run of a date and take the pipeline for it.
 
     A second start of a date re-runs it with its stored cut-off (same result); `restate` makes a
     new run with a new cut-off and keeps the previous one visible, marked superseded. Refused with
-    409 while another run holds the pipeline.
+    409 while another run holds the pipeline. `downstream=False`: the run does not announce the
+    scored night (`scoring.signals.night_scored`), so the later steps (judging, payouts) skip it:
+    for the older dates of a long backfill, whose proposals and payout drafts nobody reads.
     """
     _require(actor)
     day = default_run_date() if run_date is None else _parse_day(run_date, "run_date")
@@ -114,8 +117,16 @@ def run_start(
                 finished_at=None,
                 runs=run.runs + 1,
                 # a re-run keeps the targets and weights it was first computed with
-                config=run.config
-                or {**index.config_as_json(index.index_config()), "chunk_emcs": settings.SCORING_CHUNK_EMCS},
+                config={
+                    **(
+                        run.config
+                        or {
+                            **index.config_as_json(index.index_config()),
+                            "chunk_emcs": settings.SCORING_CHUNK_EMCS,
+                        }
+                    ),
+                    "downstream": bool(downstream),
+                },
             )
     except IntegrityError:
         holder = NightlyRun.objects.filter(lock="active").first()

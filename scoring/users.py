@@ -5,8 +5,10 @@ the user paid and the last day of each of the four life-long signals (scoring.de
 class as of the state's date, and `lapses_on`: the first day the class would change if nothing
 new came. Advancing the state from date W to D reads only the rollup rows the new ingests added
 (and the rare rows dated after W recorded earlier), then re-classifies the touched users and
-those whose `lapses_on` has come (an index lookup): the cost follows the night's rows and the
-users whose signals age out, not the history. Any other move (a re-run of an earlier date, a
+those whose `lapses_on` has come (an index lookup), and counts the classes as the previous
+run's counts plus what those users changed (each row keeps the class and the signals it was
+counted with): the cost follows the night's rows and the users whose signals age out, not the
+number of users or the history. Any other move (a re-run of an earlier date, a
 cut-off before the state's) rebuilds the state as of (D, cut-off) from the rollups.
 """
 
@@ -30,6 +32,9 @@ LAST = {  # state column: rollup flag
     "last_related": "related",
 }
 SIGNALS = ("last_superior", "last_cocreation", "last_story", "last_related")
+# the bit of `UserState.held` each signal sets while it is held (what the row was counted with)
+HELD = {"last_superior": 1, "last_cocreation": 2, "last_story": 4, "last_related": 8}
+COUNT_COLUMNS = ("users", "superior", "cocreation", "story", "related")
 
 
 def _greatest() -> str:
@@ -60,8 +65,8 @@ def _upsert_sql(wheres: list[str], *, fresh: bool = False) -> list[str]:
     for scope, column in SCOPES:
         group = "user_ref" if column == "0" else f"{column}, user_ref"
         sql = (
-            f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, stamp) "
-            f"SELECT '{scope}', {column}, user_ref, {picks}, 'lapsed', %(stamp)s FROM ({source}) src "
+            f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, held, stamp) "
+            f"SELECT '{scope}', {column}, user_ref, {picks}, 'lapsed', 0, %(stamp)s FROM ({source}) src "
             f"WHERE {_true()} GROUP BY {group}"
         )
         if not fresh:
@@ -74,6 +79,7 @@ def _classify_sql(where: str) -> str:
     state = UserState._meta.db_table
     held = {col: f"COALESCE({col}, -1) >= %(signal_from)s" for col in SIGNALS}
     count = " + ".join(f"(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in held.values())
+    bits = " + ".join(f"(CASE WHEN {held[col]} THEN {bit} ELSE 0 END)" for col, bit in HELD.items())
     active = "COALESCE(last_paid, -1) >= %(active_from)s"
     lapses = ", ".join(
         [f"CASE WHEN {active} THEN last_paid + %(active_days)s ELSE {NEVER} END"]
@@ -82,7 +88,7 @@ def _classify_sql(where: str) -> str:
     return (
         f"UPDATE {state} SET klass = CASE WHEN NOT ({active}) THEN 'lapsed' "
         f"WHEN ({count}) = 0 THEN 'transactional' WHEN ({count}) >= %(lifelong)s THEN 'lifelong' "
-        f"ELSE 'interactive' END, lapses_on = {_least()}({lapses}) WHERE {where}"
+        f"ELSE 'interactive' END, held = {bits}, lapses_on = {_least()}({lapses}) WHERE {where}"
     )
 
 
@@ -98,15 +104,69 @@ def _params(day_no: int, stamp: int) -> dict:
     }
 
 
+def _counted_sql() -> str:
+    """What the rows touched by the run (`stamp`) add to their scope's counts, by the class and
+    the held signals they were last classified with (grouped: one row per scope and class)."""
+    bits = ", ".join(
+        f"SUM(CASE WHEN (held & {bit}) <> 0 THEN 1 ELSE 0 END) AS {col[5:]}" for col, bit in HELD.items()
+    )
+    return (
+        f"SELECT scope, scope_id, klass, COUNT(*) AS users, {bits} FROM {UserState._meta.db_table} "
+        "WHERE stamp = %(stamp)s AND klass <> 'lapsed' GROUP BY scope, scope_id, klass"
+    )
+
+
+def _counts_advance(cursor, *, run_id: int, previous_run_id: int, before: bool, params: dict) -> None:
+    """Keep the run's ClassCount rows equal to a full count of the state while touching only the
+    rows the run touched: copy the previous run's counts and take the touched rows out (before
+    they are classified, `before`), then put them back in (after)."""
+    table = ClassCount._meta.db_table
+    cols = ", ".join(COUNT_COLUMNS)
+    key = "run_id, scope, scope_id, klass"
+    if before:
+        cursor.execute(f"DELETE FROM {table} WHERE run_id = %s", [run_id])
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {cols}) SELECT {int(run_id)}, scope, scope_id, klass, {cols} "
+            f"FROM {table} WHERE run_id = %s",
+            [previous_run_id],
+        )
+        minus = ", ".join(f"{c} = {table}.{c} - d.{c}" for c in COUNT_COLUMNS)
+        cursor.execute(
+            f"UPDATE {table} SET {minus} FROM ({_counted_sql()}) d WHERE {table}.run_id = {int(run_id)} "
+            f"AND {table}.scope = d.scope AND {table}.scope_id = d.scope_id AND {table}.klass = d.klass",
+            params,
+        )
+        return
+    plus = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNT_COLUMNS)
+    cursor.execute(
+        f"INSERT INTO {table} ({key}, {cols}) SELECT {int(run_id)}, scope, scope_id, klass, {cols} "
+        f"FROM ({_counted_sql()}) d WHERE {_true()} "
+        f"ON CONFLICT (run_id, scope, scope_id, klass) DO UPDATE SET {plus}",
+        params,
+    )
+    cursor.execute(f"DELETE FROM {table} WHERE run_id = %s AND users = 0", [run_id])
+
+
 @transaction.atomic
 def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
-    """Bring the per-user state to (day, ingest): advance when it stands at an earlier day and
-    ingest, else rebuild. Returns what was done and how many rows it touched."""
+    """Bring the per-user state to (day, ingest) and count its users by class into the run's
+    ClassCount rows (`stamp` is the run). Advance when the state stands at an earlier day and
+    ingest, counted by a run whose counts are kept: only the users with rollup rows recorded
+    since (or dated since the state's day) and those whose class lapses by the day (`lapses_on`,
+    indexed) are read and re-classified, and the counts are the previous run's plus what those
+    rows changed. Else rebuild the state and count it whole. Returns what was done and how many
+    rows it touched."""
     day_no = day.toordinal()
     mark = StateMark.objects.select_for_update().filter(key=MARK).first()
     params = _params(day_no, stamp)
     with connection.cursor() as cursor:
-        if mark is not None and mark.day_no < day_no and mark.ingest_id <= ingest.pk:
+        if (
+            mark is not None
+            and mark.day_no < day_no
+            and mark.ingest_id <= ingest.pk
+            and mark.run_id is not None
+            and mark.run_id != stamp
+        ):
             mode = "advance"
             params.update(mark_day=mark.day_no, mark_ingest=mark.ingest_id, ingest=ingest.pk)
             wheres = [
@@ -115,9 +175,16 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
                 # what earlier ingests held for the days since the mark (dated ahead when recorded)
                 "ingest_id <= %(mark_ingest)s AND day_no > %(mark_day)s AND day_no <= %(day)s",
             ]
+            table = UserState._meta.db_table
+            # the users whose class lapses by the day join those the new rows touch (the stamp)
+            cursor.execute(f"UPDATE {table} SET stamp = %(stamp)s WHERE lapses_on <= %(day)s", params)
             for sql in _upsert_sql(wheres):
                 cursor.execute(sql, params)
-            touched_where = "stamp = %(stamp)s OR lapses_on <= %(day)s"
+            _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=True, params=params)
+            cursor.execute(_classify_sql("stamp = %(stamp)s"), params)
+            touched = cursor.rowcount
+            _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=False, params=params)
+            counts = ClassCount.objects.filter(run_id=stamp).count()
         else:
             mode = "rebuild"
             table = UserState._meta.db_table
@@ -131,11 +198,13 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
                 ["ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"], fresh=True
             ):
                 cursor.execute(sql, params)
-            touched_where = _true() + " = " + _true()
-        cursor.execute(_classify_sql(touched_where), params)
-        touched = cursor.rowcount
-    StateMark.objects.update_or_create(key=MARK, defaults={"day_no": day_no, "ingest": ingest})
-    return {"mode": mode, "classified": touched}
+            cursor.execute(_classify_sql(_true() + " = " + _true()), params)
+            touched = cursor.rowcount
+            counts = class_counts_store(run_id=stamp, day=day)
+    StateMark.objects.update_or_create(
+        key=MARK, defaults={"day_no": day_no, "ingest": ingest, "run_id": stamp}
+    )
+    return {"mode": mode, "classified": touched, "class_counts": counts}
 
 
 def class_counts_store(*, run_id: int, day) -> int:

@@ -24,7 +24,7 @@ from synth.scales import Scale
 from synth.writer import history_post
 
 SEED = 2424
-EVENTS_PER_EMC_DAY = 6  # about the ledger demo's own density (4 to 9)
+EVENTS_PER_EMC_DAY = 4  # growing into the ledger demo's own density (4 to 9 a day)
 USERS_PER_EMC = 400  # the ledger demo's users: u-<emc id>-0001 ... 0400
 PRICES = {  # CNY, by demo category
     "washers": 2999,

@@ -7,3 +7,6 @@ DEBUG = env.bool("DEBUG", default=False)
 
 # the demo prints mails (password reset links) on the console
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+
+# gzip only: a demo's collectstatic in seconds, not a minute of brotli (config.storage)
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "config.storage.GzipStaticFilesStorage"}}  # noqa: F405

@@ -537,3 +537,13 @@ class ResourceUseIn(serializers.Serializer):
 class ResourceUseEndIn(serializers.Serializer):
     ended_on = fields.DateField(required=False)
     reason = _reason()
+
+
+class ResourceUseImportIn(serializers.Serializer):
+    file = serializers.FileField(help_text="UTF-8 CSV: partner,resource,started_on,ended_on,note")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class ResourceUseImportOut(serializers.Serializer):
+    created = serializers.IntegerField()
+    results = ResourceUseOut(many=True)

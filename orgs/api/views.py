@@ -6,17 +6,20 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from config.api import NumericIds
+from config.api import NumericIds, error_body
 from config.filters import StrictFilterBackend
 from config.permissions import HasRulePermission
+from config.uploads import upload_refusal
 from config.values import boolean_parse, integer_parse
 from orgs import selectors, services
 from orgs.api import serializers as s
 from orgs.filters import AuditFilter, EMCFilter, MEFilter, PartnerFilter, ProposalFilter
 from orgs.models import EMC, Category, Industry, Membership, Partner, Scenario, Solution
 from orgs.selectors import NETWORK_MAX_EMCS
+from orgs.services.resource_import import ResourceImportRefused
 
 
 def _members_prefetch() -> Prefetch:
@@ -362,6 +365,42 @@ class ResourceUseViewSet(ReadOnlyRuleViewSet):
             actor=request.user, use=self.get_object(), **_parse(s.ResourceUseEndIn, request)
         )
         return Response(s.ResourceUseOut(use).data)
+
+    @extend_schema(
+        summary="Record uses from a CSV file, all or nothing",
+        description="One line per use: `partner,resource,started_on,ended_on,note` (codes, ISO dates, "
+        "`ended_on` empty for an open use). Any error refuses the file (400, nothing written) with the "
+        "errors by line and field under `errors.lines`.",
+        request={"multipart/form-data": s.ResourceUseImportIn},
+        responses={201: s.ResourceUseImportOut},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_csv(self, request):
+        refused = upload_refusal(request)
+        if refused:
+            return Response(
+                error_body(413, "too_large", refused, {"file": [refused]}),
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        data = _parse(s.ResourceUseImportIn, request)
+        try:
+            text = data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            message = "The file is not UTF-8 text."
+            return Response(error_body(400, "invalid", message, {"file": [message]}), status=400)
+        try:
+            uses = services.resource_uses_import_csv(actor=request.user, text=text, reason=data["reason"])
+        except ResourceImportRefused as exc:
+            lines = {str(n): fields for n, fields in exc.line_errors.items()}
+            first = exc.as_lines()[0]
+            detail = f"Line {first[0]}, {first[1]}: {first[2]}"
+            return Response(error_body(400, "invalid", detail, {"lines": lines}), status=400)
+        ids = [u.pk for u in uses]
+        rows = selectors.resource_uses().filter(pk__in=ids).order_by("id")
+        return Response(
+            {"created": len(ids), "results": s.ResourceUseOut(rows, many=True).data},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ScenarioViewSet(ReadOnlyRuleViewSet):

@@ -39,6 +39,7 @@ from orgs.services.partners import (
     partner_transition,
     partner_update,
 )
+from orgs.services.resource_import import resource_uses_import_csv
 from orgs.services.resources import resource_use_end, resource_use_start
 from orgs.services.tokens import api_token_create, api_token_revoke, password_change_record
 
@@ -76,6 +77,7 @@ __all__ = [
     "reference_save",
     "resource_use_end",
     "resource_use_start",
+    "resource_uses_import_csv",
     "scenario_create",
     "solution_create",
     "solution_version_add",

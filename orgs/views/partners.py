@@ -3,14 +3,16 @@ timeline, and the lifecycle / tier / proposal actions behind confirming forms.""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.exports import csv_download
+from config.uploads import upload_refusal
 from config.web import paginate, rule_required
 from orgs import lifecycle, selectors, services
+from orgs.build_forms import ResourceUseImportForm
 from orgs.filters import PartnerFilter
 from orgs.forms import (
     PartnerTransitionForm,
@@ -22,6 +24,8 @@ from orgs.forms import (
 )
 from orgs.models import EMC, Partner, PartnerProposal, PartnerRole, PartnerTier, ResourceUse
 from orgs.services._common import today as services_today
+from orgs.services.resource_import import COLUMNS as RESOURCE_USE_COLUMNS
+from orgs.services.resource_import import ResourceImportRefused, resource_uses_sample
 
 # rows fetched per round trip when streaming the CSV export (10,000 partners → 5 chunks)
 EXPORT_CHUNK = 2000
@@ -259,3 +263,47 @@ def partner_resource_use_end(request, code, pk):
     else:
         messages.error(request, _("Give the day the use ended."))
     return redirect(partner.get_absolute_url() + "#resources")
+
+
+# --- resource uses from a CSV ----------------------------------------------------------------
+
+
+@rule_required("orgs.manage_partners")
+def resource_use_import(request):
+    """Upload partners' resource uses; the file is taken whole or not at all."""
+    form = ResourceUseImportForm(request.POST or None, request.FILES or None)
+    line_errors: list = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        refused = upload_refusal(request)  # skipped while it streamed in (config.uploads)
+        if refused:
+            form = ResourceUseImportForm(request.POST)
+            form.is_valid()
+            form.errors["file"] = form.error_class([refused])
+            status = 413
+        elif form.is_valid():
+            try:
+                uses = services.resource_uses_import_csv(
+                    actor=request.user, text=form.cleaned_data["file"], reason=form.cleaned_data["reason"]
+                )
+            except ResourceImportRefused as exc:
+                line_errors = exc.as_lines()
+            else:
+                messages.success(request, _("%(n)s resource uses recorded.") % {"n": len(uses)})
+                return redirect("orgs:partner-list")
+    context = {
+        "form": form,
+        "line_errors": line_errors,
+        "columns": ",".join(RESOURCE_USE_COLUMNS),
+        "page_title": _("Import resource uses"),
+        "form_testid": "resource-use-import-form",
+    }
+    return render(request, "orgs/build/resource_use_import.html", context, status=status)
+
+
+@rule_required("orgs.manage_partners")
+def resource_use_sample(request):
+    response = HttpResponse(resource_uses_sample(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="resource_uses.csv"'
+    return response

@@ -257,3 +257,52 @@ def test_the_apps_above_hear_of_a_done_night_once_it_is_committed(scored, django
         assert len(heard) == 1
     finally:
         night_scored.disconnect(receiver)
+
+
+def test_a_sparse_backfill_computes_the_chosen_dates_and_sends_on_only_the_last(
+    scored, django_capture_on_commit_callbacks
+):
+    """`nightly_run --every 7 --daily-last 3 --downstream-last 2` over 20 dates ending on D: the
+    dates D-19 .. D counted back from D every 7th (D-14, D-7, D) and every date of the last 3
+    (D-2, D-1, D); only D-1 and D announce the night (judging, payouts)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from scoring.signals import night_scored
+
+    D = scored.day
+    sent = []
+
+    def receiver(sender, *, run_id, run_date, **kwargs):
+        sent.append(run_date)
+
+    night_scored.connect(receiver, dispatch_uid="test.sparse")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command(
+                "nightly_run",
+                "--from",
+                (D - dt.timedelta(days=19)).isoformat(),
+                "--to",
+                D.isoformat(),
+                "--every",
+                "7",
+                "--daily-last",
+                "3",
+                "--downstream-last",
+                "2",
+                stdout=StringIO(),
+            )
+    finally:
+        night_scored.disconnect(dispatch_uid="test.sparse")
+    computed = sorted(NightlyRun.objects.values_list("run_date", flat=True))
+    assert computed == [D - dt.timedelta(days=n) for n in (14, 7, 2, 1, 0)]
+    assert sent == [D - dt.timedelta(days=1), D]
+    assert [r.config["downstream"] for r in NightlyRun.objects.order_by("run_date")] == [
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]

@@ -1,10 +1,13 @@
 """Run the nightly pipeline for a date or a range of dates, with a progress bar.
 
 Through the Celery workers when a broker is configured and a worker answers, else in this
-process. `--from/--to` backfills the dates in order with one cut-off; `--restate` recomputes a
-date with a new cut-off and keeps the previous figures, marked superseded.
+process. `--from/--to` backfills the dates in order with one cut-off (`--every N` computes every
+Nth date counted back from the last, `--daily-last N` every date of the last N days, and
+`--downstream-last N` lets only the last N dates go on to judging and payouts); `--restate`
+recomputes a date with a new cut-off and keeps the previous figures, marked superseded.
 """
 
+import datetime as dt
 import sys
 import time
 
@@ -28,6 +31,24 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to", help="last date of a backfill (default: yesterday)")
         parser.add_argument("--restate", action="store_true", help="recompute with a new cut-off")
         parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait for the workers")
+        parser.add_argument(
+            "--every",
+            type=int,
+            default=1,
+            help="a backfill computes every Nth date (the last always), e.g. 7 for weekly figures",
+        )
+        parser.add_argument(
+            "--daily-last",
+            type=int,
+            default=None,
+            help="with --every: every date of the last N days of the backfill is computed",
+        )
+        parser.add_argument(
+            "--downstream-last",
+            type=int,
+            default=None,
+            help="only the last N dates of a backfill go on to judging and payouts (default: all)",
+        )
 
     def handle(self, *args, **options):
         inline = settings.CELERY_TASK_ALWAYS_EAGER or not app.control.ping(timeout=2.0)
@@ -42,21 +63,38 @@ class Command(BaseCommand):
                 start, end = services.backfill_range_check(
                     date_from=options["date_from"], date_to=options["date_to"] or services.default_run_date()
                 )
-                days = [start.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
+                if options["every"] < 1:
+                    raise CommandError("--every: give a whole number of days, 1 or more.")
+                # every Nth date counted back from the last (so the last is always computed), and
+                # every date of the last --daily-last days
+                daily = options["daily_last"] or 0
+                days = [
+                    start.fromordinal(n)
+                    for n in range(start.toordinal(), end.toordinal() + 1)
+                    if (end.toordinal() - n) % options["every"] == 0 or end.toordinal() - n < daily
+                ]
             else:
                 days = [options["date"] or services.default_run_date()]
-            self._run(days, inline=inline, restate=options["restate"], timeout=options["timeout"])
+            last = options["downstream_last"]
+            if last is not None and last < 0:
+                raise CommandError("--downstream-last: give a whole number of dates, 0 or more.")
+            quiet = set() if last is None else {d for d in days if d < days[-1] - dt.timedelta(days=last - 1)}
+            self._run(
+                days, inline=inline, restate=options["restate"], timeout=options["timeout"], quiet=quiet
+            )
         except ValidationError as exc:
             raise CommandError(
                 "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
             ) from None
 
-    def _run(self, days, *, inline: bool, restate: bool, timeout: int) -> None:
+    def _run(self, days, *, inline: bool, restate: bool, timeout: int, quiet=frozenset()) -> None:
         kind = NightlyRun.Kind.BACKFILL if len(days) > 1 else NightlyRun.Kind.NIGHTLY
         cutoff = None
         started = time.monotonic()
         for n, day in enumerate(days, start=1):
-            run = services.run_start(run_date=day, kind=kind, restate=restate, cutoff=cutoff)
+            run = services.run_start(
+                run_date=day, kind=kind, restate=restate, cutoff=cutoff, downstream=day not in quiet
+            )
             cutoff = run.cutoff  # a backfill reads every date with the first date's cut-off
             if inline:
                 run_inline(run_id=run.pk)
