@@ -207,3 +207,14 @@ def test_the_api_statement_and_csv(client, stated):
     )
     lines = csv.content.decode().splitlines()
     assert f"me,{w.node_me.code},{stated.period},CNY,costs,own,no data" in lines
+
+
+def test_the_statement_speaks_chinese(client, stated):
+    client.force_login(stated.world.admin)
+    page = client.get(
+        reverse("judging:statement", args=["me", stated.world.node_me.code]),
+        {"period": stated.period},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    html = page.content.decode()
+    assert "共赢增值表" in html and "无数据：本期间未记录成本。" in html and "阿米巴视角" in html
