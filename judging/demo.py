@@ -124,7 +124,9 @@ def demo_statement_inputs_load(*, users) -> int:
     if CostEntry.objects.exists():
         return 0
     mes = list(
-        Microenterprise.objects.filter(status="active").order_by("code").values_list("pk", "code")[:STATEMENT_MES]
+        Microenterprise.objects.filter(status="active")
+        .order_by("code")
+        .values_list("pk", "code")[:STATEMENT_MES]
     )
     first = timezone.localdate().replace(day=1)
     months = [first]
