@@ -181,8 +181,8 @@ def hours_entries_validate(*, specs: list[HoursSpec], actor, today: dt.date | No
         me = _me(s, mes, allowed, e)
         span = _span(s, today, e)
         hours = None
-        try:
-            hours = Decimal(str(s.hours).strip()) if not isinstance(s.hours, float) else None
+        try:  # hours are not money: a JSON number is as good as text
+            hours = None if isinstance(s.hours, bool) else Decimal(str(s.hours).strip())
         except (InvalidOperation, ValueError):
             hours = None
         if hours is None or not hours.is_finite():

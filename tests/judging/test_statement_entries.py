@@ -178,3 +178,17 @@ def test_a_bad_csv_writes_nothing_and_names_row_and_column(client, world):
     assert not CostEntry.objects.exists()
     header = _upload(client, "who,what\nx,y\n")
     assert header.status_code == 400 and "file" in header.context["form"].errors
+
+
+def test_hours_may_be_a_json_number_but_not_a_boolean(client, world):
+    client.force_login(world.leader)
+    url = reverse("api-judging-hours-entry-list")
+    ok = client.post(
+        url, {"me": world.lead_me.code, "period": _month(), "hours": 8}, content_type="application/json"
+    )
+    assert ok.status_code == 201 and ok.json()["hours"] == "8.00"
+    no = client.post(
+        url, {"me": world.lead_me.code, "period": _month(), "hours": True}, content_type="application/json"
+    )
+    assert no.status_code == 400 and "hours" in no.json()["errors"]
+    assert HoursEntry.objects.count() == 1
