@@ -3,6 +3,8 @@
 hours worked, and the matrix bands. Interfaces only: judging.statement reads, judging.entries
 and judging.services write, judging.rules decides."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -108,6 +110,26 @@ def _csv_rows(data: dict):
         yield [*base, cur, "reconciliation", "credited", s["reconciliation"]["credited"]]
 
 
+def _nearby(period) -> list[str]:
+    """Quick links: the month before, and the month, quarter and year holding the period's start
+    (those that have started)."""
+    start = period.start
+    before = start - dt.timedelta(days=1)
+    codes = [
+        f"{before:%Y-%m}",
+        f"{start:%Y-%m}",
+        f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+        f"{start.year}",
+    ]
+    out = []
+    for code in codes:
+        try:
+            out.append(period_parse(code).code)
+        except ValidationError:
+            continue
+    return out
+
+
 def _sections(data: dict) -> list[dict]:
     """Per currency, the statement with its class and category rows labelled for the page."""
     out = []
@@ -158,6 +180,7 @@ def statement_page(request, scope, code):
             "period": period,
             "data": data,
             "sections": _sections(data),
+            "nearby": _nearby(period),
             "users": _users(data["users"]),
             "lines_url": reverse("judging:statement-lines", args=[scope, code]),
             "entries_url": reverse("judging:statement-entries", args=[scope, code]),

@@ -218,3 +218,52 @@ def test_the_statement_speaks_chinese(client, stated):
     )
     html = page.content.decode()
     assert "共赢增值表" in html and "本期间未记录成本" in html and "阿米巴视角" in html
+
+
+def test_totals_are_per_currency_never_converted(stated):
+    from judging import entries
+
+    entries.cost_entries_post(
+        specs=[
+            entries.CostSpec(
+                me=stated.world.lead_me.code,
+                period=stated.period,
+                category="services",
+                amount="7",
+                currency="EUR",
+            )
+        ],
+        actor=None,
+        source="job",
+    )
+    data = _me(stated)
+    eur, cny = data["currencies"]["EUR"], data["currencies"]["CNY"]
+    # the EUR cost stands alone: no revenue in EUR, and the CNY figures are as before
+    assert eur["costs"]["own"]["total"] == "7.00" and eur["revenue"]["total"] == "0.00"
+    assert eur["marginal_income"]["after_own_costs"] == "-7.00"
+    assert cny["costs"]["own"]["total"] == "400.00" and cny["marginal_income"]["after_own_costs"] == "693.50"
+
+
+def test_the_statement_api_keeps_a_pinned_query_count(client, stated, django_assert_num_queries):
+    w = stated.world
+    client.force_login(w.admin)
+    url = reverse("api-judging-statement", args=["me", w.lead_me.code])
+    client.get(url, {"period": stated.period})
+    # session, user, the user's roles, the ME, six for the statement
+    with django_assert_num_queries(10):
+        assert client.get(url, {"period": stated.period}).status_code == 200
+
+
+def test_the_page_offers_the_month_before_and_the_quarter_and_year(client, stated):
+    client.force_login(stated.world.admin)
+    page = client.get(
+        reverse("judging:statement", args=["me", stated.world.lead_me.code]), {"period": stated.period}
+    )
+    D = stated.day
+    before = D.replace(day=1) - dt.timedelta(days=1)
+    assert page.context["nearby"] == [
+        f"{before:%Y-%m}",
+        stated.period,
+        f"{D.year}-Q{(D.month - 1) // 3 + 1}",
+        f"{D.year}",
+    ]
