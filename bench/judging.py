@@ -6,7 +6,8 @@
 It builds the same ecosystem as bench.scoring in BENCH_DATABASE_URL (dropped and recreated), loads
 a year of history H, scores the night of D (bench.scoring's pipeline, the judging receiver off),
 then times the judging steps of D one by one (median of 3), with the demo's rules in force (so the
-proposal step reads every rule), and beside them, in the same run:
+proposal step reads every rule), and the Win-Win Value-Added Statement of the busiest ME for D's
+month (median of 5; target < 200 ms), and beside them, in the same run:
 
 - **baseline**: the same scorecard figures of the headline window computed the naive way, one ORM
   aggregate per partner and figure over the rollups (what a per-row loop costs), timed on a sample
@@ -80,6 +81,28 @@ def naive_scorecards(day: dt.date, ingest_id: int, partner_ids: list[int]) -> fl
     return time.perf_counter() - start
 
 
+def _busiest_me(day: dt.date):
+    """The ME with the most value events in the night's month (the statement's worst case), and
+    the month."""
+    from django.db.models import Count
+
+    from judging.periods import period_parse
+    from ledger.models import ValueEvent
+    from orgs.models import Microenterprise
+
+    period = period_parse(f"{day:%Y-%m}")
+    busiest = (
+        ValueEvent.objects.filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
+        .values("me_id")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("me_id", flat=True)
+        .first()
+    )
+    me = Microenterprise.objects.filter(pk=busiest).first() or Microenterprise.objects.order_by("pk").first()
+    return me, period
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
@@ -100,6 +123,7 @@ def main(argv=None) -> int:
     from judging.matrix import matrix_compute
     from judging.proposals import proposals_make
     from judging.scorecards import scorecards_compute
+    from judging.statement import statement
     from orgs.models import Partner
     from scoring import pipeline
     from scoring.signals import night_scored
@@ -115,7 +139,7 @@ def main(argv=None) -> int:
     demo_judging_load(users={"admin": admin}, progress=lambda _m: None)
     partner_ids = list(Partner.objects.order_by("id").values_list("id", flat=True))
     sample = partner_ids[:NAIVE_SAMPLE]
-    figures, base = [], None
+    figures, base, statement_base = [], None, None
     meta = {"sizes": sizes, "points": points, "day": day.isoformat(), "naive_sample": len(sample)}
     for i, history in enumerate(points):
         label = f"{history:,} events"
@@ -143,11 +167,16 @@ def main(argv=None) -> int:
         cards = _median(lambda run=run: scorecards_compute(run_id=run.pk))
         proposals = _median(lambda: proposals_make(day=day))
         matrix = _median(lambda run=run: matrix_compute(run_id=run.pk))
+        me, period = _busiest_me(day)
+        one_statement = _median(
+            lambda me=me, period=period: statement(scope="me", subject=me, period=period), repeats=5
+        )
         SAMPLER.phase = "idle"
         peak = max(SAMPLER.peaks.values(), default=0)
         naive = naive_scorecards(day, run.ingest_id, sample) * len(partner_ids) / max(len(sample), 1)
         total = cards + proposals + matrix
         base = total if base is None else base
+        statement_base = one_statement if statement_base is None else statement_base
         print(
             f"  {label}: scorecards {cards:.2f}s, proposals {proposals:.2f}s, matrix {matrix:.2f}s "
             f"(total {total:.2f}s, {total / base:.2f}x no history); naive scorecards ~{naive:.1f}s; peak {peak:.0f} MiB",
@@ -172,6 +201,16 @@ def main(argv=None) -> int:
                 baseline_name=f"naive per-partner ORM aggregates (timed on {len(sample)}, scaled)",
             ),
             Figure(f"  peak memory over {label}", peak, "MiB", target="< 1024 MiB", met=peak < 1024),
+            Figure(
+                f"statement for one ME and a month over {label}",
+                one_statement * 1000,
+                "ms",
+                baseline=statement_base * 1000,
+                baseline_name="the same statement over no history",
+                target="< 200 ms",
+                met=one_statement < 0.2,
+                notes={"me": me.code, "period": period.code},
+            ),
         ]
     SAMPLER.stop()
     print(report(figures, meta=meta, filename="judging.json"))

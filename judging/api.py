@@ -1,9 +1,11 @@
 """REST API of judging: partner scorecards, proposals (accept, dismiss), the ME matrix."""
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,10 +13,19 @@ from rest_framework.views import APIView
 from config.api import NumericIds
 from config.permissions import HasRulePermission
 from config.values import date_parse
-from judging import selectors, services
-from judging.models import Proposal, Scorecard
-from judging.serializers import JudgingDecisionIn, JudgingProposalOut, ScorecardOut
-from orgs.models import Partner
+from judging import entries, selectors, services, statement
+from judging.models import CostEntry, HoursEntry, Proposal, Scorecard
+from judging.periods import current_month, period_parse
+from judging.serializers import (
+    CostEntryOut,
+    HoursEntryOut,
+    JudgingDecisionIn,
+    JudgingProposalOut,
+    ScorecardOut,
+)
+from ledger.models import Source
+from ledger.selectors import visible_me_ids
+from orgs.models import EMC, Microenterprise, Partner
 
 
 class MatrixView(APIView):
@@ -127,3 +138,97 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+# --- the Win-Win Value-Added Statement and its inputs --------------------------------------------
+
+
+class _EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List (filters: `me` code, `period` month such as 2026-11) and create: one entry as an
+    object, or several as a list (validated whole: every one written or none)."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "judging.view_statements"
+    write_permission = "judging.log_costs_any"
+    model = None
+    kind = ""
+
+    def get_queryset(self):
+        qs = self.model.objects.select_related("me", "logged_by").order_by("-starts_on", "-id")
+        if getattr(self, "swagger_fake_view", False):
+            return qs.none()
+        me_ids = visible_me_ids(user=self.request.user)
+        if me_ids is not None:
+            qs = qs.filter(me_id__in=me_ids)
+        params = self.request.query_params
+        if params.get("me"):
+            qs = qs.filter(me__code=params["me"])
+        if "period" in params:
+            period = period_parse(params["period"])  # a bad or future period: 400
+            qs = qs.filter(starts_on__gte=period.start, starts_on__lte=period.end)
+        return qs
+
+    def create(self, request):
+        many = isinstance(request.data, list)
+        items = request.data if many else [request.data]
+        if not items or not all(isinstance(i, dict) for i in items):
+            raise ValidationError({"entries": _("Send an entry as a JSON object, or several as a list.")})
+        columns = entries.COST_COLUMNS if self.kind == "costs" else entries.HOURS_COLUMNS
+        spec_class = entries.CostSpec if self.kind == "costs" else entries.HoursSpec
+        specs = [spec_class(**{c: i.get(c) if i.get(c) is not None else "" for c in columns}) for i in items]
+        post = entries.cost_entries_post if self.kind == "costs" else entries.hours_entries_post
+        made = post(specs=specs, actor=request.user, source=Source.API)
+        data = self.get_serializer(made, many=True).data
+        return Response(data if many else data[0], status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="An ME's own cost entries",
+        parameters=[OpenApiParameter("me", OpenApiTypes.STR), OpenApiParameter("period", OpenApiTypes.STR)],
+    ),
+    create=extend_schema(summary="Log cost entries (all or none)", request=OpenApiTypes.OBJECT),
+)
+class CostEntryViewSet(NumericIds, _EntryViewSet):
+    serializer_class = CostEntryOut
+    model = CostEntry
+    kind = "costs"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="An ME's hours worked",
+        parameters=[OpenApiParameter("me", OpenApiTypes.STR), OpenApiParameter("period", OpenApiTypes.STR)],
+    ),
+    create=extend_schema(summary="Log hours worked (all or none)", request=OpenApiTypes.OBJECT),
+)
+class HoursEntryViewSet(NumericIds, _EntryViewSet):
+    serializer_class = HoursEntryOut
+    model = HoursEntry
+    kind = "hours"
+
+
+class StatementView(APIView):
+    """The Win-Win Value-Added Statement of an ME (`me`) or an EMC (`emc`) for a period (a month
+    2026-11, a quarter 2026-Q4 or a year 2026; this month by default). Money as decimal text
+    per currency; "no data" is null."""
+
+    permission_classes = [HasRulePermission]
+    permission_required = "judging.view_statements"
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", OpenApiTypes.STR, required=False)],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, scope, code):
+        if scope == "me":
+            subject = Microenterprise.objects.filter(code=code).first()
+            allowed = subject is not None and request.user.has_perm("judging.view_me_statement", subject)
+        else:
+            subject = EMC.objects.filter(code=code).first() if scope == "emc" else None
+            allowed = subject is not None and request.user.has_perm("judging.view_emc_statement")
+        if not allowed:
+            raise Http404
+        raw = request.query_params.get("period")
+        period = period_parse(raw) if raw is not None else current_month()
+        return Response(statement.statement(scope=scope, subject=subject, period=period))

@@ -4,8 +4,14 @@ fixtures: they come from these rules, on each of the last nights the backfill of
 and sends on (`nightly_run --downstream-last 60`; or, when the nights were scored before the rules
 existed, on the latest ones judged here)."""
 
-from judging import services
-from judging.models import Rule, Scorecard
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from judging import entries, services
+from judging.models import CostEntry, Rule, Scorecard
+from orgs.models import Microenterprise
 from scoring.models import NightlyRun
 
 RULES = [
@@ -104,5 +110,51 @@ def demo_judging_load(*, users, progress) -> str:
             judged += 1
     if runs and not judged:
         services.night_judge(run_id=runs[0].pk)  # the rules may be new: judge the latest night again
-    progress(f"judging: {made} rules, {judged} nights judged")
-    return f"{made} rules, {judged} nights judged"
+    logged = demo_statement_inputs_load(users=users)
+    progress(f"judging: {made} rules, {judged} nights judged, {logged} cost and hours entries")
+    return f"{made} rules, {judged} nights judged, {logged} cost and hours entries"
+
+
+STATEMENT_MES = 40  # the first live MEs by code; two in three of them log costs and hours
+STATEMENT_MONTHS = 3  # this month and the two before
+
+
+def demo_statement_inputs_load(*, users) -> int:
+    """Costs and hours for a part of the MEs over the last months (the others log none, so their
+    statements say "no data"): two bulk writes, once (nothing is added on a second run)."""
+    if CostEntry.objects.exists():
+        return 0
+    mes = list(
+        Microenterprise.objects.filter(status="active")
+        .order_by("code")
+        .values_list("pk", "code")[:STATEMENT_MES]
+    )
+    first = timezone.localdate().replace(day=1)
+    months = [first]
+    for _ in range(STATEMENT_MONTHS - 1):
+        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
+    currency = settings.SCORING_CURRENCY
+    costs, hours = [], []
+    for pk, code in mes:
+        if pk % 3 == 0:
+            continue
+        for month in months:
+            period = f"{month:%Y-%m}"
+            for category, base in (("materials", 800), ("labour", 2400), ("services", 300)):
+                costs.append(
+                    entries.CostSpec(
+                        me=code,
+                        period=period,
+                        category=category,
+                        amount=f"{base + (pk * 37 + month.month * 11) % 500}.00",
+                        currency=currency,
+                        note="demo",
+                    )
+                )
+            hours.append(entries.HoursSpec(me=code, period=period, hours=str(120 + pk % 60), note="demo"))
+    if not costs:
+        return 0
+    actor = users.get("admin")
+    made = entries.cost_entries_post(specs=costs, actor=actor, source="job")
+    made += entries.hours_entries_post(specs=hours, actor=actor, source="job")
+    return len(made)

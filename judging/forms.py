@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from judging.models import Rule
+from judging.models import CostEntry, Rule
 
 
 class RuleForm(forms.Form):
@@ -42,3 +42,57 @@ class AppealDecisionForm(forms.Form):
         choices=[("upheld", _("Uphold the decision")), ("overturned", _("Overturn it"))]
     )
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- the statement's inputs and the matrix bands --------------------------------------------------
+
+
+class CostEntryForm(forms.Form):
+    me = forms.ChoiceField(label=_("Microenterprise"))
+    period = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        required=False,
+        help_text=_("Such as 2026-11; or give the days below."),
+    )
+    starts_on = forms.CharField(label=_("First day"), max_length=10, required=False)
+    ends_on = forms.CharField(label=_("Last day"), max_length=10, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=CostEntry.Category.choices)
+    amount = forms.CharField(label=_("Amount"), max_length=24)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="CNY")
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, mes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["me"].choices = [(m.code, f"{m.code} · {m.name}") for m in mes]
+
+
+class HoursEntryForm(forms.Form):
+    me = forms.ChoiceField(label=_("Microenterprise"))
+    period = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        required=False,
+        help_text=_("Such as 2026-11; or give the days below."),
+    )
+    starts_on = forms.CharField(label=_("First day"), max_length=10, required=False)
+    ends_on = forms.CharField(label=_("Last day"), max_length=10, required=False)
+    hours = forms.CharField(label=_("Hours worked"), max_length=14)
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, mes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["me"].choices = [(m.code, f"{m.code} · {m.name}") for m in mes]
+
+
+class EntriesImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("The file holds"), choices=[("costs", _("Costs")), ("hours", _("Hours worked"))]
+    )
+    file = forms.FileField(label=_("CSV file"))
+
+
+class MatrixBandsForm(forms.Form):
+    x_band = forms.CharField(label=_("Enterprise value is high from (% of target)"), max_length=10)
+    y_band = forms.CharField(label=_("User value is high from (% of target)"), max_length=10)
+    note = forms.CharField(label=_("Why"), max_length=255, required=False)

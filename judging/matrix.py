@@ -13,6 +13,9 @@ is not. A goal no contract sets is left out of its axis; an axis without any goa
 the figure) is "no data", and the ME is not placed. Quadrants: an axis is high at or above its
 band (JUDGING_MATRIX_X_BAND / _Y_BAND, % of target). `previous_quadrant` is the ME's quadrant one
 period earlier, so the MEs that moved are one indexed query.
+
+The bands are admin data (judging.MatrixBands, saved by judging.services.matrix_bands_save): a
+night uses the version in force on its date; without any version, the settings apply.
 """
 
 import datetime as dt
@@ -22,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 
-from judging.models import MatrixPoint
+from judging.models import MatrixBands, MatrixPoint
 from ledger.models import Contract, ContractGoal, ContractNodeShare
 from scoring.models import NightlyRun, Snapshot
 
@@ -68,10 +71,22 @@ def me_targets(day: dt.date) -> dict[int, dict[str, Decimal]]:
     return out
 
 
-def quadrant(x, y) -> str:
+def bands_on(day: dt.date | None = None) -> tuple[Decimal, Decimal]:
+    """The (x, y) bands in force on the date (the latest version by then), else the settings."""
+    versions = MatrixBands.objects.order_by("-effective_from")
+    if day is not None:
+        versions = versions.filter(effective_from__lte=day)
+    found = versions.values_list("x_band", "y_band").first()
+    if found is None:
+        return Decimal(settings.JUDGING_MATRIX_X_BAND), Decimal(settings.JUDGING_MATRIX_Y_BAND)
+    return found
+
+
+def quadrant(x, y, bands: tuple | None = None) -> str:
     if x is None or y is None:
         return Q.UNPLACED
-    high_x, high_y = x >= settings.JUDGING_MATRIX_X_BAND, y >= settings.JUDGING_MATRIX_Y_BAND
+    x_band, y_band = bands if bands is not None else bands_on()
+    high_x, high_y = x >= x_band, y >= y_band
     return Q.LEADING if high_x and high_y else Q.MARKET if high_x else Q.USER if high_y else Q.LAGGING
 
 
@@ -101,6 +116,7 @@ def matrix_compute(*, run_id: int) -> int:
     ).values_list("subject_id", "metric", "value"):
         actual[me_id][metric] = value
     targets = me_targets(day)
+    bands = bands_on(day)
     before = day - dt.timedelta(days=settings.SCORING_PERIOD_DAYS)
     previous = dict(MatrixPoint.objects.filter(day=before).values_list("me_id", "quadrant"))
     rows = []
@@ -114,9 +130,9 @@ def matrix_compute(*, run_id: int) -> int:
                 run=run,
                 x=x,
                 y=y,
-                quadrant=quadrant(x, y),
+                quadrant=quadrant(x, y, bands),
                 previous_quadrant=previous.get(me_id, ""),
-                figures={"x": x_parts, "y": y_parts},
+                figures={"x": x_parts, "y": y_parts, "bands": [str(bands[0]), str(bands[1])]},
             )
         )
     with transaction.atomic():

@@ -209,3 +209,106 @@ class MatrixPoint(models.Model):
 
     def __str__(self):
         return f"{self.me_id} {self.day} {self.quadrant}"
+
+
+# --- the Win-Win Value-Added Statement's own inputs (judging/entries.py) ----------------------
+
+
+class CostEntry(models.Model):
+    """An ME's own cost over a span of days inside one calendar month (so any statement period,
+    a month, a quarter or a year, holds it whole or not at all). Logged through
+    judging.entries (validated, audited); the amount is in minor units of its currency, never
+    converted."""
+
+    class Category(models.TextChoices):
+        MATERIALS = "materials", _("Materials")
+        LABOUR = "labour", _("Labour")
+        SERVICES = "services", _("Services")
+        OVERHEAD = "overhead", _("Overhead")
+        OTHER = "other", _("Other")
+
+    me = models.ForeignKey("orgs.Microenterprise", on_delete=models.PROTECT, related_name="cost_entries")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    category = models.CharField(max_length=10, choices=Category.choices)
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    note = models.CharField(max_length=255, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    logged_at = models.DateTimeField()
+    source = models.CharField(max_length=4)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_minor__gte=0), name="cost_entry_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="cost_entry_span"
+            ),
+        ]
+        indexes = [models.Index(fields=["me", "starts_on"])]
+
+    def __str__(self):
+        return f"{self.me_id} {self.starts_on} {self.category} {self.amount_minor} {self.currency}"
+
+
+class HoursEntry(models.Model):
+    """Hours an ME worked over a span of days inside one calendar month (the Amoeba view)."""
+
+    me = models.ForeignKey("orgs.Microenterprise", on_delete=models.PROTECT, related_name="hours_entries")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    hours = models.DecimalField(max_digits=10, decimal_places=2)
+    note = models.CharField(max_length=255, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    logged_at = models.DateTimeField()
+    source = models.CharField(max_length=4)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="hours_entry_positive"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="hours_entry_span"
+            ),
+        ]
+        indexes = [models.Index(fields=["me", "starts_on"])]
+
+    def __str__(self):
+        return f"{self.me_id} {self.starts_on} {self.hours} h"
+
+
+class MatrixBands(models.Model):
+    """The ME matrix's quadrant bands (% of target at which an axis is "high"), as a version an
+    admin saves (judging.services.matrix_bands_save: validated, audited). A night uses the
+    version in force on its date (the latest `effective_from` on or before it); a saved version
+    takes effect the next night. Without any version the settings JUDGING_MATRIX_X_BAND /
+    _Y_BAND apply."""
+
+    effective_from = models.DateField(unique=True)
+    x_band = models.DecimalField(max_digits=7, decimal_places=2)
+    y_band = models.DecimalField(max_digits=7, decimal_places=2)
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name_plural = _("matrix bands")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(x_band__gte=0, x_band__lte=1000, y_band__gte=0, y_band__lte=1000),
+                name="matrix_bands_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"from {self.effective_from}: x {self.x_band}%, y {self.y_band}%"

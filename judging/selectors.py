@@ -130,8 +130,16 @@ def matrix(*, day: dt.date | None = None, emc_code: str = "") -> dict:
                 "path": paths.get(p.me_id, []),
             }
         )
-    return {"day": day.isoformat(), "points": out, "moved": [p for p in out if p["moved"]], "bands": _bands()}
+    return {
+        "day": day.isoformat(),
+        "points": out,
+        "moved": [p for p in out if p["moved"]],
+        "bands": _bands(day),
+    }
 
 
-def _bands() -> dict:
-    return {"x": settings.JUDGING_MATRIX_X_BAND, "y": settings.JUDGING_MATRIX_Y_BAND}
+def _bands(day: dt.date | None = None) -> dict:
+    """The bands the night of `day` used (the latest version when no night is shown)."""
+    from judging.matrix import bands_on
+
+    return {axis: int(v) if v == int(v) else float(v) for axis, v in zip("xy", bands_on(day), strict=True)}

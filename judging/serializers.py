@@ -4,7 +4,7 @@ the decision bodies (read through config.fields, the one parsing rule per kind o
 from rest_framework import serializers
 
 from config import fields
-from judging.models import Proposal, Scorecard
+from judging.models import CostEntry, HoursEntry, Proposal, Scorecard
 from ledger.money import format_minor
 
 
@@ -79,3 +79,38 @@ class JudgingProposalOut(serializers.ModelSerializer):
 class JudgingDecisionIn(serializers.Serializer):
     reason = fields.TextField(max_length=2000, multiline=True, required=False, allow_blank=True, default="")
     effective_on = fields.DateField(required=False, allow_null=True, default=None)
+
+
+class CostEntryOut(serializers.ModelSerializer):
+    me = serializers.CharField(source="me.code")
+    amount = serializers.SerializerMethodField()
+    logged_by = serializers.CharField(source="logged_by.username", default=None)
+
+    class Meta:
+        model = CostEntry
+        fields = [
+            "id",
+            "me",
+            "starts_on",
+            "ends_on",
+            "category",
+            "amount",
+            "currency",
+            "note",
+            "logged_by",
+            "logged_at",
+            "source",
+        ]
+
+    def get_amount(self, obj) -> str:
+        return format_minor(obj.amount_minor, obj.currency)
+
+
+class HoursEntryOut(serializers.ModelSerializer):
+    me = serializers.CharField(source="me.code")
+    hours = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=True)
+    logged_by = serializers.CharField(source="logged_by.username", default=None)
+
+    class Meta:
+        model = HoursEntry
+        fields = ["id", "me", "starts_on", "ends_on", "hours", "note", "logged_by", "logged_at", "source"]

@@ -409,3 +409,79 @@ __all__ = [
     "rule_check",
     "rule_save",
 ]
+
+
+# --- the matrix's quadrant bands ----------------------------------------------------------------
+
+BAND_MAX = Decimal(1000)  # % of target: beyond ten times the target a band separates nothing
+
+
+def matrix_bands_check(data: dict) -> dict:
+    """The bands, checked together: each a % of target from 0 to 1000 with at most two decimals."""
+    errors, out = {}, {}
+    for field in ("x_band", "y_band"):
+        raw = data.get(field)
+        try:
+            value = Decimal(str(raw).strip())
+        except (InvalidOperation, TypeError, ValueError):
+            errors[field] = [_("Enter a number (a % of target such as 100).")]
+            continue
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            errors[field] = [_("Enter a number with at most two decimals.")]
+        elif not 0 <= value <= BAND_MAX:
+            errors[field] = [
+                _("A band is a %% of target from 0 to %(max)s; %(v)s is outside.")
+                % {"max": BAND_MAX, "v": value}
+            ]
+        else:
+            out[field] = value
+    note = (data.get("note") or "").strip()
+    if len(note) > 255:
+        errors["note"] = [_("Keep the note under 255 characters.")]
+    out["note"] = note
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+@transaction.atomic
+def matrix_bands_save(*, actor, data: dict, effective_from: dt.date | None = None):
+    """Save the quadrant bands as a new version in force from the next night (tomorrow), audited
+    with the bands it replaces. Versions are ordered: a version may not start on or before the
+    latest one's start (saving twice on a day replaces that day's pending version)."""
+    from judging.matrix import bands_on
+    from judging.models import MatrixBands
+
+    clean = matrix_bands_check(data)
+    start = effective_from or today() + dt.timedelta(days=1)
+    if start <= today():
+        raise ValidationError({"effective_from": _("Bands apply from the next night: choose a later day.")})
+    latest = MatrixBands.objects.select_for_update().order_by("-effective_from").first()
+    if latest is not None and latest.effective_from > start:
+        raise ValidationError(
+            {
+                "effective_from": _("A version already starts on %(day)s: a new one must start after it.")
+                % {"day": latest.effective_from}
+            }
+        )
+    before = bands_on(start)
+    if latest is not None and latest.effective_from == start:
+        version = latest
+        for f, v in clean.items():
+            setattr(version, f, v)
+        version.created_by = _user(actor)
+        version.save()
+    else:
+        version = MatrixBands.objects.create(effective_from=start, created_by=_user(actor), **clean)
+    audit_record(
+        actor=actor,
+        action="judging.matrix_bands_save",
+        target=version,
+        changes={
+            "x_band": [str(before[0]), str(clean["x_band"])],
+            "y_band": [str(before[1]), str(clean["y_band"])],
+            "effective_from": str(start),
+        },
+        reason=clean["note"],
+    )
+    return version

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from judging import views
+from judging import statement_views, views
 
 app_name = "judging"
 
@@ -15,4 +15,20 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rule-list"),
     path("rules/new/", views.rule_edit, name="rule-new"),
     path("rules/<slug:code>/", views.rule_edit, name="rule-edit"),
+]
+
+urlpatterns += [
+    path("statements/", statement_views.statement_home, name="statement-home"),
+    path("statements/<slug:scope>/<slug:code>/", statement_views.statement_page, name="statement"),
+    path(
+        "statements/<slug:scope>/<slug:code>/lines/", statement_views.statement_lines, name="statement-lines"
+    ),
+    path(
+        "statements/<slug:scope>/<slug:code>/entries/",
+        statement_views.statement_entries,
+        name="statement-entries",
+    ),
+    path("entries/import/", statement_views.entries_import, name="entries-import"),
+    path("entries/<slug:kind>/new/", statement_views.entry_log, name="entry-log"),
+    path("matrix/bands/", statement_views.bands_edit, name="matrix-bands"),
 ]

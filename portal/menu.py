@@ -92,6 +92,7 @@ MENU: list[MenuEntry] = [
     # a partner user's own scorecard, proposals and messages
     MenuEntry("mine", _("Our scorecard and messages"), "judging:partner-mine", when=_is_partner_user),
     MenuEntry("ledger", _("Ledger"), "ledger:home", "ledger.view"),
+    MenuEntry("statements", _("Value-added statements"), "judging:statement-home", "judging.view_statements"),
     MenuEntry(
         "log-value", _("Log user value"), "ledger:log-value", "ledger.log_value_any", when=_has_loggable_me
     ),

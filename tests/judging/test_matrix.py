@@ -46,11 +46,12 @@ def test_without_goals_an_me_is_not_placed(judged, night):
     assert point.x is not None and point.y is None and point.quadrant == "unplaced"
 
 
-def test_the_bands_are_settings(settings):
+def test_without_saved_bands_the_settings_apply(db, settings):
     settings.JUDGING_MATRIX_X_BAND, settings.JUDGING_MATRIX_Y_BAND = 30, 0
     assert quadrant(38, 0) == "leading"
     settings.JUDGING_MATRIX_X_BAND = 50
     assert quadrant(38, 0) == "user" and quadrant(None, 5) == "unplaced"
+    assert quadrant(38, 0, (30, 40)) == "market"  # bands given: the night's own
 
 
 def test_the_matrix_page_and_api_filter_by_emc_and_show_who_moved(client, goals, night):

@@ -17,7 +17,7 @@ ALL_ENTRIES = {e.key for e in MENU}
 # what each role finds in the menu (everything else is absent)
 COMPANY = {
     "dashboard", "mes", "emcs", "network", "catalog", "partners", "ledger", "scoring", "runs",
-    "scorecards", "payouts", "api",
+    "scorecards", "payouts", "api", "statements",
 }  # fmt: skip
 EXPECTED = {
     "platform_admin": ALL_ENTRIES - {"admin", "mine"},  # "mine" is a partner user's own page
