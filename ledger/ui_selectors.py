@@ -355,11 +355,18 @@ def loggable_mes(*, user) -> QuerySet[Microenterprise]:
 
 
 def log_form_choices(
-    *, me: Microenterprise | None, emc: EMC | None, scenario: Scenario | None, on: dt.date
+    *,
+    me: Microenterprise | None,
+    emc: EMC | None,
+    scenario: Scenario | None,
+    on: dt.date,
+    solution: Solution | None = None,
 ) -> dict:
     """The choices the log forms offer: the ME's EMCs on `on`; the chosen EMC's scenarios,
     their solutions, and the partners creditable in it on `on` that hold a share in its
-    contract in force (the service accepts no others); every category; and that contract."""
+    contract in force (the service accepts no others); the categories of the chosen solution
+    (every category without one, or for a solution that bundles none), with each solution's
+    categories for the page script; and that contract."""
     emcs = list(org_selectors.me_emcs(me=me, on=on)) if me is not None else []
     if emc is not None and emc.pk not in {e.pk for e in emcs}:
         emc = None
@@ -367,6 +374,17 @@ def log_form_choices(
     if scenario is not None and scenario.pk not in {s.pk for s in scenarios}:
         scenario = None
     solutions = list(Solution.objects.filter(scenario=scenario).order_by("name")) if scenario else []
+    bundles = defaultdict(list)  # solution code -> its category codes (one query over the through table)
+    if solutions:
+        through = Solution.categories.through.objects.filter(solution__in=solutions)
+        for sol_code, cat_code in through.values_list("solution__code", "category__code").order_by(
+            "category__code"
+        ):
+            bundles[sol_code].append(cat_code)
+    if solution is not None and solution.pk not in {s.pk for s in solutions}:
+        solution = None
+    every_category = list(Category.objects.order_by("name"))
+    offered = set(bundles.get(solution.code, ())) if solution is not None else set()
     contract = selectors.contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk) if emc else None
     partners = []
     if emc is not None and contract is not None:
@@ -382,7 +400,10 @@ def log_form_choices(
         "scenarios": scenarios,
         "scenario": scenario,
         "solutions": solutions,
-        "categories": list(Category.objects.order_by("name")),
+        "solution": solution,
+        "categories": [c for c in every_category if c.code in offered] if offered else every_category,
+        "all_categories": every_category,
+        "solution_categories": dict(bundles),
         "partners": partners,
         "contract": contract,
     }
