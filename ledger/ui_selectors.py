@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -273,13 +273,61 @@ def refunded_minor(*, event_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
-    series, running, day = [], 0, start
+# the round steps an axis may end on, per power of ten; the top leaves this much headroom
+AXIS_STEPS = (
+    Decimal(1),
+    Decimal("1.2"),
+    Decimal("1.5"),
+    Decimal(2),
+    Decimal("2.5"),
+    Decimal(3),
+    Decimal(4),
+    Decimal(5),
+    Decimal(6),
+    Decimal(8),
+    Decimal(10),
+)
+AXIS_HEADROOM = Decimal("1.05")
+
+
+def _round_up(value: Decimal) -> Decimal:
+    """The smallest round number (AXIS_STEPS times a power of ten) at or above a positive value."""
+    power = Decimal(10) ** value.adjusted()
+    return next(step * power for step in AXIS_STEPS if step * power >= value)
+
+
+def progress_axis(*, series_minor: list[int], target_minor: int, currency: str) -> dict:
+    """The chart's value axis in major units, from the data and the target (not from the tier
+    points beyond them, nor a fixed scale): from 0 (or below, when refunds took the running total
+    under it) to a round number a little above the larger of the highest value and the target."""
+    top = max([target_minor, *series_minor, 0])
+    low = min([0, *series_minor])
+
+    def edge(minor: int) -> int:  # a round number of minor units, whole (never a fraction of a cent)
+        return int(_round_up(Decimal(minor) * AXIS_HEADROOM).to_integral_value(rounding=ROUND_CEILING))
+
+    axis_max = from_minor(edge(top), currency) if top > 0 else Decimal(1)
+    axis_min = -from_minor(edge(-low), currency) if low < 0 else Decimal(0)
+    return {"min": f"{axis_min.normalize():f}", "max": f"{axis_max.normalize():f}"}
+
+
+def _running(daily: dict, *, on: dt.date, start: dt.date, end: dt.date) -> list[int]:
+    out, running, day = [], 0, start
     while day <= min(end, on):
         running += daily.get(day, 0)
-        series.append({"day": day.isoformat(), "value": str(from_minor(running, contract.currency))})
+        out.append(running)
         day += dt.timedelta(days=1)
-    return series
+    return out
+
+
+def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
+    return [
+        {
+            "day": (start + dt.timedelta(days=i)).isoformat(),
+            "value": str(from_minor(total, contract.currency)),
+        }
+        for i, total in enumerate(_running(daily, on=on, start=start, end=end))
+    ]
 
 
 def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None) -> list[dict]:
@@ -319,6 +367,12 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
                             contract=contract, daily=me_daily[emc.pk], on=on, start=start, end=end
                         ),
                         "period_end": end.isoformat(),
+                        "axis": progress_axis(
+                            series_minor=_running(emc_daily[emc.pk], on=on, start=start, end=end)
+                            + _running(me_daily[emc.pk], on=on, start=start, end=end),
+                            target_minor=contract.target_minor,
+                            currency=cur,
+                        ),
                         "target": str(from_minor(contract.target_minor, cur)),
                         "floor": str(from_minor(contract.floor_minor, cur)),
                         "tiers": [
