@@ -1,6 +1,8 @@
-"""REST API of judging: partner scorecards, proposals (accept, dismiss), the ME matrix."""
+"""REST API of judging: partner scorecards and their utility, proposals (accept, dismiss; a
+partner user's appeal and an admin's decision of it), the rules, the ME matrix. Every write goes
+through judging.services, as the pages' do."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -14,18 +16,25 @@ from config.api import NumericIds
 from config.permissions import HasRulePermission
 from config.values import date_parse
 from judging import entries, selectors, services, statement
-from judging.models import CostEntry, HoursEntry, Proposal, Scorecard
+from judging.models import CostEntry, HoursEntry, Proposal, Rule, Scorecard
 from judging.periods import current_month, period_parse
 from judging.serializers import (
+    AppealDecisionIn,
+    AppealIn,
     CostEntryOut,
     HoursEntryOut,
     JudgingDecisionIn,
     JudgingProposalOut,
+    RuleIn,
+    RuleOut,
     ScorecardOut,
+    UtilityOut,
 )
+from judging.utility import TERMS
 from ledger.models import Source
 from ledger.selectors import visible_me_ids
 from orgs.models import EMC, Microenterprise, Partner
+from orgs.selectors import partner_of_user
 
 
 class MatrixView(APIView):
@@ -94,26 +103,97 @@ class ScorecardViewSet(_Rules, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         card = selectors.scorecard(partner=partner)
         if card is None:
             raise Http404
+        if not self.request.user.has_perm("judging.compare"):
+            # a partner user reads its own figures, not which other partners it works with
+            card.figures = _without_graph(card.figures)
         return card
+
+    @extend_schema(
+        summary="A partner's ecosystem brand utility: each term, its unit and source", responses=UtilityOut
+    )
+    @action(detail=True, methods=["get"])
+    def utility(self, request, code=None):
+        card = self.get_object()
+        found = card.figures.get("utility")
+        if not found:
+            raise Http404
+        staff = request.user.has_perm("judging.compare")
+        neighbours = None
+        if staff:
+            ids = [n["id"] for n in found["graph"]["neighbours"]]
+            codes = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "code"))
+            neighbours = [
+                {"partner": codes.get(n["id"]), "shared_events": n["shared_events"]}
+                for n in found["graph"]["neighbours"]
+            ]
+        body = {
+            "partner": card.partner.code,
+            "day": card.day,
+            "currency": found["currency"],
+            "U": found["U"],
+            "missing": found["missing"],
+            "terms": [
+                {
+                    "code": c,
+                    "name": str(n),
+                    "unit": str(u),
+                    "definition": str(d),
+                    "value": found["terms"].get(c),
+                }
+                for c, n, u, d in TERMS
+            ],
+            "neighbours": neighbours,
+        }
+        return Response(UtilityOut(body).data)
+
+
+def _without_graph(figures: dict) -> dict:
+    utility = figures.get("utility")
+    if not utility or "graph" not in utility:
+        return figures
+    return figures | {"utility": {k: v for k, v in utility.items() if k != "graph"}}
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Proposals the rules made from the partners' scorecards"),
-    retrieve=extend_schema(summary="One proposal with its evidence"),
+    list=extend_schema(
+        summary="Proposals the rules made from the partners' scorecards (a partner user: its own)"
+    ),
+    retrieve=extend_schema(summary="One proposal with its evidence and its appeal"),
 )
 class ProposalViewSet(
     _Rules, NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    """Admins and auditors read every proposal, a partner user those about its own partner (another
+    partner's answers 404); admins accept, dismiss and decide appeals; a partner user appeals an
+    accepted proposal about it within its window."""
+
     serializer_class = JudgingProposalOut
-    permission_required = "judging.view_proposals"
-    write_permission = "judging.decide"
     filterset_fields = {"status": ["exact"], "partner__code": ["exact"], "action": ["exact"]}
 
-    def get_queryset(self):
-        return Proposal.objects.select_related("partner", "rule", "decided_by").order_by("-day", "-id")
+    @property
+    def permission_required(self):
+        return None  # readers are scoped by get_queryset; the appeal by its object-level rule
 
-    def _decided(self, proposal):
-        return Response(JudgingProposalOut(self.get_queryset().get(pk=proposal.pk)).data)
+    @property
+    def write_permission(self):
+        return None if self.action == "appeal" else "judging.decide"
+
+    def get_queryset(self):
+        qs = Proposal.objects.select_related(
+            "partner", "rule", "decided_by", "appeal", "appeal__by", "appeal__decided_by"
+        ).order_by("-day", "-id")
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no request, no query
+            return qs.none()
+        user = self.request.user
+        if user.has_perm("judging.view_proposals"):
+            return qs
+        partner = partner_of_user(user=user)
+        if partner is None:
+            raise PermissionDenied
+        return qs.filter(partner=partner)
+
+    def _decided(self, proposal, code=status.HTTP_200_OK):
+        return Response(JudgingProposalOut(self.get_queryset().get(pk=proposal.pk)).data, status=code)
 
     @extend_schema(
         summary="Accept: run the partner's lifecycle or tier change",
@@ -132,6 +212,76 @@ class ProposalViewSet(
         return self._decided(
             services.proposal_dismiss(proposal=self.get_object(), actor=request.user, reason=data["reason"])
         )
+
+    @extend_schema(
+        summary="Appeal an accepted proposal (a partner user, its own partner's, within the window)",
+        request=AppealIn,
+        responses={201: JudgingProposalOut},
+    )
+    @action(detail=True, methods=["post"])
+    def appeal(self, request, pk=None):
+        data = _valid(AppealIn, request)
+        appeal = services.appeal_file(proposal=self.get_object(), actor=request.user, text=data["text"])
+        return self._decided(appeal.proposal, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Decide an appeal again: uphold or overturn (admins)",
+        request=AppealDecisionIn,
+        responses=JudgingProposalOut,
+    )
+    @action(detail=True, methods=["post"], url_path="appeal-decide", url_name="appeal-decide")
+    def appeal_decide(self, request, pk=None):
+        data = _valid(AppealDecisionIn, request)
+        appeal = services.appeal_decide(proposal=self.get_object(), actor=request.user, **data)
+        return self._decided(appeal.proposal)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The rules that turn sustained figures into proposals"),
+    retrieve=extend_schema(summary="One rule, by code"),
+    create=extend_schema(
+        summary="Create a rule (admins; validated whole)", request=RuleIn, responses={201: RuleOut}
+    ),
+    update=extend_schema(summary="Change a rule (admins; every field)", request=RuleIn, responses=RuleOut),
+    partial_update=extend_schema(
+        summary="Change some of a rule's fields (admins)", request=RuleIn, responses=RuleOut
+    ),
+)
+class RuleViewSet(
+    _Rules,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Admins and auditors read the rules; admins create and change them through
+    judging.services.rule_save (the rules page's service: validated whole, audited)."""
+
+    serializer_class = RuleOut
+    permission_required = "judging.view_proposals"
+    write_permission = "judging.manage_rules"
+    lookup_field = "code"
+    pagination_class = None  # a handful of rules: the whole list
+
+    def get_queryset(self):
+        return Rule.objects.select_related("updated_by").order_by("code")
+
+    def create(self, request, *args, **kwargs):
+        data = _valid(RuleIn, request)
+        rule = services.rule_save(actor=request.user, code=data.pop("code", ""), data=data)
+        return Response(RuleOut(self.get_queryset().get(pk=rule.pk)).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        partial = kwargs.get("partial", False)
+        serializer = RuleIn(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("code", None)  # a rule's code names it for good
+        current = {f: getattr(rule, f) for f in services.RULE_FIELDS}
+        rule = services.rule_save(actor=request.user, rule=rule, data=current | data if partial else data)
+        return Response(RuleOut(self.get_queryset().get(pk=rule.pk)).data)
 
 
 def _valid(serializer_class, request) -> dict:

@@ -11,3 +11,8 @@ class JudgingConfig(AppConfig):
         from scoring.signals import night_scored
 
         night_scored.connect(receivers.on_night_scored, dispatch_uid="judging.on_night_scored")
+
+        from judging.evidence import proposal_evidence_display
+        from orgs.evidence import evidence_renderer_register
+
+        evidence_renderer_register(proposal_evidence_display)

@@ -4,7 +4,7 @@ the decision bodies (read through config.fields, the one parsing rule per kind o
 from rest_framework import serializers
 
 from config import fields
-from judging.models import CostEntry, HoursEntry, Proposal, Scorecard
+from judging.models import Appeal, CostEntry, HoursEntry, Proposal, Rule, Scorecard
 from ledger.money import format_minor
 
 
@@ -54,6 +54,7 @@ class JudgingProposalOut(serializers.ModelSerializer):
     partner = serializers.CharField(source="partner.code")
     rule = serializers.CharField(source="rule.code")
     decided_by = serializers.CharField(source="decided_by.username", default=None)
+    appeal = serializers.SerializerMethodField()
 
     class Meta:
         model = Proposal
@@ -73,7 +74,12 @@ class JudgingProposalOut(serializers.ModelSerializer):
             "decided_at",
             "decision_reason",
             "appeal_until",
+            "appeal",
         ]
+
+    def get_appeal(self, obj) -> dict | None:
+        appeal = getattr(obj, "appeal", None)  # none filed: the reverse one-to-one raises AttributeError
+        return AppealOut(appeal).data if appeal is not None else None
 
 
 class JudgingDecisionIn(serializers.Serializer):
@@ -114,3 +120,85 @@ class HoursEntryOut(serializers.ModelSerializer):
     class Meta:
         model = HoursEntry
         fields = ["id", "me", "starts_on", "ends_on", "hours", "note", "logged_by", "logged_at", "source"]
+
+
+class RuleOut(serializers.ModelSerializer):
+    threshold = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    updated_by = serializers.CharField(source="updated_by.username", default=None)
+
+    class Meta:
+        model = Rule
+        fields = [
+            "code",
+            "name",
+            "action",
+            "metric",
+            "comparison",
+            "threshold",
+            "sustained_days",
+            "min_ratings",
+            "grace_days",
+            "appeal_days",
+            "active",
+            "updated_by",
+            "updated_at",
+        ]
+
+
+class RuleIn(serializers.Serializer):
+    """A rule's fields as JSON; their bounds and the rule as a whole are checked by
+    judging.services.rule_check (the same for the rules page), every error by field."""
+
+    code = serializers.SlugField(max_length=50, required=False, help_text="On create only.")
+    name = fields.TextField(max_length=200)
+    action = serializers.ChoiceField(choices=Rule.Action.choices)
+    metric = serializers.ChoiceField(choices=Rule.Metric.choices)
+    comparison = serializers.ChoiceField(choices=Rule.Comparison.choices)
+    threshold = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Decimal text or number, at most two decimals."
+    )
+    sustained_days = fields.IntegerField(help_text="Nightly scorecards in a row, 1 to 365.")
+    min_ratings = fields.IntegerField(required=False, help_text="0 to 1,000,000 (default 0).")
+    grace_days = fields.IntegerField(required=False, help_text="Tier rules only, 0 to 3,650 (default 0).")
+    appeal_days = fields.IntegerField(required=False, help_text="1 to 365 (default 14).")
+    active = fields.BooleanField(required=False)
+
+
+class AppealOut(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username")
+    decided_by = serializers.CharField(source="decided_by.username", default=None)
+
+    class Meta:
+        model = Appeal
+        fields = ["text", "by", "created_at", "outcome", "decided_by", "decided_at", "decision_reason"]
+
+
+class AppealIn(serializers.Serializer):
+    text = fields.TextField(max_length=2000, multiline=True)
+
+
+class AppealDecisionIn(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[("upheld", "upheld"), ("overturned", "overturned")])
+    reason = fields.TextField(max_length=2000, multiline=True)
+
+
+class UtilityTermOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    definition = serializers.CharField()
+    value = serializers.CharField(allow_null=True, help_text="Decimal text; null: no data for this term.")
+
+
+class UtilityOut(serializers.Serializer):
+    partner = serializers.CharField()
+    day = serializers.DateField()
+    currency = serializers.CharField()
+    U = serializers.CharField(allow_null=True, help_text="The sum of the terms that have data.")
+    missing = serializers.ListField(child=serializers.CharField(), help_text="Terms without data.")
+    terms = UtilityTermOut(many=True)
+    neighbours = serializers.ListField(
+        child=serializers.DictField(),
+        allow_null=True,
+        help_text="Direct co-creators ({partner, shared_events}); staff only, null for a partner user.",
+    )

@@ -25,6 +25,7 @@ from judging.proposals import APPLIES_TO, proposals_make, supersede_moved_on
 from judging.scorecards import scorecards_compute
 from orgs import services as org_services
 from orgs.audit import audit_record
+from orgs.codes import check_code_not_reserved
 from orgs.models import Partner, PartnerTier
 from orgs.services._common import require_reason, today
 from scoring.models import NightlyRun
@@ -180,6 +181,7 @@ def rule_save(*, actor, data: dict, rule: Rule | None = None, code: str = "") ->
         code = slugify(code or "")
         if not code:
             raise ValidationError({"code": _("A code (letters, digits, dashes) is required.")})
+        check_code_not_reserved(code)
         if Rule.objects.filter(code=code).exists():
             raise ConflictError({"code": _("A rule with code “%(code)s” already exists.") % {"code": code}})
         rule = Rule.objects.create(code=code, updated_by=_user(actor), **clean)

@@ -372,6 +372,7 @@ class BalanceView(APIView):
                 "balance": format_minor(net, account.currency),
                 "balance_minor": net,
                 "owed": format_minor(net * account.normal_sign, account.currency),
+                "owed_minor": net * account.normal_sign,
             }
         )
 

@@ -161,6 +161,16 @@ class ValueEventForm(OneTimeTokenMixin):
         _offer(self.fields["scenario"], choices["scenarios"])
         _offer(self.fields["solution"], choices["solutions"])
         _offer(self.fields["category"], choices["categories"], lambda c: c.name)
+        # static/js/ledger-forms.js offers the chosen solution's categories as it changes; without
+        # the script the page offers them after a reload, and the service refuses any other
+        self.fields["category"].widget.attrs.update(
+            {
+                "data-solution-categories": json.dumps(choices.get("solution_categories", {})),
+                "data-all-categories": json.dumps(
+                    [[c.code, c.name] for c in choices.get("all_categories", ())]
+                ),
+            }
+        )
         self.fields["partners"].choices = [
             (p.code, f"{p.name} · {p.share_pct.normalize():f}%") for p in choices["partners"]
         ]

@@ -288,13 +288,41 @@ class ReasonSerializer(serializers.Serializer):
 # --- accounts, balances, transactions ------------------------------------------------------
 
 
+BALANCE_SIGN_HELP = (
+    "The ledger's net of the account's legs, debit-positive (debits minus credits): the sign that "
+    "sums to zero over every transaction. A credit-normal account (an ME's or partner's share, "
+    "revenue, payables) owed money shows a negative balance here; `owed` is the same figure from "
+    "the owner's side, the one the web pages and the balances CSV show."
+)
+OWED_SIGN_HELP = (
+    "The balance as its owner sees it, as on the web pages and in the balances CSV: the net times "
+    "the account's normal sign (+1 for debit-normal kinds, -1 for credit-normal), so money owed to "
+    "the owner is positive."
+)
+
+
 class AccountSerializer(serializers.ModelSerializer):
-    balance = serializers.SerializerMethodField()
-    balance_minor = serializers.SerializerMethodField()
+    """An account; its balances only when asked for (`?as_of=` or `?with_balance=1`), else null."""
+
+    balance = serializers.SerializerMethodField(help_text=BALANCE_SIGN_HELP + " Decimal string.")
+    balance_minor = serializers.SerializerMethodField(help_text=BALANCE_SIGN_HELP + " Minor units.")
+    owed = serializers.SerializerMethodField(help_text=OWED_SIGN_HELP + " Decimal string.")
+    owed_minor = serializers.SerializerMethodField(help_text=OWED_SIGN_HELP + " Minor units.")
 
     class Meta:
         model = Account
-        fields = ["id", "code", "kind", "name", "currency", "balance", "balance_minor", "created_at"]
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "name",
+            "currency",
+            "balance",
+            "balance_minor",
+            "owed",
+            "owed_minor",
+            "created_at",
+        ]
 
     def get_balance_minor(self, account) -> int | None:
         balances = self.context.get("balances")
@@ -304,14 +332,23 @@ class AccountSerializer(serializers.ModelSerializer):
         value = self.get_balance_minor(account)
         return None if value is None else format_minor(value, account.currency)
 
+    def get_owed_minor(self, account) -> int | None:
+        value = self.get_balance_minor(account)
+        return None if value is None else value * account.normal_sign
+
+    def get_owed(self, account) -> str | None:
+        value = self.get_owed_minor(account)
+        return None if value is None else format_minor(value, account.currency)
+
 
 class BalanceSerializer(serializers.Serializer):
     account = serializers.CharField()
     currency = serializers.CharField()
     as_of = serializers.DateField(allow_null=True)
-    balance = serializers.CharField(help_text="Net of the legs (debit > 0) as a decimal string.")
-    balance_minor = serializers.IntegerField()
-    owed = serializers.CharField(help_text="The balance from the owner's side (credit balances positive).")
+    balance = serializers.CharField(help_text=BALANCE_SIGN_HELP + " Decimal string.")
+    balance_minor = serializers.IntegerField(help_text=BALANCE_SIGN_HELP + " Minor units.")
+    owed = serializers.CharField(help_text=OWED_SIGN_HELP + " Decimal string.")
+    owed_minor = serializers.IntegerField(help_text=OWED_SIGN_HELP + " Minor units.")
 
 
 class TransactionSerializer(serializers.ModelSerializer):

@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
@@ -273,13 +273,61 @@ def refunded_minor(*, event_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
-    series, running, day = [], 0, start
+# the round steps an axis may end on, per power of ten; the top leaves this much headroom
+AXIS_STEPS = (
+    Decimal(1),
+    Decimal("1.2"),
+    Decimal("1.5"),
+    Decimal(2),
+    Decimal("2.5"),
+    Decimal(3),
+    Decimal(4),
+    Decimal(5),
+    Decimal(6),
+    Decimal(8),
+    Decimal(10),
+)
+AXIS_HEADROOM = Decimal("1.05")
+
+
+def _round_up(value: Decimal) -> Decimal:
+    """The smallest round number (AXIS_STEPS times a power of ten) at or above a positive value."""
+    power = Decimal(10) ** value.adjusted()
+    return next(step * power for step in AXIS_STEPS if step * power >= value)
+
+
+def progress_axis(*, series_minor: list[int], target_minor: int, currency: str) -> dict:
+    """The chart's value axis in major units, from the data and the target (not from the tier
+    points beyond them, nor a fixed scale): from 0 (or below, when refunds took the running total
+    under it) to a round number a little above the larger of the highest value and the target."""
+    top = max([target_minor, *series_minor, 0])
+    low = min([0, *series_minor])
+
+    def edge(minor: int) -> int:  # a round number of minor units, whole (never a fraction of a cent)
+        return int(_round_up(Decimal(minor) * AXIS_HEADROOM).to_integral_value(rounding=ROUND_CEILING))
+
+    axis_max = from_minor(edge(top), currency) if top > 0 else Decimal(1)
+    axis_min = -from_minor(edge(-low), currency) if low < 0 else Decimal(0)
+    return {"min": f"{axis_min.normalize():f}", "max": f"{axis_max.normalize():f}"}
+
+
+def _running(daily: dict, *, on: dt.date, start: dt.date, end: dt.date) -> list[int]:
+    out, running, day = [], 0, start
     while day <= min(end, on):
         running += daily.get(day, 0)
-        series.append({"day": day.isoformat(), "value": str(from_minor(running, contract.currency))})
+        out.append(running)
         day += dt.timedelta(days=1)
-    return series
+    return out
+
+
+def progress_series(*, contract: Contract, daily: dict, on: dt.date, start: dt.date, end: dt.date) -> list:
+    return [
+        {
+            "day": (start + dt.timedelta(days=i)).isoformat(),
+            "value": str(from_minor(total, contract.currency)),
+        }
+        for i, total in enumerate(_running(daily, on=on, start=start, end=end))
+    ]
 
 
 def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None) -> list[dict]:
@@ -319,6 +367,12 @@ def me_contracts_and_progress(*, me: Microenterprise, on: dt.date | None = None)
                             contract=contract, daily=me_daily[emc.pk], on=on, start=start, end=end
                         ),
                         "period_end": end.isoformat(),
+                        "axis": progress_axis(
+                            series_minor=_running(emc_daily[emc.pk], on=on, start=start, end=end)
+                            + _running(me_daily[emc.pk], on=on, start=start, end=end),
+                            target_minor=contract.target_minor,
+                            currency=cur,
+                        ),
                         "target": str(from_minor(contract.target_minor, cur)),
                         "floor": str(from_minor(contract.floor_minor, cur)),
                         "tiers": [
@@ -355,11 +409,18 @@ def loggable_mes(*, user) -> QuerySet[Microenterprise]:
 
 
 def log_form_choices(
-    *, me: Microenterprise | None, emc: EMC | None, scenario: Scenario | None, on: dt.date
+    *,
+    me: Microenterprise | None,
+    emc: EMC | None,
+    scenario: Scenario | None,
+    on: dt.date,
+    solution: Solution | None = None,
 ) -> dict:
     """The choices the log forms offer: the ME's EMCs on `on`; the chosen EMC's scenarios,
     their solutions, and the partners creditable in it on `on` that hold a share in its
-    contract in force (the service accepts no others); every category; and that contract."""
+    contract in force (the service accepts no others); the categories of the chosen solution
+    (every category without one, or for a solution that bundles none), with each solution's
+    categories for the page script; and that contract."""
     emcs = list(org_selectors.me_emcs(me=me, on=on)) if me is not None else []
     if emc is not None and emc.pk not in {e.pk for e in emcs}:
         emc = None
@@ -367,6 +428,17 @@ def log_form_choices(
     if scenario is not None and scenario.pk not in {s.pk for s in scenarios}:
         scenario = None
     solutions = list(Solution.objects.filter(scenario=scenario).order_by("name")) if scenario else []
+    bundles = defaultdict(list)  # solution code -> its category codes (one query over the through table)
+    if solutions:
+        through = Solution.categories.through.objects.filter(solution__in=solutions)
+        for sol_code, cat_code in through.values_list("solution__code", "category__code").order_by(
+            "category__code"
+        ):
+            bundles[sol_code].append(cat_code)
+    if solution is not None and solution.pk not in {s.pk for s in solutions}:
+        solution = None
+    every_category = list(Category.objects.order_by("name"))
+    offered = set(bundles.get(solution.code, ())) if solution is not None else set()
     contract = selectors.contracts_in_force(emc_ids=[emc.pk], on=on).get(emc.pk) if emc else None
     partners = []
     if emc is not None and contract is not None:
@@ -382,7 +454,10 @@ def log_form_choices(
         "scenarios": scenarios,
         "scenario": scenario,
         "solutions": solutions,
-        "categories": list(Category.objects.order_by("name")),
+        "solution": solution,
+        "categories": [c for c in every_category if c.code in offered] if offered else every_category,
+        "all_categories": every_category,
+        "solution_categories": dict(bundles),
         "partners": partners,
         "contract": contract,
     }

@@ -57,6 +57,7 @@ rules.add_perm("orgs.view", has_any_role)
 rules.add_perm("orgs.manage", is_platform_admin)
 rules.add_perm("orgs.manage_me_members", is_platform_admin | (is_me_leader & leads_me))
 rules.add_perm("orgs.manage_partners", is_platform_admin)
+rules.add_perm("orgs.manage_tokens", is_platform_admin)  # list and revoke any user's API token
 rules.add_perm("orgs.view_audit", is_platform_admin | is_auditor | is_finance)
 # a partner user sees its own partner (and, through the apps, only its own figures)
 rules.add_perm("orgs.view_partner", has_any_role | (is_partner_user & represents_partner))

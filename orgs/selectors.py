@@ -340,3 +340,13 @@ def partner_of_user(*, user) -> Partner | None:
         link = PartnerUser.objects.select_related("partner").filter(user=user).first()
         user._partner_of = link.partner if link else None
     return user._partner_of
+
+
+def api_tokens(*, q: str = "") -> QuerySet:
+    """Every user's API token with its user (for admins; the key itself is never shown)."""
+    from rest_framework.authtoken.models import Token
+
+    qs = Token.objects.select_related("user").only("user_id", "created", "user__username", "user__email")
+    if q:
+        qs = qs.filter(user__username__icontains=q.strip()[:150])
+    return qs.order_by("user__username")

@@ -85,6 +85,7 @@ MENU: list[MenuEntry] = [
     MenuEntry("me-create", _("New microenterprise"), "orgs:me-create", "orgs.manage", ORGANIZATION),
     MenuEntry("emc-create", _("New EMC"), "orgs:emc-create", "orgs.manage", ORGANIZATION),
     MenuEntry("audit", _("Audit trail"), "orgs:audit-list", "orgs.view_audit", ORGANIZATION),
+    MenuEntry("tokens", _("API tokens"), "orgs:token-list", "orgs.manage_tokens", ORGANIZATION),
     MenuEntry("partners", _("Partner directory"), "orgs:partner-list", "orgs.view", PARTNERS),
     MenuEntry("applications", _("Applications"), "orgs:application-queue", "orgs.manage_partners", PARTNERS),
     MenuEntry("scorecards", _("Scorecards"), "judging:scorecard-list", "judging.compare", PARTNERS),

@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "MEStatusEnum": "orgs.models.Microenterprise.Status",
         "NightlyRunKindEnum": "scoring.models.NightlyRun.Kind",
         "NightlyRunStatusEnum": "scoring.models.NightlyRun.Status",
+        "JudgingRuleMetricEnum": "judging.models.Rule.Metric",
     },
 }
 

@@ -22,7 +22,7 @@ from ledger.models import PurposeIndicator, Source, UserSignal, ValueEvent
 from ledger.money import from_minor
 from ledger.views._common import event_url
 from orgs import selectors as org_selectors
-from orgs.models import EMC, Scenario
+from orgs.models import EMC, Scenario, Solution
 
 ALREADY_POSTED = gettext_lazy(
     "This form was already submitted: here is what it posted. Nothing was posted twice. "
@@ -43,6 +43,9 @@ def _state(data, mes) -> dict:
     scenario = (
         Scenario.objects.filter(code=_raw(data, "scenario")).first() if _raw(data, "scenario") else None
     )
+    solution = (
+        Solution.objects.filter(code=_raw(data, "solution")).first() if _raw(data, "solution") else None
+    )
     on = timezone.localdate()
     moment = _raw(data, "occurred_at")
     if moment:
@@ -52,13 +55,17 @@ def _state(data, mes) -> dict:
             parsed = None
         if parsed is not None:
             on = parsed.date()
-    return {"me": me, "emc": emc, "scenario": scenario, "on": on}
+    return {"me": me, "emc": emc, "scenario": scenario, "solution": solution, "on": on}
 
 
 def _choices(data, mes) -> dict:
     state = _state(data, mes)
     choices = ui_selectors.log_form_choices(
-        me=state["me"], emc=state["emc"], scenario=state["scenario"], on=state["on"]
+        me=state["me"],
+        emc=state["emc"],
+        scenario=state["scenario"],
+        on=state["on"],
+        solution=state["solution"],
     )
     choices["me"] = state["me"]
     choices["on"] = state["on"]

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from orgs.audit import audit_record
+from orgs.codes import is_reserved_code
 from orgs.models import Industry, Partner, PartnerRole, PartnerUser
 from orgs.roles import Role
 from orgs.services.partners import partner_create
@@ -30,7 +31,7 @@ def _free_code(name: str) -> str:
     taken = set(Partner.objects.filter(code__startswith=base).values_list("code", flat=True))
     for n in range(1, CODE_TRIES + 1):
         code = base if n == 1 else f"{base}-{n}"
-        if code not in taken:
+        if code not in taken and not is_reserved_code(code):
             return code
     return f"{base}-{len(taken) + 1}"
 

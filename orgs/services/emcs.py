@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ConflictError
 from orgs.audit import audit_record
+from orgs.codes import check_code_not_reserved
 from orgs.models import EMC, EMCNode, EMCParticipation, Microenterprise, Partner, Scenario
 from orgs.services._common import as_weight, check_weight_total, require_reason, today
 
@@ -32,6 +33,7 @@ def _check_active(emc: EMC, *, field: str = "status") -> None:
 def _check_code_free(code: str, *, field: str = "code") -> None:
     if not code:
         raise ValidationError({field: _("A code is required.")})
+    check_code_not_reserved(code, field=field)
     if EMC.objects.filter(code=code).exists():
         raise ConflictError({field: _("An EMC with code “%(code)s” already exists.") % {"code": code}})
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from orgs.codes import is_reserved_code
 from orgs.models import AuditEntry, MEKind, Membership, Microenterprise
 from orgs.services._common import as_weight, check_weight_total, today
 
@@ -73,6 +74,10 @@ def mes_import_csv(*, actor, text: str, reason: str = "") -> list[Microenterpris
                 _("The ME code “%(code)s” must be letters, digits, - or _.") % {"code": code}
             )
             continue
+        if is_reserved_code(code):
+            errors[first_line].append(
+                _("“%(code)s” is reserved for a page's address; choose another code.") % {"code": code}
+            )
         if code in taken:
             errors[first_line].append(_("An ME with code “%(code)s” already exists.") % {"code": code})
         name = first["me_name"]

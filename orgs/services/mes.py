@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ConflictError
 from orgs.audit import audit_record
+from orgs.codes import check_code_not_reserved
 from orgs.models import EMC, EMCNode, MEKind, MELineage, Membership, Microenterprise
 from orgs.services._common import (
     as_weight,
@@ -29,6 +30,7 @@ Status = Microenterprise.Status
 def _check_code_free(code: str, *, field: str = "code") -> None:
     if not code:
         raise ValidationError({field: _("A code is required.")})
+    check_code_not_reserved(code, field=field)
     if Microenterprise.objects.filter(code=code).exists():
         raise ConflictError({field: _("An ME with code “%(code)s” already exists.") % {"code": code}})
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from config.errors import ConflictError
 from orgs import lifecycle
 from orgs.audit import audit_record
+from orgs.codes import check_code_not_reserved
 from orgs.currencies import currency_check
 from orgs.models import (
     Certification,
@@ -82,6 +83,7 @@ def partner_create(
         raise ValidationError({"name": _("A name is required.")})
     if not code:
         raise ValidationError({"code": _("A code is required.")})
+    check_code_not_reserved(code)
     if not roles:
         raise ValidationError({"roles": _("A partner needs at least one role.")})
     currency = _check_currency(baseline_currency)

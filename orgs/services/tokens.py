@@ -1,11 +1,14 @@
-"""API tokens (DRF authtoken): a user makes or revokes their own; each change audited.
+"""API tokens (DRF authtoken): a user makes or revokes their own; an admin may revoke anyone's
+(with a reason); each change audited.
 
 The audit row names the user, never the key (the key is the credential)."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from orgs.audit import audit_record
+from orgs.services._common import require_reason
 
 
 @transaction.atomic
@@ -18,11 +21,16 @@ def api_token_create(*, user, actor) -> Token:
 
 
 @transaction.atomic
-def api_token_revoke(*, user, actor) -> bool:
-    """Revoke `user`'s token; False when there was none (nothing is written then)."""
+def api_token_revoke(*, user, actor, reason: str = "") -> bool:
+    """Revoke `user`'s token; False when there was none (nothing is written then). A user revokes
+    their own; revoking another user's needs `orgs.manage_tokens` (admins) and a reason."""
+    if actor.pk != user.pk:
+        if not actor.has_perm("orgs.manage_tokens"):
+            raise PermissionDenied
+        reason = require_reason(reason)
     deleted, _ = Token.objects.filter(user=user).delete()
     if deleted:
-        audit_record(actor=actor, action="api_token.revoke", target=user)
+        audit_record(actor=actor, action="api_token.revoke", target=user, reason=(reason or "").strip())
     return bool(deleted)
 
 

@@ -25,3 +25,11 @@ def state_label(code) -> str:
     from orgs.models import Partner
 
     return str(dict(Partner.State.choices).get(code, code or ""))
+
+
+@register.inclusion_tag("orgs/_evidence.html")
+def evidence_table(evidence, partner=None) -> dict:
+    """`{% evidence_table step.evidence partner %}`: the evidence as a labelled table (orgs.evidence)."""
+    from orgs.evidence import evidence_display
+
+    return {"shown": evidence_display(evidence, partner=partner)}

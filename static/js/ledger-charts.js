@@ -1,5 +1,6 @@
 // Progress to target: cumulative user-paid value per day (the EMC's and the ME's part) against
-// the period target, the floor and the tier inflection points. Data comes from json_script.
+// the period target, the floor and the tier inflection points. Data comes from json_script; the
+// chart's height follows the width of the page (static/css/app.css), its axis the data.
 (function () {
   if (typeof Chart === "undefined") return;
   function days(first, last) {
@@ -36,7 +37,9 @@
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
         interaction: { mode: "index", intersect: false },
-        scales: { y: { beginAtZero: true, title: { display: true, text: data.currency } },
+        // the value axis comes from the data and the target (ledger.ui_selectors.progress_axis):
+        // a tier point beyond both is named in the legend, not allowed to flatten the line
+        scales: { y: { min: Number(data.axis.min), max: Number(data.axis.max), title: { display: true, text: data.currency } },
                   x: { ticks: { maxTicksLimit: 8 } } },
         plugins: { legend: { labels: { boxWidth: 12, font: { size: 11 } } } }
       }

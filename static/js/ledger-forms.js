@@ -99,3 +99,32 @@
   document.addEventListener("DOMContentLoaded", toggleLarge);
   document.addEventListener("htmx:afterSettle", toggleLarge);
 })();
+
+// The log form offers only the chosen solution's categories: the category select carries each
+// solution's category codes (data-solution-categories) and every category (data-all-categories);
+// choosing a solution keeps the categories it bundles (all of them without a solution, or for a
+// solution that bundles none). The server offers the same after a reload and refuses any other.
+(function () {
+  function parse(text, fallback) {
+    try { return JSON.parse(text || ""); } catch (e) { return fallback; }
+  }
+  function filterCategories() {
+    var solution = document.getElementById("id_solution");
+    var category = document.getElementById("id_category");
+    if (!solution || !category || !category.dataset.allCategories) return;
+    var bundles = parse(category.dataset.solutionCategories, {});
+    var every = parse(category.dataset.allCategories, []);
+    var allowed = bundles[solution.value] || [];
+    var chosen = category.value;
+    while (category.options.length) category.remove(0);
+    category.add(new Option("—", ""));
+    every.forEach(function (pair) {
+      if (allowed.length && allowed.indexOf(pair[0]) === -1) return;
+      category.add(new Option(pair[1], pair[0], false, pair[0] === chosen));
+    });
+    if (category.value !== chosen) category.value = "";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "id_solution") filterCategories();
+  });
+})();

@@ -136,3 +136,76 @@ def test_the_night_makes_proposals_from_the_rules_after_the_scorecards(judged, n
     p = Proposal.objects.get()
     assert p.partner == judged.world.partner and p.evidence["nights"][0]["refund_rate_pct"] == "30.00"
     assert p.day == judged.day and dt.date.fromisoformat(p.evidence["to"]) == judged.day
+
+
+def test_the_evidence_is_a_labelled_table_on_the_proposal_page_and_in_the_timeline(client, admin, proposed):
+    """The rule: refund rate above 20 on 2 nights running (tests/judging/test_proposals.py); the
+    partner's nights were 25.00 and 30.00, both over it."""
+    from orgs.evidence import evidence_display
+
+    proposal, partner, _other = proposed
+    shown = evidence_display(proposal.evidence, partner=partner)
+    assert shown["title"] == "Rule “Refunds sustained”"
+    assert dict(shown["summary"]) == {
+        "Figure checked": "Refund rate (%)",
+        "Threshold": "above 20.00%",
+        "Nights in a row": "2",
+        "Window of each figure": "90 days",
+        "Nights": "2025-03-30 to 2025-03-31",
+        # the first night's figure looks back over 90 days: 2025-03-30 and the 89 days before it
+        "Events behind them": "2024-12-31 to 2025-03-31",
+    }
+    assert shown["columns"] == [
+        "Night",
+        "Ecosystem revenue",
+        "Revenue growth",
+        "Value added vs baseline",
+        "Experience margin",
+        "Refund rate",
+    ]
+    assert [[c["text"] for c in row] for row in shown["rows"]] == [
+        # the test's cards carry only the refund rate (revenue is 0 by default): money with its currency
+        ["2025-03-30", "CN¥0.00", "—", "—", "—", "25.00%"],
+        ["2025-03-31", "CN¥0.00", "—", "—", "—", "30.00%"],
+    ]
+    assert [[c["mark"] for c in row] for row in shown["rows"]] == [[False] * 5 + [True]] * 2
+    link = f"/judging/partners/{partner.code}/?date=2025-03-31&window=90"
+    assert shown["link"]["url"] == link
+
+    client.force_login(admin)
+    html = client.get(reverse("judging:proposal-detail", args=[proposal.pk])).content.decode()
+    box = html[html.index('data-testid="proposal-evidence"') :]
+    assert 'data-testid="evidence-table"' in box and "<dt" in box and "Refund rate (%)" in box
+    assert box.count('data-crossed="1"') == 2 and f'href="{link}"' in box.replace("&amp;", "&")
+    assert '"nights"' not in html and "minor units" not in html  # no JSON, no minor units
+
+    client.post(
+        reverse("judging:proposal-detail", args=[proposal.pk]),
+        {"form": "decide", "decision": "accept", "reason": "Users wanted better"},
+    )
+    page = client.get(reverse("orgs:partner-detail", args=[partner.code])).content.decode()
+    timeline = page[page.index('data-testid="timeline"') :]
+    assert 'data-testid="evidence-table"' in timeline and "Refund rate (%)" in timeline
+    assert "&quot;nights&quot;" not in timeline and '"nights"' not in timeline
+    assert f'href="{link}"' in timeline.replace("&amp;", "&")
+
+
+def test_the_evidence_table_in_zh_hans(admin, proposed):
+    from django.utils import translation
+
+    from orgs.evidence import evidence_display
+
+    proposal, partner, _other = proposed
+    with translation.override("zh-hans"):
+        shown = evidence_display(proposal.evidence, partner=partner)
+    labels = dict(shown["summary"])
+    assert "检查的指标" in labels and "阈值" in labels
+    assert shown["columns"][-1] == "退款率"
+
+
+def test_other_evidence_shows_as_labelled_rows_or_as_its_text():
+    from orgs.evidence import evidence_display
+
+    assert evidence_display('{"value_change": -0.18}')["summary"] == [("Value change", "-0.18")]
+    assert evidence_display("Ratings 38% above expectation") == {"text": "Ratings 38% above expectation"}
+    assert evidence_display("") is None

@@ -338,3 +338,23 @@ def test_a_leader_reads_only_contracts_of_emcs_their_mes_take_part_in(world):
     assert outsider.get(f"/api/contracts/{world.contract.pk}/").status_code == 404
     assert as_stranger.get(f"/api/contracts/{world.contract.pk}/").status_code == 404
     assert mine.get(f"/api/contracts/{world.contract.pk}/").status_code == 200
+
+
+def test_the_api_owed_figure_is_the_page_balance_and_its_sign_is_documented(api, client, world, now, log):
+    log(occurred_at=now - dt.timedelta(days=3), amount="10.00")
+    code = f"me:{world.lead_me.code}:CNY"
+    day = (now - dt.timedelta(days=2)).date().isoformat()
+    # the ME's share of 10.00 is 4.73 (see above): credit-normal, so the net is -4.73
+    listing = api.get("/api/accounts/", {"as_of": day}).json()["results"]
+    row = next(a for a in listing if a["code"] == code)
+    assert (row["balance_minor"], row["owed_minor"], row["owed"]) == (-473, 473, "4.73")
+    balance = api.get("/api/balances/", {"account": code, "as_of": day}).json()
+    assert (balance["balance_minor"], balance["owed_minor"]) == (-473, 473)
+    staff = UserFactory(is_superuser=True)
+    client.force_login(staff)
+    page = client.get("/ledger/", {"q": code, "as_of": day})
+    assert [r["balance_minor"] for r in page.context["rows"] if r["account"].code == code] == [473]
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    account = schema["components"]["schemas"]["Account"]["properties"]
+    assert "debit-positive" in account["balance_minor"]["description"]
+    assert "web pages" in account["owed_minor"]["description"]

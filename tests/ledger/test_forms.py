@@ -148,3 +148,69 @@ def test_the_form_offers_choices_but_validates_against_the_service(world):
 def test_an_unbound_form_carries_a_fresh_one_time_token():
     first, second = ValueEventForm(), ValueEventForm()
     assert first["token"].value() and first["token"].value() != second["token"].value()
+
+
+@pytest.fixture
+def bundled(world):
+    """The world's solution bundles two categories, Drying and Washing; a third, Cooking, is not in it."""
+    from tests.factories import CategoryFactory
+
+    drying, washing = CategoryFactory(name="Drying"), CategoryFactory(name="Washing")
+    world.solution.categories.set([drying, washing])
+    return drying, washing, CategoryFactory(name="Cooking")
+
+
+def test_a_category_the_solution_does_not_bundle_is_refused_by_field(leader_client, world, bundled):
+    _drying, _washing, cooking = bundled
+    message = post_error(leader_client, payload(world, category=cooking.code), "category")
+    assert message == (
+        f"{world.solution.name} bundles Drying, Washing, not Cooking: choose one of its categories."
+    )
+
+
+def test_a_category_of_the_solution_posts(leader_client, world, bundled):
+    drying, _washing, _cooking = bundled
+    response = leader_client.post("/ledger/log/", payload(world, category=drying.code))
+    assert response.status_code == 302
+    assert ValueEvent.objects.get().category == drying
+
+
+def test_the_api_refuses_the_same_category_by_field(world, bundled):
+    from rest_framework.test import APIClient
+
+    from tests.ledger.test_api import payload as api_payload
+
+    _drying, _washing, cooking = bundled
+    api = APIClient()
+    api.force_authenticate(world.leader)
+    response = api.post(
+        "/api/value-events/",
+        api_payload(world, timezone.now(), category=cooking.code),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-cooking",
+    )
+    assert response.status_code == 400 and "category" in response.json()["errors"]
+    assert not ValueEvent.objects.exists()
+
+
+def test_the_form_offers_only_the_chosen_solutions_categories(leader_client, world, bundled):
+    drying, washing, cooking = bundled
+    query = {"me": world.lead_me.code, "emc": world.emc.code, "scenario": world.scenario.code}
+    everything = leader_client.get("/ledger/log/fields/", query).context["form"]
+    assert {c for c, _label in everything.fields["category"].choices} >= {
+        drying.code,
+        washing.code,
+        cooking.code,
+    }
+    chosen = leader_client.get("/ledger/log/fields/", query | {"solution": world.solution.code})
+    form = chosen.context["form"]
+    assert [c for c, _label in form.fields["category"].choices] == ["", drying.code, washing.code]
+    # the page script gets each solution's categories to filter the select as the solution changes
+    html = chosen.content.decode()
+    assert "data-solution-categories" in html
+    attrs = form.fields["category"].widget.attrs
+    import json
+
+    assert json.loads(attrs["data-solution-categories"]) == {
+        world.solution.code: sorted([drying.code, washing.code])
+    }

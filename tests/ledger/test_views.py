@@ -240,6 +240,25 @@ def test_the_me_ledger_shows_contract_terms_and_progress_to_target(leader_client
     assert item["chart"]["target"] == "100000.00"
     assert [t["value"] for t in item["chart"]["tiers"]] == ["100000.00", "120000.00"]
     assert f'id="progress-{world.emc.code}"' in page.content.decode()  # the json_script
+    # the axis ends a little above the target (100,000 * 1.05 -> the round 120,000), not at a
+    # fixed scale; the tier point at 120,000 happens to sit on it
+    assert item["chart"]["axis"] == {"min": "0", "max": "120000"}
+
+
+@pytest.mark.parametrize(
+    ("series", "target", "axis"),
+    [
+        ([0, 1000_00, 2500_00], 100000_00, {"min": "0", "max": "120000"}),  # the target rules
+        ([0, 90_00, 300_00], 200_00, {"min": "0", "max": "400"}),  # the data passed the target: 315 -> 400
+        ([0, 50_00, -120_00], 100_00, {"min": "-150", "max": "120"}),  # refunds under zero: -126 -> -150
+        ([0, 1], 0, {"min": "0", "max": "0.02"}),  # one cent, no target: 0.0105 -> 0.02 (step 0.01 x 2)
+        ([], 0, {"min": "0", "max": "1"}),  # nothing yet: a unit axis
+    ],
+)
+def test_the_progress_axis_follows_the_data_and_the_target(series, target, axis):
+    from ledger.ui_selectors import progress_axis
+
+    assert progress_axis(series_minor=series, target_minor=target, currency="CNY") == axis
 
 
 def test_the_csv_export_has_one_line_per_leg_of_the_filtered_events(leader_client, world, log):

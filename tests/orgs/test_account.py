@@ -111,3 +111,79 @@ def test_a_user_changes_their_password_with_an_audit_row(client):
         "/account/password/", {"old_password": "wrong", "new_password1": "x", "new_password2": "y"}
     )
     assert bad.status_code == 200 and 'data-testid="error-old_password"' in bad.content.decode()
+
+
+# --- admins and every user's token ---------------------------------------------------------
+
+
+def test_an_admin_lists_every_token_and_revokes_one_with_a_reason(client):
+    admin = UserFactory(roles=["platform_admin"])
+    mei, lin = (
+        UserFactory(username="mei", roles=["finance"]),
+        UserFactory(username="lin", roles=["me_leader"]),
+    )
+    key = Token.objects.create(user=mei).key
+    Token.objects.create(user=lin)
+    client.force_login(admin)
+    page = client.get("/account/tokens/")
+    assert page.status_code == 200
+    assert [t.user.username for t in page.context["page"]] == ["lin", "mei"]
+    assert key not in page.content.decode()  # the key is never shown
+    assert [t.user.username for t in client.get("/account/tokens/", {"q": "me"}).context["page"]] == ["mei"]
+
+    url = f"/account/tokens/{mei.pk}/revoke/"
+    unconfirmed = client.post(url, {"reason": "Laptop lost"})
+    assert unconfirmed.status_code == 400 and Token.objects.filter(user=mei).exists()
+    no_reason = client.post(url, {"confirm": "on", "reason": "  "})
+    assert no_reason.status_code == 400 and "A reason is required." in no_reason.content.decode()
+    assert Token.objects.filter(user=mei).exists()
+    assert not AuditEntry.objects.filter(action="api_token.revoke").exists()
+
+    done = client.post(url, {"confirm": "on", "reason": "Laptop lost"})
+    assert done.status_code == 302 and done["Location"] == "/account/tokens/"
+    assert not Token.objects.filter(user=mei).exists() and Token.objects.filter(user=lin).exists()
+    entry = AuditEntry.objects.get(action="api_token.revoke", object_id=str(mei.pk))
+    assert (entry.actor, entry.reason) == (admin, "Laptop lost") and key not in str(entry.changes)
+    client.logout()
+    assert _api(client, key) == 401
+
+
+@pytest.mark.parametrize("role", ["me_leader", "me_member", "finance", "auditor", "partner"])
+def test_other_roles_neither_list_nor_revoke_anothers_token(client, role):
+    other = UserFactory(roles=["finance"])
+    Token.objects.create(user=other)
+    client.force_login(UserFactory(roles=[role]))
+    assert client.get("/account/tokens/").status_code == 403
+    assert (
+        client.post(f"/account/tokens/{other.pk}/revoke/", {"confirm": "on", "reason": "x"}).status_code
+        == 403
+    )
+    assert Token.objects.filter(user=other).exists()
+    assert "/account/tokens/" not in client.get("/account/").content.decode()
+
+
+def test_the_service_refuses_a_non_admin_revoking_anothers_token():
+    from django.core.exceptions import PermissionDenied
+
+    from orgs.services import api_token_revoke
+
+    other = UserFactory(roles=["finance"])
+    Token.objects.create(user=other)
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(user=other, actor=UserFactory(roles=["auditor"]), reason="no")
+    assert Token.objects.filter(user=other).exists()
+
+
+def test_the_token_list_costs_the_same_queries_for_2_and_20_tokens(client, django_assert_num_queries):
+    client.force_login(UserFactory(roles=["platform_admin"]))
+    for n in (2, 18):
+        for _ in range(n):
+            Token.objects.create(user=UserFactory())
+        client.get("/account/tokens/")  # warm the per-user caches
+        # session, user, roles, the count for the pages, the tokens with their users, and the
+        # menu's two (a live ME to log for, the last nightly run)
+        with django_assert_num_queries(PINNED_TOKEN_LIST_QUERIES):
+            assert client.get("/account/tokens/").status_code == 200
+
+
+PINNED_TOKEN_LIST_QUERIES = 7
