@@ -5,6 +5,9 @@ field-level errors before it writes, and leaves an audit row (orgs.audit). The a
 winner to the EMC through the orgs services and drafts the next contract version through
 `ledger.services.contract_draft_create`, all in one transaction: if the rebalanced contract does
 not validate, nothing is written (see bids/rebalance.py for the rule).
+
+`as_of` (the day a step is taken, today by default) is for loaders writing history, such as the
+demo; the pages and the API never pass it.
 """
 
 import datetime as dt
@@ -95,12 +98,13 @@ def order_create(
     target_amount=None,
     currency: str = "",
     goal: str = "",
+    as_of: dt.date | None = None,
 ) -> Order:
     """Put an EMC's goal out for bids: a target (amount and currency, or a measurable goal, or
     both), the obligations, the share on offer, the bidding deadline and the delivery period."""
     _require(actor, "bids.manage", emc)
     errors: dict[str, list] = {}
-    today = _today()
+    today = as_of or _today()
     title, obligations, goal = (title or "").strip(), (obligations or "").strip(), (goal or "").strip()
     currency = (currency or "").strip().upper()
     if emc.status != EMC.Status.ACTIVE:
@@ -206,6 +210,7 @@ def bid_place(
     asked_share_pct,
     commitment: str = "",
     target_amount=None,
+    as_of: dt.date | None = None,
 ) -> Bid:
     """Bid on an open order before its deadline, for a live ME or an active partner."""
     order = _lock(order)
@@ -217,7 +222,7 @@ def bid_place(
         raise ConflictError(
             {"order": _("This order is %(s)s; it takes no more bids.") % {"s": order.get_status_display()}}
         )
-    if _today() > order.deadline:
+    if (as_of or _today()) > order.deadline:
         raise ConflictError({"order": _("Bidding closed on %(day)s.") % {"day": order.deadline.isoformat()}})
     errors: dict[str, list] = {}
     if me is not None and not me.is_live:
@@ -313,7 +318,7 @@ def _seat_obligations(order: Order, bid: Bid) -> str:
     return "\n".join(part for part in (order.obligations, bid.commitment) if part)
 
 
-def _join_me(*, actor, order: Order, bid: Bid, share: Decimal) -> None:
+def _join_me(*, actor, order: Order, bid: Bid, share: Decimal, on: dt.date) -> None:
     """Seat the winning ME with the order's obligations; the other seat weights rebalanced."""
     seats = {node.me.code: node for node in order.emc.nodes.filter(left_on__isnull=True).select_related("me")}
     weights = rebalance.with_winner(
@@ -333,17 +338,19 @@ def _join_me(*, actor, order: Order, bid: Bid, share: Decimal) -> None:
             }
             for code, weight in sorted(weights.items())
         ],
+        on=on,
         reason=_("Awarded order %(id)s") % {"id": order.pk},
     )
 
 
-def _join_partner(*, actor, order: Order, bid: Bid) -> None:
+def _join_partner(*, actor, order: Order, bid: Bid, on: dt.date) -> None:
     if EMCParticipation.objects.filter(emc=order.emc, partner=bid.partner, ended_on__isnull=True).exists():
         return  # already takes part: only its contract share changes
     org_services.emc_partner_join(
         emc=order.emc,
         partner=bid.partner,
         actor=actor,
+        on=on,
         note=_seat_obligations(order, bid)[:255],
         reason=_("Awarded order %(id)s") % {"id": order.pk},
     )
@@ -372,7 +379,7 @@ def _rebalanced_terms(base: Contract, bid: Bid, share: Decimal) -> dict:
 
 
 @transaction.atomic
-def order_award(*, actor, order: Order, bid: Bid, reason: str = "") -> Order:
+def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.date | None = None) -> Order:
     """Award `bid`: the winner joins the EMC (a node seat or a participation) with the order's
     obligations, a draft contract version gives it the asked share with the other shares
     rebalanced (bids/rebalance.py), and the other bids are not chosen. All or nothing."""
@@ -394,13 +401,14 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "") -> Order:
         raise ConflictError({"bid": _("%(p)s is no longer active.") % {"p": bid.partner.name}})
     if bid.me_id and not bid.me.is_live:
         raise ConflictError({"bid": _("ME %(code)s is no longer live.") % {"code": bid.me.code}})
-    effective_from = max(order.period_start, _today())
+    today = as_of or _today()
+    effective_from = max(order.period_start, today)
     base = _base_contract(order.emc, effective_from)
     share = bid.asked_share_pct
     if bid.me_id:
-        _join_me(actor=actor, order=order, bid=bid, share=share)
+        _join_me(actor=actor, order=order, bid=bid, share=share, on=today)
     else:
-        _join_partner(actor=actor, order=order, bid=bid)
+        _join_partner(actor=actor, order=order, bid=bid, on=today)
     terms = _rebalanced_terms(base, bid, share)
     terms.pop("emc")
     try:
@@ -446,7 +454,7 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "") -> Order:
 
 
 @transaction.atomic
-def order_rate(*, actor, order: Order, stars, note: str) -> Order:
+def order_rate(*, actor, order: Order, stars, note: str, as_of: dt.date | None = None) -> Order:
     """Rate the delivery of an awarded order against the commitment, after its period: 1-5 stars."""
     order = _lock(order)
     _require(actor, "bids.manage", order)
@@ -457,7 +465,7 @@ def order_rate(*, actor, order: Order, stars, note: str) -> Order:
                 % {"s": order.get_status_display()}
             }
         )
-    if _today() <= order.period_end:
+    if (as_of or _today()) <= order.period_end:
         raise ConflictError(
             {
                 "order": _("The delivery period runs until %(day)s; rate it afterwards.")
