@@ -181,3 +181,18 @@ def test_the_order_page_keeps_its_query_count_whatever_the_bids(client, world, o
     small = _fetch(client, world.lead, f"/orders/{order.pk}/")
     bids(9)
     assert _fetch(client, world.lead, f"/orders/{order.pk}/") == small
+
+
+def test_the_pages_speak_chinese(client, world, order, monkeypatch):
+    from django.utils import translation
+
+    services.bid_place(actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="x")
+    client.force_login(world.lead)
+    page = client.get(f"/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "开放抢单" in page and "授予此抢单" in page and "尚无评价" in page
+    assert "发布抢单" in client.get("/orders/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    with translation.override("zh-hans"), pytest.raises(Exception) as exc:
+        services.bid_place(
+            actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="x"
+        )
+    assert "已有有效的抢单" in str(exc.value)
