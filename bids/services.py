@@ -77,7 +77,7 @@ def _amount(amount, currency: str, *, field: str, errors: dict) -> int | None:
 
 
 def _lock(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("emc__lead_me").get(pk=order.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("emc__lead_me").get(pk=order.pk)
 
 
 # --- put out -------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def bid_place(
 @transaction.atomic
 def bid_withdraw(*, actor, bid: Bid) -> Bid:
     """Withdraw a live bid while its order is open (the bidder may bid again)."""
-    bid = Bid.objects.select_for_update().select_related("order", "me", "partner").get(pk=bid.pk)
+    bid = Bid.objects.select_for_update(of=("self",)).select_related("order", "me", "partner").get(pk=bid.pk)
     _require(actor, "bids.bid", bid.bidder)
     if bid.status != Bid.Status.LIVE or bid.order.status != Order.Status.OPEN:
         raise ConflictError({"bid": _("Only a live bid on an open order can be withdrawn.")})
@@ -393,7 +393,7 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
             }
         )
     bid = (
-        Bid.objects.select_for_update().select_related("me", "partner").filter(pk=bid.pk, order=order).first()
+        Bid.objects.select_for_update(of=("self",)).select_related("me", "partner").filter(pk=bid.pk, order=order).first()
     )
     if bid is None or bid.status != Bid.Status.LIVE:
         raise ConflictError({"bid": _("Choose a live bid of this order.")})

@@ -294,3 +294,18 @@ def test_the_delivery_is_rated_after_its_period_and_shown_with_later_bids(world,
     services.bid_place(actor=world.bidder, order=third, me=world.me_d, asked_share_pct="5", commitment="x")
     records = {b.bidder_code: b.record for b in selectors.order_bids(order=third)}
     assert records == {"p2": {"mean": 3.5, "count": 2}, "d-me": None}
+
+
+def test_the_database_holds_one_live_bid_per_bidder_and_one_bidder_per_bid(world, order):
+    from django.db import IntegrityError, transaction
+
+    Bid.objects.create(order=order, me=world.me_d, asked_share_pct=5, status="withdrawn")
+    Bid.objects.create(order=order, me=world.me_d, asked_share_pct=5)
+    for kwargs in (
+        {"me": world.me_d},  # a second live bid of the same ME
+        {"me": world.me_d, "partner": world.p2},  # two bidders
+        {"partner": world.p2, "asked_share_pct": 100},  # share out of range
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Bid.objects.create(order=order, **({"asked_share_pct": 5} | kwargs))
+    assert Bid.objects.count() == 2
