@@ -26,8 +26,10 @@ def leads_emc(user, target=None) -> bool:
         return False
     from orgs.models import EMC
 
-    if target is None:
-        return EMC.objects.filter(lead_me__leader=user, status=EMC.Status.ACTIVE).exists()
+    if target is None:  # asked by the menu and the page of one request: once, cached on the user
+        if not hasattr(user, "_leads_an_emc"):
+            user._leads_an_emc = EMC.objects.filter(lead_me__leader=user, status=EMC.Status.ACTIVE).exists()
+        return user._leads_an_emc
     emc = getattr(target, "emc", target)
     return emc.lead_me.leader_id == user.pk
 

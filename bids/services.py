@@ -393,7 +393,10 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
             }
         )
     bid = (
-        Bid.objects.select_for_update(of=("self",)).select_related("me", "partner").filter(pk=bid.pk, order=order).first()
+        Bid.objects.select_for_update(of=("self",))
+        .select_related("me", "partner")
+        .filter(pk=bid.pk, order=order)
+        .first()
     )
     if bid is None or bid.status != Bid.Status.LIVE:
         raise ConflictError({"bid": _("Choose a live bid of this order.")})
