@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("scoring.api_urls")),
     path("", include("payouts.api_urls")),
     path("", include("judging.api_urls")),
+    path("", include("bids.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # the split view serves Swagger UI's init script as a file (?script), not inline
     path(
@@ -32,6 +33,7 @@ urlpatterns = [
     path("scoring/", include("scoring.urls")),
     path("payouts/", include("payouts.urls")),
     path("judging/", include("judging.urls")),
+    path("orders/", include("bids.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from bids import selectors as bids_selectors
 from ledger import selectors as ledger_selectors
 from ledger import ui_selectors
 from ledger.models import Contract, ImportBatch
@@ -123,6 +124,12 @@ def _admin_context(user) -> dict:
     }
 
 
+def _orders_context(user) -> dict:
+    """Open orders, nearest deadline first, with their live bids (two queries)."""
+    orders = bids_selectors.open_orders()
+    return {"orders": list(orders[:PANEL_ROWS]), "orders_count": orders.count()}
+
+
 # --- everyone of the company -----------------------------------------------------------------
 
 
@@ -142,6 +149,7 @@ PANELS: list[Panel] = [
     Panel("partner", "portal/panels/partner.html", _has_role(Role.PARTNER), _partner_context),
     Panel("leader", "portal/panels/leader.html", _leads_an_me, _leader_context),
     Panel("admin", "portal/panels/admin.html", _has_role(Role.PLATFORM_ADMIN), _admin_context),
+    Panel("orders", "portal/panels/orders.html", _has_role(Role.PLATFORM_ADMIN), _orders_context),
     Panel("finance", "portal/panels/finance.html", _has_role(Role.FINANCE), _finance_context),
     Panel("member", "portal/panels/member.html", _has_role(Role.ME_MEMBER, Role.ME_LEADER), _member_context),
     Panel(

@@ -75,6 +75,7 @@ def _is_partner_user(user) -> bool:
 ORGANIZATION = MenuGroup("organization", _("Organization"))
 PARTNERS = MenuGroup("partners-menu", _("Partners"))
 SCORING = MenuGroup("scoring-menu", _("Scoring"))
+ORDERS = MenuGroup("orders-menu", _("Orders"))
 
 MENU: list[MenuEntry] = [
     MenuEntry("dashboard", _("Dashboard"), "portal:dashboard"),
@@ -92,6 +93,8 @@ MENU: list[MenuEntry] = [
     MenuEntry("proposals", _("Proposals"), "judging:proposal-queue", "judging.view_proposals", PARTNERS),
     # a partner user's own scorecard, proposals and messages
     MenuEntry("mine", _("Our scorecard and messages"), "judging:partner-mine", when=_is_partner_user),
+    MenuEntry("orders", _("Orders for bids"), "bids:order-list", "bids.view", ORDERS),
+    MenuEntry("order-create", _("Put an order out"), "bids:order-create", "bids.manage", ORDERS),
     MenuEntry("ledger", _("Ledger"), "ledger:home", "ledger.view"),
     MenuEntry("statements", _("Value-added statements"), "judging:statement-home", "judging.view_statements"),
     MenuEntry(

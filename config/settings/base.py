@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "scoring",
     "payouts",
     "judging",
+    "bids",
     "portal",
     "synth",
 ]

@@ -17,7 +17,7 @@ ALL_ENTRIES = {e.key for e in MENU}
 # what each role finds in the menu (everything else is absent)
 COMPANY = {
     "dashboard", "mes", "emcs", "network", "catalog", "partners", "ledger", "scoring", "runs",
-    "scorecards", "payouts", "api", "statements",
+    "scorecards", "payouts", "api", "statements", "orders",
 }  # fmt: skip
 EXPECTED = {
     "platform_admin": ALL_ENTRIES - {"admin", "mine"},  # "mine" is a partner user's own page
@@ -25,7 +25,8 @@ EXPECTED = {
     "auditor": COMPANY | {"audit", "proposals"},
     "me_leader": COMPANY | {"log-value"},
     "me_member": COMPANY,
-    "partner": {"dashboard", "api"},  # not linked to a partner yet: no page of its own
+    # not linked to a partner yet: no page of its own, but the orders it may bid on once linked
+    "partner": {"dashboard", "api", "orders"},
     None: {"dashboard", "api"},
 }
 
@@ -37,7 +38,7 @@ def _menu_keys(response) -> set[str]:
             '<div class="d-flex align-items-center gap-2 ms-auto">'
         )
     ]
-    groups = {"organization", "partners-menu", "scoring-menu"}
+    groups = {"organization", "partners-menu", "scoring-menu", "orders-menu"}
     return set(re.findall(r'data-testid="menu-([\w-]+)"', nav)) - groups
 
 
@@ -164,7 +165,8 @@ def test_a_partner_user_sees_its_own_state_and_nothing_of_the_organization(clien
     html = response.content.decode()
     assert "Own Firm" in html and "Probation" in html
     assert "Someone Else" not in html and "daily-value-data" not in html
-    assert _menu_keys(response) == {"dashboard", "mine", "api"}  # linked: its own page is offered
+    # linked: its own page is offered, and the orders (only an active partner may bid)
+    assert _menu_keys(response) == {"dashboard", "mine", "api", "orders"}
     assert client.get("/judging/mine/").status_code == 200
 
 
@@ -175,11 +177,12 @@ def test_a_user_without_a_role_is_told_so(client):
     assert 'data-testid="no-role"' in response.content.decode()
 
 
-@pytest.mark.parametrize(("role", "queries"), [("me_leader", 4), ("partner", 4), ("finance", 3)])
+@pytest.mark.parametrize(("role", "queries"), [("me_leader", 5), ("partner", 4), ("finance", 3)])
 def test_the_menu_costs_a_fixed_number_of_queries(role, queries, django_assert_num_queries):
     # given many MEs: the menu reads the roles, Django's own permissions (ModelBackend: the
     # user's and the groups', once, cached) and, for those who may log value, whether they
-    # lead a live ME; for a partner user, its partner link (cached on the user for the request)
+    # lead a live ME; for a leader, whether it leads an EMC's lead ME (who may put orders out);
+    # for a partner user, its partner link (cached on the user for the request)
     user = UserFactory(roles=[role])
     for _ in range(5):
         MicroenterpriseFactory(leader=user)

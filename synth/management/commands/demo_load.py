@@ -8,6 +8,7 @@ adds nothing twice.
 
 from django.core.management.base import BaseCommand
 
+from bids.demo import demo_bids_load
 from judging.demo import demo_judging_load
 from ledger.demo import demo_ledger_load
 from orgs.demo import DEMO_PASSWORD, DEMO_USERS, demo_users_load
@@ -17,7 +18,8 @@ from scoring.demo import demo_scoring_load
 from synth.demo import demo_history_load
 
 # the organization, the ledger's last 90 days, the year before them, the nightly figures' inputs,
-# then the judging rules (the backfill's nights make the proposals from them), then the payouts
+# then the judging rules (the backfill's nights make the proposals from them), then the payouts,
+# then the orders for bids
 LOADERS = [
     ("orgs.demo_org", demo_org_load),
     ("ledger.demo", demo_ledger_load),
@@ -25,6 +27,7 @@ LOADERS = [
     ("scoring.demo", demo_scoring_load),
     ("judging.demo", demo_judging_load),
     ("payouts.demo", demo_payouts_load),
+    ("bids.demo", demo_bids_load),
 ]
 
 

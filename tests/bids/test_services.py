@@ -1,0 +1,311 @@
+"""Orders put out, bid on, awarded (the winner joins, a draft contract rebalanced) and rated."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from bids import selectors, services
+from bids.models import Bid, Order
+from config.errors import ConflictError
+from ledger.models import Contract
+from orgs.audit import audit_for
+from orgs.models import AuditEntry, EMCNode, EMCParticipation, Partner
+from tests.bids.conftest import days, order_terms
+
+
+def _open_seats(emc):
+    return {
+        n.me.code: n.share_weight
+        for n in EMCNode.objects.filter(emc=emc, left_on__isnull=True).select_related("me")
+    }
+
+
+def test_the_emc_lead_puts_an_order_out(world):
+    order = services.order_create(actor=world.lead, **order_terms(world))
+    assert (order.status, order.share_pct, order.target_minor, order.currency) == (
+        "open",
+        D("12.5"),
+        5_000_000,
+        "CNY",
+    )
+    assert audit_for(order).filter(action="bids.order_create", actor=world.lead).exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"share_pct": "0"}, "share_pct"),
+        ({"share_pct": "100"}, "share_pct"),
+        ({"share_pct": "abc"}, "share_pct"),
+        ({"share_pct": "1.23456"}, "share_pct"),
+        ({"deadline": days(0), "period_start": days(1)}, "deadline"),
+        ({"period_start": days(7)}, "period_start"),
+        ({"period_end": days(7)}, "period_end"),
+        ({"title": "  "}, "title"),
+        ({"obligations": ""}, "obligations"),
+        ({"target_amount": "", "goal": ""}, "goal"),
+        ({"target_amount": "-5"}, "target_amount"),
+        ({"target_amount": "10.001"}, "target_amount"),
+        ({"currency": ""}, "currency"),
+        ({"scenario": None}, "scenario"),
+    ],
+)
+def test_bad_orders_are_refused_by_field_and_write_nothing(world, override, field):
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.order_create(actor=world.lead, **order_terms(world, **override))
+    assert field in exc.value.message_dict
+    assert Order.objects.count() == 0
+    assert AuditEntry.objects.count() == audits
+
+
+def test_a_scenario_of_another_emc_is_refused(world):
+    from tests.factories import ScenarioFactory
+
+    with pytest.raises(ValidationError) as exc:
+        services.order_create(
+            actor=world.lead, **order_terms(world, scenario=ScenarioFactory(name="Kitchen"))
+        )
+    assert "Kitchen is not a scenario of balcony-emc." in exc.value.message_dict["scenario"]
+
+
+def test_only_the_lead_or_an_admin_puts_an_order_out(world):
+    with pytest.raises(PermissionDenied):
+        services.order_create(actor=world.bidder, **order_terms(world))
+    services.order_create(actor=world.admin, **order_terms(world))
+    assert Order.objects.count() == 1
+
+
+def test_an_me_and_an_active_partner_bid(world, order):
+    me_bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="12.5", commitment="200 dryers"
+    )
+    firm_bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", target_amount="60000"
+    )
+    assert (me_bid.status, firm_bid.target_minor) == ("live", 6_000_000)
+    assert audit_for(order).filter(action="bids.bid_place").count() == 2
+
+
+def test_one_live_bid_per_bidder_a_withdrawn_one_may_be_followed(world, order):
+    bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
+    )
+    with pytest.raises(ConflictError) as exc:
+        services.bid_place(
+            actor=world.bidder, order=order, me=world.me_d, asked_share_pct="9", commitment="y"
+        )
+    assert "bidder" in exc.value.message_dict
+    services.bid_withdraw(actor=world.bidder, bid=bid)
+    services.bid_place(actor=world.bidder, order=order, me=world.me_d, asked_share_pct="9", commitment="y")
+    assert list(Bid.objects.values_list("status", flat=True).order_by("id")) == ["withdrawn", "live"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"asked_share_pct": "13"}, "asked_share_pct"),
+        ({"asked_share_pct": "0"}, "asked_share_pct"),
+        ({"asked_share_pct": "5", "commitment": ""}, "commitment"),
+        ({"asked_share_pct": "5", "commitment": "x", "target_amount": "0"}, "target_amount"),
+    ],
+)
+def test_bad_bids_are_refused_by_field(world, order, kwargs, field):
+    kwargs = {"commitment": "200 dryers"} | kwargs
+    with pytest.raises(ValidationError) as exc:
+        services.bid_place(actor=world.bidder, order=order, me=world.me_d, **kwargs)
+    assert field in exc.value.message_dict
+    assert Bid.objects.count() == 0
+
+
+@pytest.mark.parametrize("state", [Partner.State.PROBATION, Partner.State.ON_WATCH, Partner.State.PHASED_OUT])
+def test_only_active_partners_bid(world, order, state):
+    Partner.objects.filter(pk=world.p2.pk).update(state=state)
+    world.p2.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        services.bid_place(
+            actor=world.firm, order=order, partner=world.p2, asked_share_pct="5", commitment="x"
+        )
+    assert "only active partners may bid" in exc.value.message_dict["bidder"][0]
+    assert Bid.objects.count() == 0
+
+
+def test_bids_after_the_deadline_or_on_a_closed_order_are_refused(world, order, monkeypatch):
+    monkeypatch.setattr(services, "_today", lambda: days(8))
+    with pytest.raises(ConflictError) as exc:
+        services.bid_place(
+            actor=world.bidder, order=order, me=world.me_d, asked_share_pct="5", commitment="x"
+        )
+    assert "order" in exc.value.message_dict
+    monkeypatch.undo()
+    services.order_cancel(actor=world.lead, order=order, reason="Goal dropped")
+    with pytest.raises(ConflictError):
+        services.bid_place(
+            actor=world.bidder, order=order, me=world.me_d, asked_share_pct="5", commitment="x"
+        )
+    assert Bid.objects.count() == 0
+
+
+def test_a_user_bids_only_for_its_own_me_or_partner(world, order):
+    with pytest.raises(PermissionDenied):
+        services.bid_place(actor=world.lead, order=order, me=world.me_d, asked_share_pct="5", commitment="x")
+    with pytest.raises(PermissionDenied):
+        services.bid_place(
+            actor=world.firm, order=order, partner=world.p1, asked_share_pct="5", commitment="x"
+        )
+    services.bid_place(actor=world.admin, order=order, partner=world.p1, asked_share_pct="5", commitment="x")
+
+
+def test_awarding_an_me_seats_it_and_drafts_a_rebalanced_contract(world, order):
+    won = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="12.5", commitment="200 dryers"
+    )
+    lost = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
+    )
+    order = services.order_award(actor=world.lead, order=order, bid=won)
+
+    assert order.status == "awarded"
+    won.refresh_from_db(), lost.refresh_from_db()
+    assert (won.status, lost.status) == ("won", "lost")
+    # L 50, A 30, B 20 x 87.5/100 and D 12.5
+    expected = {"l-me": D("43.75"), "a-me": D("26.25"), "b-me": D("17.5"), "d-me": D("12.5")}
+    assert _open_seats(world.emc) == expected
+    seat = EMCNode.objects.get(emc=world.emc, me=world.me_d, left_on__isnull=True)
+    assert seat.obligations == "Deliver and install 200 heat-pump dryers\n200 dryers"
+    draft = order.contract
+    assert (draft.status, draft.version, draft.effective_from, draft.created_by) == (
+        "draft",
+        2,
+        days(8),
+        world.lead,
+    )
+    assert {s.me.code: s.share_pct for s in draft.node_shares.all()} == expected
+    assert {s.partner.code: s.share_pct for s in draft.partner_shares.all()} == {"p1": D(10)}
+    assert (draft.platform_fee_pct, draft.target_minor) == (D(5), 10_000_000)
+    assert audit_for(order).filter(action="bids.order_award", actor=world.lead).exists()
+    assert audit_for(world.emc).filter(action="emc.nodes_set").exists()
+    # approved like any other version
+    from ledger import services as ledger_services
+
+    assert ledger_services.contract_approve(actor=world.admin, contract=draft).status == "approved"
+
+
+def test_awarding_a_partner_makes_it_take_part_with_its_share(world, order):
+    bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
+    )
+    order = services.order_award(actor=world.admin, order=order, bid=bid)
+    assert EMCParticipation.objects.filter(emc=world.emc, partner=world.p2, ended_on__isnull=True).exists()
+    assert {s.partner.code: s.share_pct for s in order.contract.partner_shares.all()} == {
+        "p1": D(10),
+        "p2": D(8),
+    }
+    assert {s.me.code: s.share_pct for s in order.contract.node_shares.all()} == {
+        "l-me": D(50),
+        "a-me": D(30),
+        "b-me": D(20),
+    }
+
+
+def test_an_award_whose_contract_does_not_validate_writes_nothing(world):
+    # fee 5% + a partner share of 96% exceed 100%: the draft is refused, the partner does not join
+    order = services.order_create(actor=world.lead, **order_terms(world, share_pct="99"))
+    bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="96", commitment="x"
+    )
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.order_award(actor=world.lead, order=order, bid=bid)
+    assert "platform fee and partner shares together exceed 100%" in exc.value.message_dict["contract"][0]
+    order.refresh_from_db(), bid.refresh_from_db()
+    assert (order.status, bid.status, Contract.objects.count()) == ("open", "live", 1)
+    assert not EMCParticipation.objects.filter(partner=world.p2).exists()
+    assert AuditEntry.objects.count() == audits
+
+
+def test_an_award_to_an_me_refused_by_the_seats_writes_nothing(world, order):
+    # node B was dissolved meanwhile: its seat cannot be rebalanced
+    bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
+    )
+    world.node_b.__class__.objects.filter(pk=world.node_b.pk).update(status="dissolved")
+    audits, seats = AuditEntry.objects.count(), _open_seats(world.emc)
+    with pytest.raises(ValidationError):
+        services.order_award(actor=world.lead, order=order, bid=bid)
+    order.refresh_from_db()
+    assert order.status == "open" and Contract.objects.count() == 1
+    assert _open_seats(world.emc) == seats and AuditEntry.objects.count() == audits
+
+
+def test_an_emc_without_an_approved_contract_cannot_award(world, order):
+    bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
+    )
+    Contract.objects.update(status="withdrawn")
+    with pytest.raises(ConflictError) as exc:
+        services.order_award(actor=world.lead, order=order, bid=bid)
+    assert "contract" in exc.value.message_dict
+    assert _open_seats(world.emc)["l-me"] == 50
+
+
+def test_another_leader_may_not_award(world, order):
+    bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
+    )
+    with pytest.raises(PermissionDenied):
+        services.order_award(actor=world.bidder, order=order, bid=bid)
+
+
+def test_the_delivery_is_rated_after_its_period_and_shown_with_later_bids(world, order, monkeypatch):
+    bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
+    )
+    services.order_award(actor=world.lead, order=order, bid=bid)
+    with pytest.raises(ConflictError):  # the period runs
+        services.order_rate(actor=world.lead, order=order, stars=4, note="Good")
+    monkeypatch.setattr(services, "_today", lambda: days(99))
+    for bad, field in (
+        ({"stars": 6, "note": "x"}, "stars"),
+        ({"stars": "x", "note": "x"}, "stars"),
+        ({"stars": 3, "note": ""}, "note"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            services.order_rate(actor=world.lead, order=order, **bad)
+        assert field in exc.value.message_dict
+    services.order_rate(actor=world.lead, order=order, stars=4, note="150 installed, two late")
+    order.refresh_from_db()
+    assert (order.status, order.stars, order.rated_by) == ("rated", 4, world.lead)
+    assert audit_for(order).filter(action="bids.order_rate").exists()
+
+    # a second rated delivery of P2 with 3 stars: mean (4 + 3) / 2 = 3.5 over 2
+    monkeypatch.undo()
+    second = services.order_create(actor=world.lead, **order_terms(world, title="Second"))
+    bid2 = services.bid_place(
+        actor=world.firm, order=second, partner=world.p2, asked_share_pct="5", commitment="x"
+    )
+    services.order_award(actor=world.lead, order=second, bid=bid2)
+    monkeypatch.setattr(services, "_today", lambda: days(99))
+    services.order_rate(actor=world.lead, order=second, stars=3, note="Late")
+    monkeypatch.undo()
+    third = services.order_create(actor=world.lead, **order_terms(world, title="Third"))
+    services.bid_place(actor=world.firm, order=third, partner=world.p2, asked_share_pct="5", commitment="x")
+    services.bid_place(actor=world.bidder, order=third, me=world.me_d, asked_share_pct="5", commitment="x")
+    records = {b.bidder_code: b.record for b in selectors.order_bids(order=third)}
+    assert records == {"p2": {"mean": 3.5, "count": 2}, "d-me": None}
+
+
+def test_the_database_holds_one_live_bid_per_bidder_and_one_bidder_per_bid(world, order):
+    from django.db import IntegrityError, transaction
+
+    Bid.objects.create(order=order, me=world.me_d, asked_share_pct=5, status="withdrawn")
+    Bid.objects.create(order=order, me=world.me_d, asked_share_pct=5)
+    for kwargs in (
+        {"me": world.me_d},  # a second live bid of the same ME
+        {"me": world.me_d, "partner": world.p2},  # two bidders
+        {"partner": world.p2, "asked_share_pct": 100},  # share out of range
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Bid.objects.create(order=order, **({"asked_share_pct": 5} | kwargs))
+    assert Bid.objects.count() == 2
