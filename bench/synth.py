@@ -11,7 +11,7 @@ template (`<db>_floor`): the state the history starts from; (3) writes the histo
 (`--phase history`, timed by the generator itself: drawing, posting, signals, phase-outs);
 (4) the floor: the very ledger rows the history wrote (accounts, transactions, events, partner
 links, legs, user signals) dumped from (3) batch by batch (not timed) and written into (2) with
-COPY, the daily rollups upserted from the legs and one commit per batch, as many batches as the
+COPY (the daily rollups upserted by the legs' trigger) and one commit per batch, as many batches as the
 history posted, through the same triggers, indexes and commit-time checks (timed); (5) checks
 the ledger (rollups recomputed from the legs, zero per currency). `--save-as NAME` then keeps
 the history as the template database `rh_synth_NAME` (its comment holds how it was made);
@@ -115,18 +115,6 @@ def _dump(conn, query: str) -> bytes:
         return b"".join(bytes(block) for block in copy)
 
 
-UPSERT_ROLLUPS = (
-    "INSERT INTO ledger_accountday (account_id, day, slot, net_minor, debit_minor, credit_minor, legs)"
-    " SELECT l.account_id, l.effective_on, l.transaction_id %% 8, sum(l.amount_minor),"
-    " sum(greatest(l.amount_minor, 0)), sum(greatest(-l.amount_minor, 0)), count(*)"
-    " FROM ledger_leg l JOIN ledger_transaction t ON t.id = l.transaction_id"
-    " WHERE t.recorded_at = %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-    " ON CONFLICT (account_id, day, slot) DO UPDATE SET"
-    " net_minor = ledger_accountday.net_minor + excluded.net_minor,"
-    " debit_minor = ledger_accountday.debit_minor + excluded.debit_minor,"
-    " credit_minor = ledger_accountday.credit_minor + excluded.credit_minor,"
-    " legs = ledger_accountday.legs + excluded.legs"
-)
 ANALYZE = (
     "ANALYZE ledger_account, ledger_accountday, ledger_leg, ledger_transaction, ledger_valueevent,"
     " ledger_usersignal, ledger_valueeventpartner"
@@ -165,8 +153,9 @@ def floor_dump(history_url: str, folder: Path) -> tuple[list, dict]:
 
 
 def floor_write(floor_url: str, batches: list, cols: dict, folder: Path, *, streams: int = 1) -> dict:
-    """Write the dumped rows into the organization-only copy: per batch, COPY of every table,
-    the rollup upsert from its legs and a commit; `streams` connections take the batches in
+    """Write the dumped rows into the organization-only copy: per batch, COPY of every table
+    (the legs' daily rollups upserted by the database's trigger, as for the generator's legs)
+    and a commit; `streams` connections take the batches in
     turn (a connection's next batch waits for its previous one, as a posting worker's does).
     ANALYZE runs at the sizes the generator runs it. Returns wall seconds and rows."""
     import threading
@@ -181,7 +170,7 @@ def floor_write(floor_url: str, batches: list, cols: dict, folder: Path, *, stre
     def write(stream: int, conn) -> None:
         try:
             for k in range(stream, len(batches), streams):
-                moment, files = batches[k]
+                _moment, files = batches[k]
                 with conn.cursor() as cur:
                     for table, path in files:
                         payload = path.read_bytes()
@@ -190,7 +179,6 @@ def floor_write(floor_url: str, batches: list, cols: dict, folder: Path, *, stre
                         rows[stream] += payload.count(b"\n")
                         if table == "ledger_transaction":
                             events = payload.count(b"\n")
-                    cur.execute(UPSERT_ROLLUPS, [moment])
                 conn.commit()
                 with lock:
                     analyze["written"] += events
@@ -378,7 +366,7 @@ def run(args) -> int:
 def interleaved(args) -> int:
     """One posting process, batch by batch against the floor: the generator draws and posts
     batch k into the history database (timed), its rows are dumped (not timed) and written
-    into the organization-only copy by COPY + rollup upsert + commit (timed), then batch k+1.
+    into the organization-only copy by COPY (its legs' rollups by the trigger) + commit (timed), then batch k+1.
     Both sides of a pair run a moment apart, so a machine whose speed drifts (other processes
     on the 2 cores) moves both; the per-batch ratios give the spread."""
     import statistics
@@ -473,7 +461,6 @@ def interleaved(args) -> int:
             for table, payload in files:
                 with cur.copy(f"COPY {table} ({', '.join(cols[table])}) FROM STDIN") as copy:
                     copy.write(payload)
-            cur.execute(UPSERT_ROLLUPS, [batch.now])
         floor_conn.commit()
         floor_events += batch.events
         if floor_events >= floor_analyze["at"]:
