@@ -155,7 +155,9 @@ def test_the_api_sets_gates_with_field_errors_for_bad_ones(draft):
     assert garbled.status_code == 400
     assert not TierGate.objects.exists()
     ok = admin.post(url, {"gates": [{"threshold_pct": "150", "metric": "lifelong_users"}]}, format="json")
-    assert ok.status_code == 200 and ok.json() == {"gates": [{"threshold_pct": "150", "metric": "lifelong_users"}]}
+    assert ok.status_code == 200 and ok.json() == {
+        "gates": [{"threshold_pct": "150", "metric": "lifelong_users"}]
+    }
     assert admin.get(url).json() == ok.json()
     finance = APIClient()
     finance.force_authenticate(UserFactory(roles=["finance"]))
