@@ -15,7 +15,7 @@ from ledger.models import Contract
 from orgs.models import EMC, Membership
 from payouts import calc
 from payouts.models import PayoutLine, PayoutReport
-from payouts.services.compute import accruals_compute
+from payouts.services.compute import accruals_compute, goals_gate
 
 HUNDRED = Decimal(100)
 
@@ -111,6 +111,9 @@ def payout_what_if(
         raise ValidationError({"emc": [_("This EMC has no lines in this report's period.")]})
     result = real[emc.pk]
     alt_terms = _changed_terms(result.terms, contract=contract, changes=changes)
+    if contract is not None:  # the draft's own tier gates, judged by the same scored night
+        gated = goals_gate({emc.pk: (alt_terms, [alt_terms])}, start=period.start, end=period.end)
+        alt_terms = gated[emc.pk][0] if emc.pk in gated else dataclasses.replace(alt_terms, gated=frozenset())
     alt, _value = calc.emc_accrue(
         terms_on=lambda _day: alt_terms,
         emc_days=result.data["emc_days"].items(),

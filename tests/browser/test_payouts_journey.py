@@ -1,6 +1,6 @@
-"""Finance opens last night's payout report, approves it and downloads the CSV, whose totals are
-the page's; a second finance user locks it; a member sees only their own statement and raises an
-inquiry that finance resolves (real Chromium)."""
+"""Finance opens last night's payout report, approves it and downloads the CSV and the XLSX,
+whose totals are the page's; a second finance user locks it; a member sees only their own
+statement, downloads its PDF and raises an inquiry that finance resolves (real Chromium)."""
 
 import csv
 import datetime as dt
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from openpyxl import load_workbook
 
 from payouts import services
 from payouts.models import PayoutLine, PayoutReport
@@ -57,6 +58,12 @@ def test_finance_approves_exports_and_locks_and_a_member_sees_only_their_line(pa
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert sum(Decimal(r["payable"]) for r in rows if r["kind"] == "member") == shown > 0
     assert sum(Decimal(r["value"]) for r in rows if r["kind"] == "emc") == shown_value == Decimal("12000.00")
+    with page.expect_download() as download:
+        page.click("[data-testid=export-xlsx]")
+    content = io.BytesIO(Path(download.value.path()).read_bytes())  # the saved file has no suffix
+    sheet = list(load_workbook(content, read_only=True).active.iter_rows(values_only=True))
+    xlsx = [dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]]
+    assert sum(r["payable"] for r in xlsx if r["kind"] == "member") == shown
 
     page.context.clear_cookies()
     login("gina")
@@ -74,6 +81,9 @@ def test_finance_approves_exports_and_locks_and_a_member_sees_only_their_line(pa
     assert lines.count() == 1
     own = PayoutLine.objects.get(user=alice)
     assert f"{own.payable_minor / 100:,.2f}" in page.text_content("[data-testid=member-payable]")
+    with page.expect_download() as download:
+        page.click("[data-testid=member-pdf]")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
     page.fill("[data-testid=inquiry-text]", "Why is my share 60%?")
     page.click("[data-testid=inquiry-raise]")
     assert page.text_content("[data-testid=inquiry-status]").strip() == "Open"

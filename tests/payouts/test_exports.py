@@ -160,3 +160,28 @@ def test_the_api_exports_xlsx_and_statements(report, finance, world):
     member = client.get(f"/api/payouts/reports/{report.pk}/statements/member/{world.bob.pk}/")
     assert me.status_code == member.status_code == 200
     assert me.content.startswith(b"%PDF") and member.content.startswith(b"%PDF")
+
+
+def test_the_pdf_and_page_speak_chinese(report, finance, world):
+    from django.utils import translation
+
+    client = browser(finance)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "下载 XLSX" in page.content.decode()
+    with translation.override("zh-hans"):
+        lines = exports.statement_lines(report, me_id=world.lead_me.pk)
+        assert "链群价值" in " ".join(exports._explained(lines[0]))
+        pdf = exports.statement_pdf(report, lines, title="小微结算单")
+    assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
+
+
+def test_downloads_keep_a_pinned_number_of_queries(report, finance, world, django_assert_num_queries):
+    client = browser(finance)
+    client.get(reverse("payouts:report-export-xlsx", args=[report.pk]))  # warm the session
+    # session, user, the user's roles, the report, the lines (one streamed read however many)
+    with django_assert_num_queries(5):
+        client.get(reverse("payouts:report-export-xlsx", args=[report.pk]))
+    # session, user, roles, the report, the ME, its lines
+    with django_assert_num_queries(6):
+        client.get(reverse("payouts:statement-me-pdf", args=[report.pk, world.lead_me.pk]))

@@ -155,9 +155,36 @@ def test_the_api_sets_gates_with_field_errors_for_bad_ones(draft):
     assert garbled.status_code == 400
     assert not TierGate.objects.exists()
     ok = admin.post(url, {"gates": [{"threshold_pct": "150", "metric": "lifelong_users"}]}, format="json")
-    assert ok.status_code == 200 and ok.json() == {"gates": [{"threshold_pct": "150", "metric": "lifelong_users"}]}
+    assert ok.status_code == 200 and ok.json() == {
+        "gates": [{"threshold_pct": "150", "metric": "lifelong_users"}]
+    }
     assert admin.get(url).json() == ok.json()
     finance = APIClient()
     finance.force_authenticate(UserFactory(roles=["finance"]))
     assert finance.post(url, {"gates": []}, format="json").status_code == 403
     assert admin.get("/api/payouts/contracts/999999/tier-gates/").status_code == 404
+
+
+def test_a_what_if_with_a_draft_uses_the_drafts_own_gates(draft):
+    world = gated_world(draft)
+    scored(world.emc, JUNE + dt.timedelta(days=9), Decimal(42))
+    line = lead_line(world)
+    assert line.accrued_minor == 171_000
+    ungated = ledger_services.contract_draft_create(
+        actor=world.admin,
+        **contract_terms(
+            world,
+            effective_from=JUNE + dt.timedelta(days=20),
+            target_minor=1_000_000,
+            base_rate_pct=Decimal(10),
+            floor_minor=0,
+            cap_minor=None,
+            tiers=[{"threshold_pct": 100, "rate_pct": 20}, {"threshold_pct": 150, "rate_pct": 30}],
+            goals=GOALS,
+        ),
+    )
+    finance = UserFactory(roles=["finance"])
+    report = PayoutReport.objects.get(pk=line.report_id)
+    answer = services.payout_what_if(actor=finance, report=report, emc=world.emc, contract=ungated)
+    lead = next(m for m in answer["mes"] if m["me"] == world.lead_me.pk)
+    assert lead["what_if_minor"] == 199_500  # no gate on the draft: 17.5% of 1,140,000
