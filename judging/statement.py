@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce
 
 from judging.models import CostEntry, HoursEntry
 from judging.periods import Period
-from ledger.models import Account, Leg, ValueEvent
+from ledger.models import Account, Leg, Transaction, ValueEvent
 from ledger.money import from_minor
 from orgs.models import EMC, EMCNode, Microenterprise
 from scoring.models import ClassCount, NightlyRun, UserState
@@ -59,12 +59,25 @@ def _event(field: str):
     )
 
 
+def _reversals(period: Period):
+    return Transaction.objects.filter(
+        kind=Transaction.Kind.REVERSAL, effective_on__gte=period.start, effective_on__lte=period.end
+    )
+
+
 def scope_legs(*, scope: str, subject, period: Period):
-    """The legs of the scope's value events (and refunds, reversals) in the period."""
+    """The legs of the scope's value events (and refunds, reversals) in the period.
+
+    Driven by indexes, never a scan of the legs: the scope's events of the period by
+    (me | emc, occurred_on) (an event's transaction is effective on its day), the period's
+    reversals by the transactions' effective_on, then their legs by transaction."""
     key = "me_id" if scope == "me" else "emc_id"
+    events = ValueEvent.objects.filter(
+        **{key: subject.pk}, occurred_on__gte=period.start, occurred_on__lte=period.end
+    ).values("transaction_id")
+    reversals = _reversals(period).filter(**{f"reverses__value_event__{key}": subject.pk}).values("id")
     return Leg.objects.filter(effective_on__gte=period.start, effective_on__lte=period.end).filter(
-        Q(**{f"transaction__value_event__{key}": subject.pk})
-        | Q(**{f"transaction__reverses__value_event__{key}": subject.pk})
+        Q(transaction_id__in=events) | Q(transaction_id__in=reversals)
     )
 
 
@@ -157,11 +170,8 @@ def statement(*, scope: str, subject: Microenterprise | EMC, period: Period) -> 
         default=F("amount_minor"),
         output_field=IntegerField(),
     )
-    in_period = Q(transaction__effective_on__gte=period.start, transaction__effective_on__lte=period.end)
-    reversed_in = Q(
-        transaction__reversed_by__effective_on__gte=period.start,
-        transaction__reversed_by__effective_on__lte=period.end,
-    )
+    in_period = Q(occurred_on__gte=period.start, occurred_on__lte=period.end)
+    reversed_in = Q(transaction_id__in=_reversals(period).values("reverses_id"))
     events = {
         currency: (posted or 0) - (reversed_ or 0)
         for currency, posted, reversed_ in ValueEvent.objects.filter(**{key: subject.pk})

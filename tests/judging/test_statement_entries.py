@@ -192,3 +192,33 @@ def test_hours_may_be_a_json_number_but_not_a_boolean(client, world):
     )
     assert no.status_code == 400 and "hours" in no.json()["errors"]
     assert HoursEntry.objects.count() == 1
+
+
+def test_the_entry_lists_keep_a_constant_query_count(client, world, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from judging import entries
+
+    client.force_login(world.admin)
+    url = reverse("api-judging-cost-entry-list")
+
+    def log(n):
+        entries.cost_entries_post(
+            specs=[
+                entries.CostSpec(
+                    me=world.lead_me.code, period=_month(), category="other", amount="1", currency="CNY"
+                )
+                for _ in range(n)
+            ],
+            actor=world.admin,
+            source="api",
+        )
+
+    log(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"me": world.lead_me.code, "period": _month()})
+    log(5)
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(client.get(url, {"me": world.lead_me.code, "period": _month()}).json()["results"]) == 6
