@@ -18,6 +18,7 @@ def test_demo_load_writes_a_year_of_history_once(capsys):
     call_command("demo_load")
     out = capsys.readouterr().out
     assert "synth.demo:" in out
+    assert "bids.demo: 2 orders (1 awarded and rated, 1 open with 3 bids)" in out
     today = timezone.localdate()
     span = ValueEvent.objects.aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
     assert span["first"] <= today - dt.timedelta(days=330) and span["last"] >= today - dt.timedelta(days=1)
