@@ -1,5 +1,6 @@
 """Demo payouts: last month's report locked (submitted by finance, approved by finance2, its
-payables posted), this month's draft, a tier crossed and a cap hit. Called by `manage.py
+payables posted), this month's draft, a tier crossed, a cap hit and an inquiry (the leader asks
+about their ME's locked line, finance answers). Called by `manage.py
 demo_load` after the scoring demo; safe to run again.
 
 For the cap to bite, one EMC gets a new contract version from last month on (approved versions
@@ -15,8 +16,9 @@ from ledger.contract_terms import stored_terms
 from ledger.models import Contract
 from orgs.models import EMC, Membership
 from payouts import services
-from payouts.models import PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
 from payouts.services.coinvest import coinvestment_record
+from payouts.services.inquiries import inquiry_raise, inquiry_reply
 from payouts.services.periods import period_before, period_bounds
 
 DEMO_CAP_MINOR = 500_000  # CNY 5,000 per ME per month
@@ -85,9 +87,27 @@ def demo_payouts_load(*, users, progress) -> str:
     drafts = services.payout_night_compute(
         run_date=max(today - dt.timedelta(days=1), period_bounds("month", today)[0])
     )
+    # an inquiry: the leader asks about their ME's line of the locked month, finance answers
+    line = (
+        PayoutLine.objects.filter(report__status="locked", kind="me", me__leader=users["leader"])
+        .order_by("id")
+        .first()
+    )
+    if line is not None:
+        inquiry = inquiry_raise(
+            actor=users["leader"],
+            line=line,
+            text="Our ME's payout for last month looks lower than the value we logged. Was the cap applied?",
+        )
+        inquiry_reply(
+            actor=finance,
+            inquiry=inquiry,
+            text="Yes: the contract caps each ME at CNY 5,000 a month from last month on; the line explains it.",
+        )
     capped = PayoutLine.objects.filter(kind="me", explanation__capped=True).count()
     crossed = PayoutLine.objects.filter(kind="emc").exclude(tier__in=["base", "under floor"]).count()
     return (
         f"{PayoutReport.objects.filter(status='locked').count()} locked report(s), {len(drafts)} draft(s); "
-        f"{crossed} EMC period(s) past the target, {capped} ME line(s) capped"
+        f"{crossed} EMC period(s) past the target, {capped} ME line(s) capped; "
+        f"{PayoutInquiry.objects.count()} inquiry"
     )

@@ -1,4 +1,4 @@
-"""The payouts demo: one locked period, one open draft, a tier crossed and a cap hit; once."""
+"""The payouts demo: one locked period, one open draft, a tier crossed, a cap hit and an inquiry; once."""
 
 import pytest
 
@@ -7,7 +7,7 @@ from ledger.models import Transaction
 from orgs.demo import demo_users_load
 from orgs.demo_org import demo_org_load
 from payouts.demo import demo_payouts_load
-from payouts.models import PayoutLine, PayoutReport
+from payouts.models import PayoutInquiry, PayoutLine, PayoutReport
 
 
 @pytest.mark.django_db
@@ -30,6 +30,9 @@ def test_the_demo_shows_a_locked_period_a_draft_a_tier_crossed_and_a_cap_hit():
     ).exists() or (
         PayoutLine.objects.filter(report=locked, kind="member", coinvest_forfeited_minor__gt=0).exists()
     )
-    assert "locked report" in summary
+    inquiry = PayoutInquiry.objects.get()
+    assert inquiry.raised_by == users["leader"] and inquiry.line.report == locked
+    assert inquiry.messages.count() == 2 and inquiry.status == "open"
+    assert "locked report" in summary and "1 inquiry" in summary
     assert demo_payouts_load(users=users, progress=lambda *_: None) == "demo payouts already loaded"
     assert Transaction.objects.filter(kind="adjustment").count() == 1
