@@ -29,7 +29,7 @@ def _node_shares(weights: list[tuple[int, Decimal]]) -> list[tuple[int, Decimal]
     return [(me_id, Decimal(hundredths[me_id][0]) / 100) for me_id, _w in weights]
 
 
-def _contract_for(emc: EMC, *, admin, start: dt.date, rng: random.Random, partners: list[Partner]):
+def _contract_for(emc: EMC, *, admin, approver, start: dt.date, rng: random.Random, partners: list[Partner]):
     nodes = list(EMCNode.objects.filter(emc=emc, left_on__isnull=True).select_related("me"))
     if not nodes:
         return None
@@ -78,7 +78,7 @@ def _contract_for(emc: EMC, *, admin, start: dt.date, rng: random.Random, partne
         ],
         notes="Demo contract: 5% platform fee, tiers at 100/120/150% of target.",
     )
-    return services.contract_approve(actor=admin, contract=draft)
+    return services.contract_approve(actor=approver, contract=draft)
 
 
 def demo_ledger_load(*, users, progress) -> str:
@@ -108,7 +108,12 @@ def demo_ledger_load(*, users, progress) -> str:
                 ).distinct()
             )
             contract = _contract_for(
-                emc, admin=admin, start=today - dt.timedelta(days=CONTRACT_DAYS), rng=rng, partners=creditable
+                emc,
+                admin=admin,
+                approver=users["admin2"],
+                start=today - dt.timedelta(days=CONTRACT_DAYS),
+                rng=rng,
+                partners=creditable,
             )
             if contract is not None:
                 plan.append((emc, contract))

@@ -152,13 +152,16 @@ def _require(actor, perm: str, obj=None) -> None:
 
 @transaction.atomic
 def contract_approve(*, actor, contract: Contract) -> Contract:
-    """Approve a draft (platform admins only); from then on it is immutable."""
+    """Approve a draft (platform admins only, never the one who drafted it: four eyes on every
+    version); from then on it is immutable."""
     _require(actor, "ledger.approve_contract")
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
     if locked.status != Contract.Status.DRAFT:
         raise ConflictError(
             _("Only a draft can be approved; this contract is %(s)s.") % {"s": locked.get_status_display()}
         )
+    if locked.created_by_id is not None and locked.created_by_id == actor.pk:
+        raise PermissionDenied(_("You drafted this version: another admin approves it."))
     # the stored terms are validated again, whole: whatever happened to the draft since it was
     # created, an approved contract must be one every posting of its EMC can apply
     contract_terms_validate(**stored_terms(locked))

@@ -9,6 +9,7 @@ DEMO_PASSWORD = "rendanheyi-demo"
 DEMO_USERS = [
     # username, role, display name
     ("admin", Role.PLATFORM_ADMIN, "Ada Admin"),
+    ("admin2", Role.PLATFORM_ADMIN, "Bo Shen"),  # a second admin: a version's drafter never approves it
     ("leader", Role.ME_LEADER, "Li Lei"),
     ("member", Role.ME_MEMBER, "Han Meimei"),
     ("finance", Role.FINANCE, "Fang Cai"),

@@ -26,7 +26,7 @@ DEMO_MIN_PAYOUT_MINOR = 10_000
 DEMO_COINVEST_MINOR = 100_000
 
 
-def _capped_version(emc: EMC, *, admin, start: dt.date) -> Contract | None:
+def _capped_version(emc: EMC, *, admin, approver, start: dt.date) -> Contract | None:
     current = (
         Contract.objects.filter(emc=emc, status=Contract.Status.APPROVED, effective_from__lte=start)
         .order_by("-effective_from", "-version")
@@ -47,7 +47,7 @@ def _capped_version(emc: EMC, *, admin, start: dt.date) -> Contract | None:
         notes="Demo: a per-ME cap of CNY 5,000 from last month (payouts demo).",
         **terms,
     )
-    return ledger_services.contract_approve(actor=admin, contract=draft)
+    return ledger_services.contract_approve(actor=approver, contract=draft)
 
 
 def demo_payouts_load(*, users, progress) -> str:
@@ -65,7 +65,7 @@ def demo_payouts_load(*, users, progress) -> str:
         return "no contracts: load the ledger demo first"
     admin, finance, finance2 = users["admin"], users["finance"], users["finance2"]
     progress("payouts: a capped contract version, last month's report, this month's draft")
-    if _capped_version(emc, admin=admin, start=last_start) is not None:
+    if _capped_version(emc, admin=admin, approver=users["admin2"], start=last_start) is not None:
         member = (
             Membership.objects.filter(me_id=emc.lead_me_id, joined_on__lte=last_start).order_by("id").first()
         )

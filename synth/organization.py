@@ -47,6 +47,7 @@ from synth.history import AMOUNT_FACTORS, Ids, daily_counts, timeline_steps
 from synth.plan import RESOURCES, STANDARDS, TIERS, Plan
 
 ADMIN_USERNAME = "synth-admin"
+APPROVER_USERNAME = "synth-approver"  # a version's drafter never approves it
 UNUSABLE_PASSWORD = "!synth"  # a hash starting with "!" never matches: these people never log in
 BATCH = 2000
 ACTION_STATE = {
@@ -109,11 +110,12 @@ def _pct(hundredths: int) -> Decimal:
     return Decimal(hundredths) / 100
 
 
-def admin_user():
-    """The platform admin the generator acts as (contracts are approved by an admin)."""
+def admin_user(username: str = ADMIN_USERNAME):
+    """The platform admin the generator acts as; contracts it drafts are approved by a second
+    one (`admin_user(APPROVER_USERNAME)`)."""
     User = get_user_model()
     admin, created = User.objects.get_or_create(
-        username=ADMIN_USERNAME, defaults={"first_name": "Synthetic", "last_name": "Admin", "is_staff": True}
+        username=username, defaults={"first_name": "Synthetic", "last_name": "Admin", "is_staff": True}
     )
     if created:
         admin.set_unusable_password()
@@ -496,6 +498,7 @@ def organization_write(*, plan: Plan, events: int, progress=lambda message: None
 
 def contracts_write(*, plan: Plan, events: int, admin, emcs, mes, partners) -> int:
     """Draft and approve every EMC's contract versions through the ledger's services."""
+    approver = admin_user(APPROVER_USERNAME)
     expected = expected_monthly_minor(plan, events)
     count = 0
     for e, (emc, p) in enumerate(zip(emcs, plan.emcs, strict=True)):
@@ -540,7 +543,7 @@ def contracts_write(*, plan: Plan, events: int, admin, emcs, mes, partners) -> i
                 ],
                 notes="Synthetic contract: monthly target, tiers at 100/120/150% of target.",
             )
-            ledger_services.contract_approve(actor=admin, contract=draft)
+            ledger_services.contract_approve(actor=approver, contract=draft)
             count += 1
     return count
 

@@ -39,7 +39,8 @@ def _drop(url: str) -> None:
 
 
 @pytest.mark.timeout(600)
-def test_the_suite_writes_every_section(tmp_path):
+def test_the_suite_writes_every_section(tmp_path, django_db_modify_db_settings):
+    # (the fixture makes the test database's roles known, so the test also runs alone)
     results, data = tmp_path / "RESULTS.md", tmp_path / "results.json"
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     url = _bench_url()

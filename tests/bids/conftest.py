@@ -68,7 +68,8 @@ def bidding_build() -> Bidding:
             {"me": node_b, "share_pct": 20},
         ],
     )
-    contract = ledger_services.contract_approve(actor=admin, contract=draft)
+    approver = UserFactory(username="bo", roles=["platform_admin"])  # four eyes on the version
+    contract = ledger_services.contract_approve(actor=approver, contract=draft)
     return Bidding(admin, lead, bidder, firm, lead_me, node_a, node_b, me_d, p1, p2, emc, scenario, contract)
 
 

@@ -58,7 +58,8 @@ def contract_terms(world: World, **overrides) -> dict:
 
 def approved_contract(world: World, **overrides):
     draft = services.contract_draft_create(actor=world.admin, **contract_terms(world, **overrides))
-    return services.contract_approve(actor=world.admin, contract=draft)
+    # four eyes: another admin approves the version world.admin drafted
+    return services.contract_approve(actor=UserFactory(roles=["platform_admin"]), contract=draft)
 
 
 def world_build(*, with_contract: bool = True) -> World:

@@ -7,6 +7,7 @@ from ledger import selectors
 from ledger.demo import demo_ledger_load
 from ledger.models import Contract, ValueEvent
 from ledger.verification import ledger_verify
+from tests.factories import UserFactory
 from tests.ledger.factories import world_build
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,8 @@ def test_demo_loader_returns_early_without_emcs(db):
 def test_demo_loader_posts_a_balanced_ledger_once(db):
     world = world_build(with_contract=False)
     messages = []
-    summary = demo_ledger_load(users={"admin": world.admin}, progress=messages.append)
+    users = {"admin": world.admin, "admin2": UserFactory(roles=["platform_admin"])}
+    summary = demo_ledger_load(users=users, progress=messages.append)
     assert Contract.objects.filter(status="approved").count() == 1
     assert ValueEvent.objects.filter(kind="payment").count() > 300
     assert ValueEvent.objects.filter(kind="refund").exists()
@@ -55,10 +57,7 @@ def test_demo_loader_posts_a_balanced_ledger_once(db):
     assert selectors.ledger_check_rollups() == []
     assert ledger_verify(full=True).ok
     assert "payments" in summary
-    assert (
-        demo_ledger_load(users={"admin": world.admin}, progress=messages.append)
-        == "demo ledger already loaded"
-    )
+    assert demo_ledger_load(users=users, progress=messages.append) == "demo ledger already loaded"
 
 
 def test_a_staff_platform_admin_reads_the_ledger_admin_and_approves_by_the_rules(client, world):
@@ -81,13 +80,18 @@ def test_a_staff_platform_admin_reads_the_ledger_admin_and_approves_by_the_rules
     )
     client.force_login(world.admin)
     assert client.get(reverse("admin:ledger_contract_changelist")).status_code == 200
-    response = client.post(
-        reverse("admin:ledger_contract_changelist"),
-        {"action": "approve_selected", "_selected_action": [draft.pk]},
-    )
+    action = {"action": "approve_selected", "_selected_action": [draft.pk]}
+    # four eyes: its drafter is refused with the reason, and the version stays a draft
+    own = client.post(reverse("admin:ledger_contract_changelist"), action, follow=True)
+    assert "another admin approves it" in own.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Contract.Status.DRAFT
+    approver = UserFactory(roles=["platform_admin"], is_staff=True)
+    client.force_login(approver)
+    response = client.post(reverse("admin:ledger_contract_changelist"), action)
     assert response.status_code == 302
     draft.refresh_from_db()
-    assert draft.status == Contract.Status.APPROVED and draft.approved_by == world.admin
+    assert draft.status == Contract.Status.APPROVED and draft.approved_by == approver
     # terms are never edited in the admin, even on a draft
     page = client.get(reverse("admin:ledger_contract_change", args=[draft.pk]))
     assert b'name="_save"' not in page.content

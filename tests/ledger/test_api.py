@@ -230,7 +230,11 @@ def test_contracts_create_and_approve(world):
     created = post(admin, "/api/contracts/", body)
     assert created.status_code == 201, created.json()
     assert created.json()["status"] == "draft" and created.json()["version"] == 2
-    approved = post(admin, f"/api/contracts/{created.json()['id']}/approve/", {})
+    own = post(admin, f"/api/contracts/{created.json()['id']}/approve/", {})
+    assert own.status_code == 403  # four eyes: its drafter may not approve it
+    second = APIClient()
+    second.force_authenticate(UserFactory(roles=["platform_admin"]))
+    approved = post(second, f"/api/contracts/{created.json()['id']}/approve/", {})
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     bad = post(
         admin, "/api/contracts/", {**body, "node_shares": [{"me": world.lead_me.code, "share_pct": "90"}]}
@@ -344,16 +348,16 @@ def test_the_api_owed_figure_is_the_page_balance_and_its_sign_is_documented(api,
     log(occurred_at=now - dt.timedelta(days=3), amount="10.00")
     code = f"me:{world.lead_me.code}:CNY"
     day = (now - dt.timedelta(days=2)).date().isoformat()
-    # the ME's share of 10.00 is 4.73 (see above): credit-normal, so the net is -4.73
+    # the ME's share of 10.00 is 5.25 (see above): credit-normal, so the net is -5.25
     listing = api.get("/api/accounts/", {"as_of": day}).json()["results"]
     row = next(a for a in listing if a["code"] == code)
-    assert (row["balance_minor"], row["owed_minor"], row["owed"]) == (-473, 473, "4.73")
+    assert (row["balance_minor"], row["owed_minor"], row["owed"]) == (-525, 525, "5.25")
     balance = api.get("/api/balances/", {"account": code, "as_of": day}).json()
-    assert (balance["balance_minor"], balance["owed_minor"]) == (-473, 473)
+    assert (balance["balance_minor"], balance["owed_minor"]) == (-525, 525)
     staff = UserFactory(is_superuser=True)
     client.force_login(staff)
     page = client.get("/ledger/", {"q": code, "as_of": day})
-    assert [r["balance_minor"] for r in page.context["rows"] if r["account"].code == code] == [473]
+    assert [r["balance_minor"] for r in page.context["rows"] if r["account"].code == code] == [525]
     schema = client.get("/api/schema/", {"format": "json"}).json()
     account = schema["components"]["schemas"]["Account"]["properties"]
     assert "debit-positive" in account["balance_minor"]["description"]

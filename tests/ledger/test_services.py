@@ -355,11 +355,17 @@ def test_contract_versions_and_approval(world):
     assert selectors.contract_in_force(emc=world.emc, on=dt.date(2030, 1, 1)) == world.contract
     with pytest.raises(PermissionDenied):
         services.contract_approve(actor=world.leader, contract=draft)
-    approved = services.contract_approve(actor=world.admin, contract=draft)
-    assert approved.status == "approved" and approved.approved_by == world.admin
+    # four eyes: the admin who drafted it may not approve it; it stays a draft
+    with pytest.raises(PermissionDenied, match="another admin approves it"):
+        services.contract_approve(actor=world.admin, contract=draft)
+    draft.refresh_from_db()
+    assert draft.status == "draft" and draft.approved_by is None
+    second = UserFactory(roles=["platform_admin"])
+    approved = services.contract_approve(actor=second, contract=draft)
+    assert approved.status == "approved" and approved.approved_by == second
     assert selectors.contract_in_force(emc=world.emc, on=dt.date(2030, 1, 1)) == approved
     with pytest.raises(ConflictError):
-        services.contract_approve(actor=world.admin, contract=approved)
+        services.contract_approve(actor=second, contract=approved)
     assert audit_for(approved).filter(action="ledger.contract_approve").exists()
 
 
@@ -377,7 +383,7 @@ def test_approval_validates_the_stored_terms_again(world):
     _node_share_slipped_in(world, draft)
     # when a platform admin approves it
     with pytest.raises(ValidationError) as exc:
-        services.contract_approve(actor=world.admin, contract=draft)
+        services.contract_approve(actor=UserFactory(roles=["platform_admin"]), contract=draft)
     # then it is refused with the same message as at creation, and stays a draft
     assert "Node shares must sum to exactly 100%." in exc.value.message_dict["node_shares"]
     draft.refresh_from_db()

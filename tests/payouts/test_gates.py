@@ -64,7 +64,7 @@ def gated_world(draft):
     tier_gates_set(
         actor=world.admin, contract=draft, gates=[{"threshold_pct": "150", "metric": "lifelong_users"}]
     )
-    ledger_services.contract_approve(actor=world.admin, contract=draft)
+    ledger_services.contract_approve(actor=UserFactory(roles=["platform_admin"]), contract=draft)
     # 20,000.00 without partner: EMC 2,000,000; fee 5%, the lead ME's 60% of 1,900,000 = 1,140,000
     payer(world)("20000.00", JUNE + dt.timedelta(days=4), partners=[])
     return world
@@ -137,7 +137,7 @@ def test_an_approved_version_takes_no_gate_and_only_admins_set_them(draft):
         tier_gates_set(actor=UserFactory(roles=["finance"]), contract=draft, gates=gate)
     tier_gates_set(actor=draft.world.admin, contract=draft, gates=gate)
     assert audit_for(draft).filter(action="payouts.tier_gates_set").count() == 1
-    ledger_services.contract_approve(actor=draft.world.admin, contract=draft)
+    ledger_services.contract_approve(actor=UserFactory(roles=["platform_admin"]), contract=draft)
     with pytest.raises(ConflictError, match="Only a draft"):
         tier_gates_set(actor=draft.world.admin, contract=draft, gates=[])
     assert TierGate.objects.count() == 1
