@@ -77,7 +77,11 @@ def test_the_judging_and_payouts_pages_never_run_wider_than_the_window(login, pa
     admin = world.admin
     admin.username = "ada"
     admin.save()
-    rule(admin, name="Refunds too high for a rather long rule name that must wrap on a phone")
+    rule(
+        admin,
+        code="refunds-long",
+        name="Refunds too high for a rather long rule name that must wrap on a phone",
+    )
     partner = PartnerFactory(name="Drift Laundry Technology With A Long Name Co., Ltd", code="drift")
     cards(partner, "25.00", "31.50")
     proposals_make(day=D)
