@@ -94,3 +94,27 @@ def test_a_double_click_on_submit_posts_once(login, page):
     assert ValueEvent.objects.count() == 1
     assert _event_rows(page).count() == 1
     assert ValueEvent.objects.get().occurred_at <= timezone.now()
+
+
+def test_the_log_form_offers_only_the_chosen_solutions_categories(login, page):
+    from tests.factories import CategoryFactory
+
+    world = world_build()
+    drying, washing = CategoryFactory(name="Drying"), CategoryFactory(name="Washing")
+    CategoryFactory(name="Cooking")
+    world.solution.categories.set([drying, washing])
+    login(world.leader.username)
+    page.wait_for_url("**/")
+    page.goto("/ledger/log/")
+    assert page.locator("#id_emc").input_value() == world.emc.code  # its only EMC
+    assert page.locator("#id_scenario").input_value() == world.scenario.code
+
+    def offered():
+        return page.locator("#id_category option").evaluate_all("os => os.map(o => o.textContent)")
+
+    assert {"Drying", "Washing", "Cooking"} <= set(offered())
+    page.select_option("#id_solution", world.solution.code)  # the page script filters the select
+    assert offered() == ["—", "Drying", "Washing"]
+    page.select_option("#id_category", drying.code)
+    page.select_option("#id_solution", "")
+    assert "Cooking" in offered() and page.locator("#id_category").input_value() == drying.code
