@@ -102,6 +102,9 @@ def keys():
         "content_type_id": pks,
         "id": pks,
         "report_id": pks,
+        "me_id": pks,
+        "user_id": pks,
+        "scope": {"me", "emc"},
         "action": {"submit", "approve", "lock", "compute"},
         # a password reset link (public: it only says whether the link is good)
         "uidb64": {"MQ"},

@@ -37,14 +37,15 @@ def test_the_statement_of_an_me_for_a_month(stated):
     }
     # marginal income: 1230 - 75 - 61.50 = 1093.50; less own costs 400 = 693.50
     assert cny["marginal_income"] == {"contribution": "1093.50", "after_own_costs": "693.50"}
-    # sharing: L 472.50 + 102.60 + 25.65 - 10.26; N 315 + 68.40 + 17.10 - 6.84;
-    # holdback 87.50 + 19 + 4.75 - 1.90
+    # sharing (posting keeps no holdback: the holdback is the payout's, docs/payouts.md): the
+    # remainders 875 + 190 + 47.50 - 19 split 60/40: L 525 + 114 + 28.50 - 11.40 = 656.10;
+    # N 350 + 76 + 19 - 7.60 = 437.40
     sharing = cny["sharing"]
     assert [(m["code"], m["amount"]) for m in sharing["mes"]] == sorted(
-        [(stated.world.lead_me.code, "590.49"), (stated.world.node_me.code, "393.66")]
+        [(stated.world.lead_me.code, "656.10"), (stated.world.node_me.code, "437.40")]
     )
     assert [(p["code"], p["amount"]) for p in sharing["partners"]] == [(stated.world.partner.code, "75.00")]
-    assert (sharing["platform"], sharing["holdback"], sharing["total"]) == ("61.50", "109.35", "1230.00")
+    assert (sharing["platform"], sharing["holdback"], sharing["total"]) == ("61.50", "0.00", "1230.00")
     # Amoeba: 1093.50 less every own cost but labour (100) = 993.50, over 40 hours = 24.8375
     assert cny["amoeba"] == {"value_added": "993.50", "hours": "40.00", "per_hour": "24.84"}
 
@@ -52,7 +53,7 @@ def test_the_statement_of_an_me_for_a_month(stated):
 def test_without_costs_or_hours_the_statement_says_no_data(stated):
     data = _me(stated, stated.world.node_me)
     cny = data["currencies"]["CNY"]
-    # N logged b1 only: 300.00, fee 15.00, holdback 28.50, L 153.90, N 102.60
+    # N logged b1 only: 300.00, fee 15.00, the remainder 285.00 to L 171.00 and N 114.00
     assert cny["revenue"]["total"] == "300.00"
     assert cny["costs"]["own"] is None and cny["marginal_income"]["after_own_costs"] is None
     assert cny["amoeba"] == {"value_added": None, "hours": None, "per_hour": None}
@@ -123,7 +124,7 @@ def test_every_line_drills_down_to_its_legs(client, stated):
     eco = client.get(url, {"period": stated.period, "line": "revenue", "core": "0"})
     assert [leg.amount_minor for leg in eco.context["page"]] == [20000]
     mine = client.get(url, {"period": stated.period, "line": "me", "owner": w.node_me.code})
-    assert sum(leg.amount_minor for leg in mine.context["page"]) == -39366
+    assert sum(leg.amount_minor for leg in mine.context["page"]) == -43740  # N's 437.40 above
     costs = client.get(
         reverse("judging:statement-entries", args=["me", w.lead_me.code]), {"period": stated.period}
     )

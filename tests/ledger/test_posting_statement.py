@@ -23,20 +23,21 @@ def test_one_logged_event_costs_one_lookup_and_one_write(world, log):
     log()  # the accounts a first posting opens
     with CaptureQueriesContext(connection) as captured:
         event = log(amount="199.00", partners=[world.partner])
-    # the savepoint of the test's transaction, the batch's lookups (one round trip), the write
-    # (one statement), the release: four, where one INSERT per table took seven
-    assert _statements(captured.captured_queries) == ["SAVEPOINT", "SELECT", "WITH", "RELEASE"]
+    # the solution's categories (the one-event entry point checks the category is one of them,
+    # before its transaction), the savepoint of the test's transaction, the batch's lookups (one
+    # round trip), the write (one statement), the release: five, where one INSERT per table took
+    # eight
+    assert _statements(captured.captured_queries) == ["SELECT", "SAVEPOINT", "SELECT", "WITH", "RELEASE"]
     legs = list(Leg.objects.filter(transaction_id=event.transaction_id).order_by("id"))
-    # 199.00 CNY: fee 5% = 995, partner 7.5% = 1492 (1492.5 rounded down), holdback 10% of
-    # 17413 = 1741, 15672 to the nodes 60/40 = 9403.2 / 6268.8 -> 9403 / 6269 (the unit left
-    # over goes to the larger remainder); in the split's order
+    # 199.00 CNY: fee 5% = 995, partner 7.5% = 1492 (1492.5 rounded down), no holdback at
+    # posting (it is the payout's), 17413 to the nodes 60/40 = 10447.8 / 6965.2 -> 10448 / 6965
+    # (the unit left over goes to the larger remainder); in the split's order
     assert [(leg.rule, leg.amount_minor) for leg in legs] == [
         ("user_payment", 19900),
         ("platform_fee", -995),
         ("partner_share", -1492),
-        ("holdback", -1741),
-        ("node_share", -9403),
-        ("node_share", -6269),
+        ("node_share", -10448),
+        ("node_share", -6965),
     ]
     assert legs[1].basis == {"rate_pct": "5.0000", "base_minor": 19900}
     assert all(leg.effective_on == event.occurred_on and leg.contract_id == world.contract.pk for leg in legs)
