@@ -74,7 +74,7 @@ class OrderOut(serializers.ModelSerializer):
 class OrderIn(serializers.Serializer):
     emc = serializers.SlugRelatedField(slug_field="code", queryset=EMC.objects.all())
     scenario = serializers.SlugRelatedField(slug_field="code", queryset=Scenario.objects.all())
-    title = serializers.CharField(allow_blank=True)
+    title = serializers.CharField(allow_blank=True, max_length=200)
     obligations = serializers.CharField(allow_blank=True)
     share_pct = serializers.CharField()
     deadline = serializers.DateField()

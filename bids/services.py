@@ -29,6 +29,7 @@ from ledger.money import to_minor
 from orgs import services as org_services
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCParticipation, Microenterprise, Partner, Scenario
+from orgs.roles import Role, user_roles
 
 QUANTUM = Decimal("0.0001")
 
@@ -51,10 +52,10 @@ def _share(value, *, field: str, errors: dict, upper: Decimal = Decimal(100), up
         return None
     if not share.is_finite():
         errors[field] = [_("Give a percentage such as 5 or 7.5.")]
+    elif share <= 0 or share >= 100:  # before quantize, which a huge number would overflow
+        errors[field] = [_("The share lies strictly between 0 and 100.")]
     elif share != share.quantize(QUANTUM):
         errors[field] = [_("Use at most four decimal places.")]
-    elif share <= 0 or share >= 100:
-        errors[field] = [_("The share lies strictly between 0 and 100.")]
     elif upper_message is not None and share > upper:
         errors[field] = [upper_message]
     else:
@@ -378,6 +379,12 @@ def _rebalanced_terms(base: Contract, bid: Bid, share: Decimal) -> dict:
     return terms
 
 
+def _not_own_bid(actor, bid: Bid) -> None:
+    """The leader of the bidding ME neither awards nor rates its own bid (an admin may)."""
+    if bid.me_id and bid.me.leader_id == actor.pk and Role.PLATFORM_ADMIN not in user_roles(actor):
+        raise PermissionDenied(_("You lead the ME that bid: an admin or another lead decides."))
+
+
 @transaction.atomic
 def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.date | None = None) -> Order:
     """Award `bid`: the winner joins the EMC (a node seat or a participation) with the order's
@@ -404,6 +411,19 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
         raise ConflictError({"bid": _("%(p)s is no longer active.") % {"p": bid.partner.name}})
     if bid.me_id and not bid.me.is_live:
         raise ConflictError({"bid": _("ME %(code)s is no longer live.") % {"code": bid.me.code}})
+    _not_own_bid(actor, bid)
+    waiting = Contract.objects.filter(emc=order.emc, status=Contract.Status.DRAFT).order_by("version").first()
+    if waiting is not None:
+        # the award's version builds on the approved one: a draft waiting would be overwritten
+        raise ConflictError(
+            {
+                "order": _(
+                    "EMC %(emc)s has contract version %(v)s waiting for approval: approve or "
+                    "withdraw it first, so this award builds on it."
+                )
+                % {"emc": order.emc.code, "v": waiting.version}
+            }
+        )
     today = as_of or _today()
     effective_from = max(order.period_start, today)
     base = _base_contract(order.emc, effective_from)
@@ -468,6 +488,9 @@ def order_rate(*, actor, order: Order, stars, note: str, as_of: dt.date | None =
                 % {"s": order.get_status_display()}
             }
         )
+    winner = Bid.objects.select_related("me").filter(order=order, status=Bid.Status.WON).first()
+    if winner is not None:
+        _not_own_bid(actor, winner)
     if (as_of or _today()) <= order.period_end:
         raise ConflictError(
             {

@@ -5,6 +5,7 @@ write and validate, `bids.rules` decides."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -106,7 +107,10 @@ def order_detail(request, pk):
             if done:
                 messages.success(request, _("Your bid is in."))
         elif which == "withdraw":
-            bid = get_object_or_404(Bid, pk=request.POST.get("bid"), order=order)
+            bid_id = request.POST.get("bid", "")
+            if not bid_id.isdigit() or len(bid_id) > 18:
+                raise Http404
+            bid = get_object_or_404(Bid, pk=int(bid_id), order=order)
             try:
                 services.bid_withdraw(actor=user, bid=bid)
             except ValidationError as exc:

@@ -63,7 +63,7 @@ def _span(spec, today: dt.date, e: dict) -> tuple[dt.date, dt.date] | None:
     """The entry's days, from its month or its two dates; errors on `period` or the dates."""
     if spec.period:
         m = MONTH.match(str(spec.period).strip())
-        if not m or not 1 <= int(m[2]) <= 12:
+        if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1900:
             e["period"].append(_("Give a month such as 2026-11 (or the first and last day)."))
             return None
         start, end = month_span(dt.date(int(m[1]), int(m[2]), 1))
@@ -102,6 +102,9 @@ def _span(spec, today: dt.date, e: dict) -> tuple[dt.date, dt.date] | None:
 
 
 def _note(spec, e: dict) -> str:
+    if spec.note is not None and not isinstance(spec.note, str):
+        e["note"].append(_("Give the note as text."))
+        return ""
     note = (spec.note or "").strip()
     if len(note) > 255:
         e["note"].append(_("Keep the note under 255 characters."))

@@ -4,6 +4,7 @@ hours worked, and the matrix bands. Interfaces only: judging.statement reads, ju
 and judging.services write, judging.rules decides."""
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,8 @@ from ledger.ui_selectors import loggable_mes
 from orgs.forms import add_service_errors
 from orgs.models import EMC, Microenterprise
 from scoring.models import UserState
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # the statement's address takes a slug
 
 
 def _period(request):
@@ -69,7 +72,7 @@ def statement_home(request):
     )
     scope, code = request.GET.get("scope", ""), request.GET.get("code", "")
     period, error = _period(request)
-    if code and scope in ("me", "emc") and not error:
+    if code and scope in ("me", "emc") and not error and SLUG.fullmatch(code):
         return redirect(reverse("judging:statement", args=[scope, code]) + f"?period={period.code}")
     page, query = paginate(request, mes)
     return render(

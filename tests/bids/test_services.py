@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from bids import selectors, services
 from bids.models import Bid, Order
 from config.errors import ConflictError
+from ledger import services as ledger_services
 from ledger.models import Contract
 from orgs.audit import audit_for
 from orgs.models import AuditEntry, EMCNode, EMCParticipation, Partner
@@ -38,6 +39,7 @@ def test_the_emc_lead_puts_an_order_out(world):
         ({"share_pct": "0"}, "share_pct"),
         ({"share_pct": "100"}, "share_pct"),
         ({"share_pct": "abc"}, "share_pct"),
+        ({"share_pct": "1e30"}, "share_pct"),  # past quantize's range (it answered 500)
         ({"share_pct": "1.23456"}, "share_pct"),
         ({"deadline": days(0), "period_start": days(1)}, "deadline"),
         ({"period_start": days(7)}, "period_start"),
@@ -279,13 +281,16 @@ def test_the_delivery_is_rated_after_its_period_and_shown_with_later_bids(world,
     assert (order.status, order.stars, order.rated_by) == ("rated", 4, world.lead)
     assert audit_for(order).filter(action="bids.order_rate").exists()
 
-    # a second rated delivery of P2 with 3 stars: mean (4 + 3) / 2 = 3.5 over 2
+    # a second rated delivery of P2 with 3 stars: mean (4 + 3) / 2 = 3.5 over 2 (the first
+    # award's version approved first: an award builds on the approved one)
     monkeypatch.undo()
+    ledger_services.contract_approve(actor=world.admin, contract=order.contract)
     second = services.order_create(actor=world.lead, **order_terms(world, title="Second"))
     bid2 = services.bid_place(
         actor=world.firm, order=second, partner=world.p2, asked_share_pct="5", commitment="x"
     )
-    services.order_award(actor=world.lead, order=second, bid=bid2)
+    second = services.order_award(actor=world.lead, order=second, bid=bid2)
+    ledger_services.contract_approve(actor=world.admin, contract=second.contract)
     monkeypatch.setattr(services, "_today", lambda: days(99))
     services.order_rate(actor=world.lead, order=second, stars=3, note="Late")
     monkeypatch.undo()
@@ -309,3 +314,31 @@ def test_the_database_holds_one_live_bid_per_bidder_and_one_bidder_per_bid(world
         with pytest.raises(IntegrityError), transaction.atomic():
             Bid.objects.create(order=order, **({"asked_share_pct": 5} | kwargs))
     assert Bid.objects.count() == 2
+
+
+def test_an_award_waits_for_the_emc_s_pending_version_and_writes_nothing(world, order):
+    bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
+    )
+    services.order_award(actor=world.lead, order=order, bid=bid)  # its draft waits for approval
+    second = services.order_create(actor=world.lead, **order_terms(world, title="Second"))
+    bid2 = services.bid_place(
+        actor=world.bidder, order=second, me=world.me_d, asked_share_pct="5", commitment="x"
+    )
+    seats, drafts = EMCNode.objects.count(), Contract.objects.filter(status="draft").count()
+    with pytest.raises(ConflictError) as exc:
+        services.order_award(actor=world.lead, order=second, bid=bid2)
+    assert "waiting for approval" in exc.value.message_dict["order"][0]
+    assert (EMCNode.objects.count(), Contract.objects.filter(status="draft").count()) == (seats, drafts)
+    second.refresh_from_db()
+    assert second.status == "open"
+
+
+def test_the_leader_of_the_bidding_me_neither_awards_nor_rates_its_own_bid(world, order):
+    own = services.bid_place(
+        actor=world.lead, order=order, me=world.lead_me, asked_share_pct="5", commitment="ours"
+    )
+    with pytest.raises(PermissionDenied):
+        services.order_award(actor=world.lead, order=order, bid=own)
+    assert Order.objects.get(pk=order.pk).status == "open"
+    services.order_award(actor=world.admin, order=order, bid=own)  # an admin may

@@ -64,7 +64,7 @@ def test_the_lead_puts_an_order_out_and_a_bad_one_shows_its_fields(client, world
 def test_a_leader_and_a_partner_bid_from_the_order_page(client, world, order):
     client.force_login(world.bidder)
     page = client.get(f"/orders/{order.pk}/").content.decode()
-    assert 'value="me:d-me"' in page and "p2" not in page  # only what it may bid for
+    assert 'value="me:d-me"' in page and 'value="partner:p2"' not in page  # only what it may bid for
     response = client.post(
         f"/orders/{order.pk}/",
         {"form": "bid", "bidder": "me:d-me", "asked_share_pct": "20", "commitment": "x"},
@@ -196,3 +196,9 @@ def test_the_pages_speak_chinese(client, world, order, monkeypatch):
             actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="x"
         )
     assert "已有有效的抢单" in str(exc.value)
+
+
+@pytest.mark.parametrize("bid", ["abc", "", "99999999999999999999999"])
+def test_withdrawing_a_bid_that_no_address_names_is_not_found(client, world, order, bid):
+    client.force_login(world.bidder)
+    assert client.post(f"/orders/{order.pk}/", {"form": "withdraw", "bid": bid}).status_code == 404

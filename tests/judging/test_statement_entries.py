@@ -62,6 +62,9 @@ def test_a_leader_logs_a_cost_for_own_me_by_the_form(client, world):
         ({"currency": "ABC"}, "currency"),
         ({"category": "bribes"}, "category"),
         ({"period": "next"}, "period"),
+        ({"period": "0000-05"}, "period"),  # no year 0 (it answered 500)
+        ({"note": 5}, "note"),  # a note is text (it answered 500)
+        ({"note": ["a"]}, "note"),
     ],
 )
 def test_bad_cost_input_names_the_field_and_writes_nothing(client, world, change, field):
@@ -222,3 +225,9 @@ def test_the_entry_lists_keep_a_constant_query_count(client, world, django_asser
     log(5)
     with django_assert_num_queries(len(one.captured_queries)):
         assert len(client.get(url, {"me": world.lead_me.code, "period": _month()}).json()["results"]) == 6
+
+
+def test_the_statement_chooser_refuses_a_code_no_address_can_hold(client, world):
+    client.force_login(world.admin)
+    answer = client.get(reverse("judging:statement-home"), {"scope": "me", "code": "a b"})
+    assert answer.status_code == 200  # the chooser again, not a 500
