@@ -71,9 +71,9 @@ class OrderViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         order = self.get_object()
         if request.method == "POST":
             bid = services.bid_place(actor=request.user, order=order, **_valid(BidIn, request))
-            bid = next(b for b in selectors.order_bids(order=order) if b.pk == bid.pk)
+            bid = next(b for b in selectors.order_bids(order=order, viewer=request.user) if b.pk == bid.pk)
             return Response(BidOut(bid).data, status=status.HTTP_201_CREATED)
-        return Response(BidOut(selectors.order_bids(order=order), many=True).data)
+        return Response(BidOut(selectors.order_bids(order=order, viewer=request.user), many=True).data)
 
     @extend_schema(
         summary="Award a bid: the winner joins, a draft contract is made", request=AwardIn, responses=OrderOut

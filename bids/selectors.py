@@ -4,6 +4,8 @@ of rated deliveries, the open orders of the dashboard. Each in a fixed number of
 from django.db.models import Avg, Count, Q, QuerySet
 
 from bids.models import Bid, Order
+from orgs.roles import Role, user_roles
+from orgs.selectors import partner_of_user
 
 
 def order_list(*, status: str = "", emc: str = "", scenario: str = "", q: str = "") -> QuerySet[Order]:
@@ -22,10 +24,17 @@ def order_list(*, status: str = "", emc: str = "", scenario: str = "", q: str = 
     return qs.order_by("-created_at", "-id")
 
 
-def order_bids(*, order: Order) -> list[Bid]:
+def order_bids(*, order: Order, viewer=None) -> list[Bid]:
     """The order's bids, oldest first, each with `record`: the bidder's earlier rated deliveries
-    (mean stars and count, other orders only). Two queries whatever the number of bids."""
-    bids = list(order.bids.select_related("me", "partner", "placed_by").order_by("placed_at", "id"))
+    (mean stars and count, other orders only). Two queries whatever the number of bids.
+
+    Bids are sealed from outside firms: a `viewer` who is only a partner user sees its own
+    partner's bids, never a competitor's asked share or commitment; the company's people see all."""
+    bids = order.bids.select_related("me", "partner", "placed_by").order_by("placed_at", "id")
+    if viewer is not None and user_roles(viewer) == {Role.PARTNER}:
+        own = partner_of_user(user=viewer)
+        bids = bids.filter(partner=own) if own is not None else bids.none()
+    bids = list(bids)
     records = bidder_records(
         me_ids={b.me_id for b in bids if b.me_id},
         partner_ids={b.partner_id for b in bids if b.partner_id},

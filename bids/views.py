@@ -157,7 +157,7 @@ def order_detail(request, pk):
                     messages.success(request, _("The order is cancelled."))
         if done:
             return redirect("bids:order-detail", pk=order.pk)
-    bids = selectors.order_bids(order=order)
+    bids = selectors.order_bids(order=order, viewer=user)
     return render(
         request,
         "bids/order_detail.html",

@@ -136,3 +136,19 @@ def test_anonymous_and_roleless_users_read_nothing(world, order, role):
 
     assert APIClient().get("/api/bids/orders/").status_code in (401, 403)
     assert _client(UserFactory(roles=[])).get(f"/api/bids/orders/{order.pk}/").status_code == 403
+
+
+def test_bids_are_sealed_from_outside_firms(world, order):
+    from bids import services
+
+    services.bid_place(actor=world.bidder, order=order, me=world.me_d, asked_share_pct="9", commitment="ours")
+    services.bid_place(actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150")
+    # the firm reads only its own partner's bid; the EMC's lead (the company) reads both
+    firm = _client(world.firm).get(f"/api/bids/orders/{order.pk}/bids/").json()
+    assert [(b["me"], b["partner"]) for b in firm] == [(None, "p2")]
+    lead = _client(world.lead).get(f"/api/bids/orders/{order.pk}/bids/").json()
+    assert [(b["me"], b["partner"]) for b in lead] == [("d-me", None), (None, "p2")]
+    page = APIClient()
+    page.force_login(world.firm)
+    html = page.get(f"/orders/{order.pk}/").content.decode()
+    assert "Dryer ME" not in html and "ours" not in html
