@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from config import fields
 from judging.models import Appeal, CostEntry, HoursEntry, Proposal, Rule, Scorecard
+from judging.services import RULE_FIELDS
 from ledger.money import format_minor
 
 
@@ -128,21 +129,7 @@ class RuleOut(serializers.ModelSerializer):
 
     class Meta:
         model = Rule
-        fields = [
-            "code",
-            "name",
-            "action",
-            "metric",
-            "comparison",
-            "threshold",
-            "sustained_days",
-            "min_ratings",
-            "grace_days",
-            "appeal_days",
-            "active",
-            "updated_by",
-            "updated_at",
-        ]
+        fields = ["code", *RULE_FIELDS, "updated_by", "updated_at"]  # the fields rule_save takes
 
 
 class RuleIn(serializers.Serializer):
