@@ -372,7 +372,8 @@ def render(data: dict) -> tuple[str, list[dict]]:
             f"locust, {cfg['users']} concurrent users for {cfg['seconds']} s (spawn rate {cfg['spawn_rate']}/s),"
             f" sharing the session of one leader logged in before the run, against gunicorn ({cfg['workers']} workers x {cfg['threads']} threads,"
             f" TLS on loopback port {cfg['port']}, `config.settings.production`) + PostgreSQL + Redis"
-            f" (`{cfg['redis']}`) + one Celery worker (concurrency {cfg['celery_concurrency']}). Weights: "
+            f" (`{cfg['redis']}`) + one Celery worker (concurrency {cfg['celery_concurrency']}), right after"
+            " the bench's EMC is added (before the phases write their events into the leader's EMC). Weights: "
             + ", ".join(f"{k} {v}" for k, v in cfg["weights"].items())
             + ".",
             "",

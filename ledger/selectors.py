@@ -12,6 +12,10 @@ from ledger.models import (
     Account,
     AccountDay,
     Contract,
+    ContractGoal,
+    ContractNodeShare,
+    ContractPartnerShare,
+    ContractTier,
     ImportBatch,
     Leg,
     PurposeIndicator,
@@ -185,8 +189,22 @@ def import_batches_visible(*, user) -> QuerySet[ImportBatch]:
 
 
 def contract_list() -> QuerySet[Contract]:
+    """Contracts with their terms: four queries for the terms of any number of contracts, each
+    ordered by its own columns (the models' default orderings would join the contract and its
+    EMC again to order by them)."""
     return Contract.objects.select_related("emc", "created_by", "approved_by").prefetch_related(
-        "tiers", "partner_shares__partner", "node_shares__me", "goals"
+        Prefetch("tiers", queryset=ContractTier.objects.order_by("contract_id", "threshold_pct")),
+        Prefetch(
+            "partner_shares",
+            queryset=ContractPartnerShare.objects.select_related("partner").order_by(
+                "contract_id", "partner__name", "partner_id"
+            ),
+        ),
+        Prefetch(
+            "node_shares",
+            queryset=ContractNodeShare.objects.select_related("me").order_by("contract_id", "me__code"),
+        ),
+        Prefetch("goals", queryset=ContractGoal.objects.order_by("contract_id", "axis", "metric")),
     )
 
 
@@ -250,16 +268,20 @@ def _signed_total(qs) -> int:
 
 
 def contracts_in_force(*, emc_ids, on: dt.date) -> dict[int, Contract]:
-    """The contract in force on `on` for each EMC, with its terms (five queries for any EMCs)."""
-    candidates = (
-        contract_list()
-        .filter(emc_id__in=list(emc_ids), status=Contract.Status.APPROVED, effective_from__lte=on)
+    """The contract in force on `on` for each EMC, with its terms (six queries for any EMCs):
+    the versions in force are found first, so only their terms are read, not every earlier
+    version's."""
+    in_force: dict[int, int] = {}
+    for pk, emc_id in (
+        Contract.objects.filter(
+            emc_id__in=list(emc_ids), status=Contract.Status.APPROVED, effective_from__lte=on
+        )
         .order_by("emc_id", "-effective_from", "-version")
-    )
-    found: dict[int, Contract] = {}
-    for contract in candidates:
-        found.setdefault(contract.emc_id, contract)
-    return found
+        .values_list("id", "emc_id")
+    ):
+        in_force.setdefault(emc_id, pk)
+    contracts = contract_list().in_bulk(list(in_force.values())) if in_force else {}
+    return {emc_id: contracts[pk] for emc_id, pk in in_force.items()}
 
 
 def period_daily_values(
