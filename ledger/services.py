@@ -261,21 +261,6 @@ def value_events_check(
     return errors
 
 
-def _category_of_solution_error(solution, category) -> str | None:
-    """A payment for a solution is for one of the categories it bundles (one query); a solution
-    that bundles none (only older data or the Django admin can make one) restricts nothing."""
-    if solution is None or category is None:
-        return None
-    bundled = dict(solution.categories.values_list("pk", "name"))
-    if not bundled or category.pk in bundled:
-        return None
-    return _("%(solution)s bundles %(categories)s, not %(category)s: choose one of its categories.") % {
-        "solution": solution.name,
-        "categories": ", ".join(sorted(bundled.values())),
-        "category": category.name,
-    }
-
-
 def value_event_log(
     *,
     actor,
@@ -312,9 +297,6 @@ def value_event_log(
         amount_minor = 0
     if not errors and amount_minor <= 0:
         errors["amount"] = [_("The amount must be more than zero.")]
-    category_error = _category_of_solution_error(solution, category)
-    if category_error:
-        errors["category"] = [category_error]
     spec = ValueEventSpec(
         kind=ValueEvent.Kind.PAYMENT,
         me_id=me.pk if me else None,
