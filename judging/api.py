@@ -323,11 +323,12 @@ class _EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         items = request.data if many else [request.data]
         if not items or not all(isinstance(i, dict) for i in items):
             raise ValidationError({"entries": _("Send an entry as a JSON object, or several as a list.")})
-        columns = entries.COST_COLUMNS if self.kind == "costs" else entries.HOURS_COLUMNS
-        spec_class = entries.CostSpec if self.kind == "costs" else entries.HoursSpec
-        specs = [spec_class(**{c: i.get(c) if i.get(c) is not None else "" for c in columns}) for i in items]
-        post = entries.cost_entries_post if self.kind == "costs" else entries.hours_entries_post
-        made = post(specs=specs, actor=request.user, source=Source.API)
+        kind = entries.KINDS[self.kind]
+        specs = [
+            kind.spec_class(**{c: i.get(c) if i.get(c) is not None else "" for c in kind.columns})
+            for i in items
+        ]
+        made = entries.entries_post(kind=self.kind, specs=specs, actor=request.user, source=Source.API)
         data = self.get_serializer(made, many=True).data
         return Response(data if many else data[0], status=status.HTTP_201_CREATED)
 

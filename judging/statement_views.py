@@ -245,9 +245,7 @@ def statement_entries(request, scope, code):
 
 
 def _entry_spec(kind: str, data: dict):
-    if kind == "costs":
-        return entries.CostSpec(**{f: data.get(f, "") for f in entries.COST_COLUMNS})
-    return entries.HoursSpec(**{f: data.get(f, "") for f in entries.HOURS_COLUMNS})
+    return entries.KINDS[kind].spec_class(**{f: data.get(f, "") for f in entries.KINDS[kind].columns})
 
 
 @rule_required("judging.log_costs_any")
@@ -259,9 +257,10 @@ def entry_log(request, kind):
     form_class = CostEntryForm if kind == "costs" else HoursEntryForm
     form = form_class(request.POST or None, mes=mes, initial={"me": request.GET.get("me", "")})
     if request.method == "POST" and form.is_valid():
-        post = entries.cost_entries_post if kind == "costs" else entries.hours_entries_post
         try:
-            (made,) = post(specs=[_entry_spec(kind, form.cleaned_data)], actor=request.user, source=Source.UI)
+            (made,) = entries.entries_post(
+                kind=kind, specs=[_entry_spec(kind, form.cleaned_data)], actor=request.user, source=Source.UI
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
