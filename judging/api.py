@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 from config.api import NumericIds
 from config.permissions import HasRulePermission
 from config.values import date_parse
-from judging import entries, selectors, services, statement
+from judging import corrections, entries, selectors, services, statement
 from judging.models import CostEntry, HoursEntry, Proposal, Rule, Scorecard
 from judging.periods import current_month, period_parse
 from judging.serializers import (
     AppealDecisionIn,
     AppealIn,
     CostEntryOut,
+    CostReverseIn,
     HoursEntryOut,
     JudgingDecisionIn,
     JudgingProposalOut,
@@ -302,9 +303,10 @@ class _EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     write_permission = "judging.log_costs_any"
     model = None
     kind = ""
+    related = ("me", "logged_by")
 
     def get_queryset(self):
-        qs = self.model.objects.select_related("me", "logged_by").order_by("-starts_on", "-id")
+        qs = self.model.objects.select_related(*self.related).order_by("-starts_on", "-id")
         if getattr(self, "swagger_fake_view", False):
             return qs.none()
         me_ids = visible_me_ids(user=self.request.user)
@@ -344,6 +346,28 @@ class CostEntryViewSet(NumericIds, _EntryViewSet):
     serializer_class = CostEntryOut
     model = CostEntry
     kind = "costs"
+    related = ("me", "logged_by", "reversed_by")
+
+    def get_permissions(self):
+        if self.action == "reverse":  # finance corrects costs it does not log
+            self.write_permission = "judging.correct_costs"
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="Reverse a mistaken cost with a reason (finance or an admin): the reversing entry",
+        request=CostReverseIn,
+        responses={201: CostEntryOut},
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        entry = self.get_object()
+        data = _valid(CostReverseIn, request)
+        reversal = corrections.cost_entry_reverse(
+            actor=request.user, entry=entry, reason=data["reason"], source=Source.API
+        )
+        return Response(
+            CostEntryOut(self.get_queryset().get(pk=reversal.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema_view(

@@ -10,20 +10,22 @@ or `starts_on`/`ends_on`), so every statement period holds it whole or not at al
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.values import date_parse
-from judging.models import CostEntry, HoursEntry
+from judging.models import CostEntry, EntryImport, HoursEntry
 from judging.periods import MONTH, month_span
 from ledger.money import to_minor
 from ledger.posting.specs import BULK_BATCH, BatchValidationError
@@ -327,11 +329,52 @@ def csv_specs(*, kind: str, data: bytes) -> list:
     return specs
 
 
+def rows_digest(*, kind: str, specs: list) -> str:
+    """The sha256 of a file's rows as parsed, in any order: the same rows saved again (another
+    order, line ending, byte-order mark or spacing) have the same digest."""
+    columns = KINDS[kind].columns
+    lines = sorted(json.dumps([str(getattr(spec, c) or "") for c in columns]) for spec in specs)
+    return hashlib.sha256("\n".join([kind, *lines]).encode()).hexdigest()
+
+
+def _already_imported(earlier: EntryImport) -> ValidationError:
+    return ValidationError(
+        {
+            "file": _(
+                "These %(n)d rows were already imported on %(day)s by %(user)s; nothing was written. "
+                "A wrong cost is corrected by reversing it, not by importing the file again."
+            )
+            % {
+                "n": earlier.rows,
+                "day": timezone.localtime(earlier.imported_at).date().isoformat(),
+                "user": earlier.imported_by.username if earlier.imported_by_id else "—",
+            }
+        }
+    )
+
+
 def csv_import(*, kind: str, data: bytes, actor) -> list:
     """Validate the whole file, then write every row or none. Raises BatchValidationError keyed
-    by the file's line number (the header is line 1)."""
+    by the file's line number (the header is line 1). Idempotent: rows already imported once
+    (`rows_digest`) are refused whole with a `file` error, so a re-import never doubles them."""
     specs = csv_specs(kind=kind, data=data)
+    digest = rows_digest(kind=kind, specs=specs)
+    earlier = EntryImport.objects.select_related("imported_by").filter(kind=kind, digest=digest).first()
+    if earlier is not None:
+        raise _already_imported(earlier)
     errors, rows = entries_validate(kind=kind, specs=specs, actor=actor)
     if errors:
         raise BatchValidationError({i + 2: fields for i, fields in errors.items()})
-    return _write(KINDS[kind].model, rows, actor=actor, source="csv", action=KINDS[kind].action)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                EntryImport.objects.create(
+                    kind=kind,
+                    digest=digest,
+                    rows=len(rows),
+                    imported_by=actor if actor is not None and actor.is_authenticated else None,
+                    imported_at=timezone.now(),
+                )
+        except IntegrityError:  # the same file imported at the same moment: the other one won
+            raise _already_imported(EntryImport.objects.get(kind=kind, digest=digest)) from None
+        return _write(KINDS[kind].model, rows, actor=actor, source="csv", action=KINDS[kind].action)

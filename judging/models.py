@@ -235,7 +235,8 @@ class OwnEntry(models.Model):
 
 class CostEntry(OwnEntry):
     """An ME's own cost (see OwnEntry); the amount is in minor units of its currency, never
-    converted."""
+    converted. A cost is never edited: a mistaken one is reversed by an entry of the negated
+    amount naming it in `reverses` (judging.corrections), whose note is the reason."""
 
     class Category(models.TextChoices):
         MATERIALS = "materials", _("Materials")
@@ -248,11 +249,17 @@ class CostEntry(OwnEntry):
     category = models.CharField(max_length=10, choices=Category.choices)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
 
     class Meta(OwnEntry.Meta):
         constraints = [
+            # a cost is not negative; only a reversal is, and it never adds
             models.CheckConstraint(
-                condition=models.Q(amount_minor__gte=0), name="cost_entry_amount_not_negative"
+                condition=(models.Q(reverses__isnull=True) & models.Q(amount_minor__gte=0))
+                | (models.Q(reverses__isnull=False) & models.Q(amount_minor__lte=0)),
+                name="cost_entry_sign_by_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="cost_entry_span"
@@ -281,6 +288,25 @@ class HoursEntry(OwnEntry):
 
     def __str__(self):
         return f"{self.me_id} {self.starts_on} {self.hours} h"
+
+
+class EntryImport(models.Model):
+    """A CSV of costs or hours once imported, by the digest of its rows: the same rows a second
+    time are refused (judging.entries.csv_import), so a re-import never doubles them."""
+
+    kind = models.CharField(max_length=5)  # "costs" or "hours"
+    digest = models.CharField(max_length=64)  # sha256 of the file's rows, as parsed
+    rows = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "digest"], name="entry_import_once")]
+
+    def __str__(self):
+        return f"{self.kind} {self.digest[:12]}"
 
 
 class MatrixBands(models.Model):
