@@ -1,6 +1,7 @@
 """The demo's orders for bids, put out and worked through the services as the people would:
-one order of the smart-balcony experience EMC bid on, awarded, delivered and rated (its draft
-contract version waits for the admin's approval), and one open with an ME's and a partner's bid.
+one order of the smart-balcony experience EMC bid on, awarded after its deadline, delivered and
+rated (its draft contract version waits for a second admin's approval: the winner joins the EMC
+when it is approved), and one open with an ME's and a partner's bid.
 Called by `manage.py demo_load` after the other loaders; safe to run again."""
 
 import datetime as dt
@@ -72,7 +73,7 @@ def demo_bids_load(*, users, progress) -> str:
         as_of=day(2),
     )
     services.order_award(
-        actor=leader, order=done, bid=won, reason="Own crews, fastest to start", as_of=day(3)
+        actor=leader, order=done, bid=won, reason="Own crews, fastest to start", as_of=day(4)
     )
     services.order_rate(
         actor=leader,

@@ -97,6 +97,7 @@ class Bid(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         WON = "won", _("Won")
         LOST = "lost", _("Not chosen")
+        CLOSED = "closed", _("Closed: order cancelled")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="bids")
     me = models.ForeignKey(

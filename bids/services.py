@@ -1,10 +1,12 @@
 """Writes of the orders for bids: put out, bid, withdraw, award, rate, cancel.
 
 Each owns its transaction, checks the rule (`bids.rules`) when an actor is given, validates with
-field-level errors before it writes, and leaves an audit row (orgs.audit). The award joins the
-winner to the EMC through the orgs services and drafts the next contract version through
-`ledger.services.contract_draft_create`, all in one transaction: if the rebalanced contract does
-not validate, nothing is written (see bids/rebalance.py for the rule).
+field-level errors before it writes, and leaves an audit row (orgs.audit). The award, once
+bidding has closed, drafts the next contract version through
+`ledger.services.contract_draft_create` (if the rebalanced contract does not validate, nothing
+is written; see bids/rebalance.py for the rule); the winner joins the EMC through the orgs
+services only when a second admin approves that version (`order_winner_seat`, on ledger's
+`contract_approving`), from the version's effective date.
 
 `as_of` (the day a step is taken, today by default) is for loaders writing history, such as the
 demo; the pages and the API never pass it.
@@ -176,7 +178,7 @@ def order_create(
 
 @transaction.atomic
 def order_cancel(*, actor, order: Order, reason: str) -> Order:
-    """Cancel an open order (its bids stay, for the record)."""
+    """Cancel an open order: its live bids are closed (kept, for the record)."""
     order = _lock(order)
     _require(actor, "bids.manage", order)
     reason = (reason or "").strip()
@@ -187,13 +189,14 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
     Order.objects.filter(pk=order.pk, status=Order.Status.OPEN).update(
         status=Order.Status.CANCELLED, closed_reason=reason
     )
+    closed = Bid.objects.filter(order=order, status=Bid.Status.LIVE).update(status=Bid.Status.CLOSED)
     order.refresh_from_db()
     audit_record(
         actor=actor,
         action="bids.order_cancel",
         target=order,
         reason=reason,
-        changes={"status": [Order.Status.OPEN, Order.Status.CANCELLED]},
+        changes={"status": [Order.Status.OPEN, Order.Status.CANCELLED], "bids_closed": closed},
     )
     return order
 
@@ -387,9 +390,10 @@ def _not_own_bid(actor, bid: Bid) -> None:
 
 @transaction.atomic
 def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.date | None = None) -> Order:
-    """Award `bid`: the winner joins the EMC (a node seat or a participation) with the order's
-    obligations, a draft contract version gives it the asked share with the other shares
-    rebalanced (bids/rebalance.py), and the other bids are not chosen. All or nothing."""
+    """Award `bid` after the bidding deadline: a draft contract version gives the winner the
+    asked share with the other shares rebalanced (bids/rebalance.py), and the other bids are not
+    chosen. All or nothing. The winner joins the EMC (a node seat or a participation) with the
+    order's obligations when a second admin approves that version (`order_winner_seat`)."""
     order = _lock(order)
     _require(actor, "bids.manage", order)
     if order.status != Order.Status.OPEN:
@@ -397,6 +401,14 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
             {
                 "order": _("Only an open order can be awarded; this one is %(s)s.")
                 % {"s": order.get_status_display()}
+            }
+        )
+    today = as_of or _today()
+    if today <= order.deadline:  # bids are taken until the end of the deadline day
+        raise ConflictError(
+            {
+                "order": _("Bidding runs until %(day)s: award the order after the deadline.")
+                % {"day": order.deadline.isoformat()}
             }
         )
     bid = (
@@ -424,14 +436,9 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
                 % {"emc": order.emc.code, "v": waiting.version}
             }
         )
-    today = as_of or _today()
     effective_from = max(order.period_start, today)
     base = _base_contract(order.emc, effective_from)
     share = bid.asked_share_pct
-    if bid.me_id:
-        _join_me(actor=actor, order=order, bid=bid, share=share, on=today)
-    else:
-        _join_partner(actor=actor, order=order, bid=bid, on=today)
     terms = _rebalanced_terms(base, bid, share)
     terms.pop("emc")
     try:
@@ -439,6 +446,7 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
             actor=actor,
             emc=order.emc,
             effective_from=effective_from,
+            joining_mes=[bid.me] if bid.me_id else [],
             notes=_("Order %(id)s awarded to %(b)s (from version %(v)s).")
             % {"id": order.pk, "b": bid.bidder_code, "v": base.version},
             **terms,
@@ -469,6 +477,36 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
             "share_pct": str(share),
             "contract": f"{order.emc.code} v{contract.version}",
         },
+    )
+    return order
+
+
+@transaction.atomic
+def order_winner_seat(*, actor, contract: Contract) -> Order | None:
+    """Seat the winner of the order whose award drafted `contract`, from the version's effective
+    date, as that version is approved (ledger's `contract_approving`): an ME takes a node seat
+    with the order's obligations (the other seat weights rebalanced), a partner starts taking
+    part. None when no award drafted this version. A refusal (the EMC ended, the winner no
+    longer live, a seat changed after that date) refuses the approval."""
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("emc__lead_me")
+        .filter(contract=contract, status__in=[Order.Status.AWARDED, Order.Status.RATED])
+        .first()
+    )
+    if order is None:
+        return None
+    bid = Bid.objects.select_related("me", "partner").get(order=order, status=Bid.Status.WON)
+    on = contract.effective_from
+    if bid.me_id:
+        _join_me(actor=actor, order=order, bid=bid, share=bid.asked_share_pct, on=on)
+    else:
+        _join_partner(actor=actor, order=order, bid=bid, on=on)
+    audit_record(
+        actor=actor,
+        action="bids.winner_seat",
+        target=order,
+        changes={"winner": bid.bidder_code, "from": on.isoformat(), "contract": f"v{contract.version}"},
     )
     return order
 

@@ -133,7 +133,10 @@ def order_detail(request, pk):
                 if done:
                     messages.success(
                         request,
-                        _("Awarded: the winner joined the EMC and a draft contract waits for approval."),
+                        _(
+                            "Awarded: a draft contract waits for a second admin's approval; the "
+                            "winner joins the EMC when it is approved."
+                        ),
                     )
             elif which == "rate":
                 rate_form = RateForm(request.POST)

@@ -15,13 +15,14 @@ from rest_framework.views import APIView
 from config.api import NumericIds
 from config.permissions import HasRulePermission
 from config.values import date_parse
-from judging import entries, selectors, services, statement
+from judging import corrections, entries, selectors, services, statement
 from judging.models import CostEntry, HoursEntry, Proposal, Rule, Scorecard
 from judging.periods import current_month, period_parse
 from judging.serializers import (
     AppealDecisionIn,
     AppealIn,
     CostEntryOut,
+    CostReverseIn,
     HoursEntryOut,
     JudgingDecisionIn,
     JudgingProposalOut,
@@ -302,9 +303,10 @@ class _EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     write_permission = "judging.log_costs_any"
     model = None
     kind = ""
+    related = ("me", "logged_by")
 
     def get_queryset(self):
-        qs = self.model.objects.select_related("me", "logged_by").order_by("-starts_on", "-id")
+        qs = self.model.objects.select_related(*self.related).order_by("-starts_on", "-id")
         if getattr(self, "swagger_fake_view", False):
             return qs.none()
         me_ids = visible_me_ids(user=self.request.user)
@@ -323,11 +325,12 @@ class _EntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         items = request.data if many else [request.data]
         if not items or not all(isinstance(i, dict) for i in items):
             raise ValidationError({"entries": _("Send an entry as a JSON object, or several as a list.")})
-        columns = entries.COST_COLUMNS if self.kind == "costs" else entries.HOURS_COLUMNS
-        spec_class = entries.CostSpec if self.kind == "costs" else entries.HoursSpec
-        specs = [spec_class(**{c: i.get(c) if i.get(c) is not None else "" for c in columns}) for i in items]
-        post = entries.cost_entries_post if self.kind == "costs" else entries.hours_entries_post
-        made = post(specs=specs, actor=request.user, source=Source.API)
+        kind = entries.KINDS[self.kind]
+        specs = [
+            kind.spec_class(**{c: i.get(c) if i.get(c) is not None else "" for c in kind.columns})
+            for i in items
+        ]
+        made = entries.entries_post(kind=self.kind, specs=specs, actor=request.user, source=Source.API)
         data = self.get_serializer(made, many=True).data
         return Response(data if many else data[0], status=status.HTTP_201_CREATED)
 
@@ -343,6 +346,28 @@ class CostEntryViewSet(NumericIds, _EntryViewSet):
     serializer_class = CostEntryOut
     model = CostEntry
     kind = "costs"
+    related = ("me", "logged_by", "reversed_by")
+
+    def get_permissions(self):
+        if self.action == "reverse":  # finance corrects costs it does not log
+            self.write_permission = "judging.correct_costs"
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="Reverse a mistaken cost with a reason (finance or an admin): the reversing entry",
+        request=CostReverseIn,
+        responses={201: CostEntryOut},
+    )
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        entry = self.get_object()
+        data = _valid(CostReverseIn, request)
+        reversal = corrections.cost_entry_reverse(
+            actor=request.user, entry=entry, reason=data["reason"], source=Source.API
+        )
+        return Response(
+            CostEntryOut(self.get_queryset().get(pk=reversal.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 @extend_schema_view(

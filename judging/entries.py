@@ -10,20 +10,22 @@ or `starts_on`/`ends_on`), so every statement period holds it whole or not at al
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from config.values import date_parse
-from judging.models import CostEntry, HoursEntry
+from judging.models import CostEntry, EntryImport, HoursEntry
 from judging.periods import MONTH, month_span
 from ledger.money import to_minor
 from ledger.posting.specs import BULK_BATCH, BatchValidationError
@@ -133,9 +135,79 @@ def _finish(errors) -> dict[int, dict[str, list[str]]]:
     return {i: dict(f) for i, f in sorted(errors.items()) if f}
 
 
-def cost_entries_validate(*, specs: list[CostSpec], actor, today: dt.date | None = None):
+def _cost_fields(s: CostSpec, e: dict) -> dict:
+    """The cost's own fields (category, amount, currency), their errors into `e`."""
+    if s.category not in CostEntry.Category.values:
+        e["category"].append(_("Choose one of: %(c)s.") % {"c": ", ".join(CostEntry.Category.values)})
+    currency = str(s.currency or "").strip().upper()
+    amount = None
+    if message := currency_error(currency):
+        e["currency"].append(message)
+    elif s.amount in (None, ""):
+        e["amount"].append(_("Give the amount, such as 1200.00."))
+    else:
+        try:
+            amount = to_minor(s.amount, currency, field="amount")
+        except ValidationError as exc:
+            e["amount"].extend(m for ms in exc.message_dict.values() for m in ms)
+        else:
+            if amount < 0:
+                e["amount"].append(_("A cost cannot be negative."))
+    return {"category": s.category, "amount_minor": amount, "currency": currency}
+
+
+def _hours_fields(s: HoursSpec, e: dict) -> dict:
+    hours = None
+    try:  # hours are not money: a JSON number is as good as text
+        hours = None if isinstance(s.hours, bool) else Decimal(str(s.hours).strip())
+    except (InvalidOperation, ValueError):
+        hours = None
+    if hours is None or not hours.is_finite():
+        e["hours"].append(_("Give the hours as a number such as 160 or 37.5."))
+    elif hours <= 0:
+        e["hours"].append(_("Hours worked must be more than zero."))
+    elif hours > HOURS_MAX or hours != hours.quantize(Decimal("0.01")):
+        e["hours"].append(_("Use at most two decimal places and a sane number of hours."))
+    return {"hours": hours}
+
+
+@dataclass(frozen=True)
+class EntryKind:
+    """What differs between the two inputs; everything else (ME, span, note, writing, audit,
+    CSV) is shared."""
+
+    model: type
+    spec_class: type
+    columns: list[str]
+    required: frozenset  # the CSV columns a header must name
+    fields: object  # (spec, errors) -> the model's own fields
+    action: str  # the audit action of a logged entry
+
+
+KINDS = {
+    "costs": EntryKind(
+        CostEntry,
+        CostSpec,
+        COST_COLUMNS,
+        frozenset({"me", "amount", "currency", "category"}),
+        _cost_fields,
+        "judging.cost_entry_log",
+    ),
+    "hours": EntryKind(
+        HoursEntry,
+        HoursSpec,
+        HOURS_COLUMNS,
+        frozenset({"me", "hours"}),
+        _hours_fields,
+        "judging.hours_entry_log",
+    ),
+}
+
+
+def entries_validate(*, kind: str, specs: list, actor, today: dt.date | None = None):
     """({index: {field: [messages]}}, the rows to write); the rows are complete only when there
     are no errors."""
+    spec_kind = KINDS[kind]
     today = today or timezone.localdate()
     mes, allowed = _mes(specs, actor)
     errors, rows = defaultdict(lambda: defaultdict(list)), []
@@ -143,61 +215,19 @@ def cost_entries_validate(*, specs: list[CostSpec], actor, today: dt.date | None
         e = errors[i]
         me = _me(s, mes, allowed, e)
         span = _span(s, today, e)
-        if s.category not in CostEntry.Category.values:
-            e["category"].append(_("Choose one of: %(c)s.") % {"c": ", ".join(CostEntry.Category.values)})
-        currency = str(s.currency or "").strip().upper()
-        amount = None
-        if message := currency_error(currency):
-            e["currency"].append(message)
-        elif s.amount in (None, ""):
-            e["amount"].append(_("Give the amount, such as 1200.00."))
-        else:
-            try:
-                amount = to_minor(s.amount, currency, field="amount")
-            except ValidationError as exc:
-                e["amount"].extend(m for ms in exc.message_dict.values() for m in ms)
-            else:
-                if amount < 0:
-                    e["amount"].append(_("A cost cannot be negative."))
+        own = spec_kind.fields(s, e)
         note = _note(s, e)
         if not e:
-            rows.append(
-                CostEntry(
-                    me=me,
-                    starts_on=span[0],
-                    ends_on=span[1],
-                    category=s.category,
-                    amount_minor=amount,
-                    currency=currency,
-                    note=note,
-                )
-            )
+            rows.append(spec_kind.model(me=me, starts_on=span[0], ends_on=span[1], note=note, **own))
     return _finish(errors), rows
+
+
+def cost_entries_validate(*, specs: list[CostSpec], actor, today: dt.date | None = None):
+    return entries_validate(kind="costs", specs=specs, actor=actor, today=today)
 
 
 def hours_entries_validate(*, specs: list[HoursSpec], actor, today: dt.date | None = None):
-    today = today or timezone.localdate()
-    mes, allowed = _mes(specs, actor)
-    errors, rows = defaultdict(lambda: defaultdict(list)), []
-    for i, s in enumerate(specs):
-        e = errors[i]
-        me = _me(s, mes, allowed, e)
-        span = _span(s, today, e)
-        hours = None
-        try:  # hours are not money: a JSON number is as good as text
-            hours = None if isinstance(s.hours, bool) else Decimal(str(s.hours).strip())
-        except (InvalidOperation, ValueError):
-            hours = None
-        if hours is None or not hours.is_finite():
-            e["hours"].append(_("Give the hours as a number such as 160 or 37.5."))
-        elif hours <= 0:
-            e["hours"].append(_("Hours worked must be more than zero."))
-        elif hours > HOURS_MAX or hours != hours.quantize(Decimal("0.01")):
-            e["hours"].append(_("Use at most two decimal places and a sane number of hours."))
-        note = _note(s, e)
-        if not e:
-            rows.append(HoursEntry(me=me, starts_on=span[0], ends_on=span[1], hours=hours, note=note))
-    return _finish(errors), rows
+    return entries_validate(kind="hours", specs=specs, actor=actor, today=today)
 
 
 def _raise(errors: dict, n: int):
@@ -248,19 +278,20 @@ def _changes(row) -> dict:
     return out
 
 
-def cost_entries_post(*, specs: list[CostSpec], actor, source: str) -> list[CostEntry]:
+def entries_post(*, kind: str, specs: list, actor, source: str) -> list:
     """Validate all, then write all or raise (field errors; by row index for several)."""
-    errors, rows = cost_entries_validate(specs=specs, actor=actor)
+    errors, rows = entries_validate(kind=kind, specs=specs, actor=actor)
     if errors:
         _raise(errors, len(specs))
-    return _write(CostEntry, rows, actor=actor, source=source, action="judging.cost_entry_log")
+    return _write(KINDS[kind].model, rows, actor=actor, source=source, action=KINDS[kind].action)
+
+
+def cost_entries_post(*, specs: list[CostSpec], actor, source: str) -> list[CostEntry]:
+    return entries_post(kind="costs", specs=specs, actor=actor, source=source)
 
 
 def hours_entries_post(*, specs: list[HoursSpec], actor, source: str) -> list[HoursEntry]:
-    errors, rows = hours_entries_validate(specs=specs, actor=actor)
-    if errors:
-        _raise(errors, len(specs))
-    return _write(HoursEntry, rows, actor=actor, source=source, action="judging.hours_entry_log")
+    return entries_post(kind="hours", specs=specs, actor=actor, source=source)
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -269,15 +300,14 @@ def hours_entries_post(*, specs: list[HoursSpec], actor, source: str) -> list[Ho
 def csv_specs(*, kind: str, data: bytes) -> list:
     """The specs of an uploaded CSV (UTF-8, a header row naming the columns); a file that is
     not such a CSV raises a `file` error. Row numbers in the errors are the file's lines."""
-    columns, spec_class = (COST_COLUMNS, CostSpec) if kind == "costs" else (HOURS_COLUMNS, HoursSpec)
+    columns, spec_class = KINDS[kind].columns, KINDS[kind].spec_class
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"file": _("The file is not UTF-8 text.")}) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
-    required = {"me", "amount", "currency", "category"} if kind == "costs" else {"me", "hours"}
-    missing = sorted(required - set(header))
+    missing = sorted(KINDS[kind].required - set(header))
     if missing:
         raise ValidationError(
             {
@@ -299,15 +329,52 @@ def csv_specs(*, kind: str, data: bytes) -> list:
     return specs
 
 
+def rows_digest(*, kind: str, specs: list) -> str:
+    """The sha256 of a file's rows as parsed, in any order: the same rows saved again (another
+    order, line ending, byte-order mark or spacing) have the same digest."""
+    columns = KINDS[kind].columns
+    lines = sorted(json.dumps([str(getattr(spec, c) or "") for c in columns]) for spec in specs)
+    return hashlib.sha256("\n".join([kind, *lines]).encode()).hexdigest()
+
+
+def _already_imported(earlier: EntryImport) -> ValidationError:
+    return ValidationError(
+        {
+            "file": _(
+                "These %(n)d rows were already imported on %(day)s by %(user)s; nothing was written. "
+                "A wrong cost is corrected by reversing it, not by importing the file again."
+            )
+            % {
+                "n": earlier.rows,
+                "day": timezone.localtime(earlier.imported_at).date().isoformat(),
+                "user": earlier.imported_by.username if earlier.imported_by_id else "—",
+            }
+        }
+    )
+
+
 def csv_import(*, kind: str, data: bytes, actor) -> list:
     """Validate the whole file, then write every row or none. Raises BatchValidationError keyed
-    by the file's line number (the header is line 1)."""
+    by the file's line number (the header is line 1). Idempotent: rows already imported once
+    (`rows_digest`) are refused whole with a `file` error, so a re-import never doubles them."""
     specs = csv_specs(kind=kind, data=data)
-    validate = cost_entries_validate if kind == "costs" else hours_entries_validate
-    errors, rows = validate(specs=specs, actor=actor)
+    digest = rows_digest(kind=kind, specs=specs)
+    earlier = EntryImport.objects.select_related("imported_by").filter(kind=kind, digest=digest).first()
+    if earlier is not None:
+        raise _already_imported(earlier)
+    errors, rows = entries_validate(kind=kind, specs=specs, actor=actor)
     if errors:
         raise BatchValidationError({i + 2: fields for i, fields in errors.items()})
-    model, action = (
-        (CostEntry, "judging.cost_entry_log") if kind == "costs" else (HoursEntry, "judging.hours_entry_log")
-    )
-    return _write(model, rows, actor=actor, source="csv", action=action)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                EntryImport.objects.create(
+                    kind=kind,
+                    digest=digest,
+                    rows=len(rows),
+                    imported_by=actor if actor is not None and actor.is_authenticated else None,
+                    imported_at=timezone.now(),
+                )
+        except IntegrityError:  # the same file imported at the same moment: the other one won
+            raise _already_imported(EntryImport.objects.get(kind=kind, digest=digest)) from None
+        return _write(KINDS[kind].model, rows, actor=actor, source="csv", action=KINDS[kind].action)

@@ -96,3 +96,12 @@ class MatrixBandsForm(forms.Form):
     x_band = forms.CharField(label=_("Enterprise value is high from (% of target)"), max_length=10)
     y_band = forms.CharField(label=_("User value is high from (% of target)"), max_length=10)
     note = forms.CharField(label=_("Why"), max_length=255, required=False)
+
+
+class CostReverseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is reversed"), max_length=255, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(
+        label=_("I confirm this step"), error_messages={"required": _("Tick the box to confirm.")}
+    )

@@ -214,11 +214,29 @@ class MatrixPoint(models.Model):
 # --- the Win-Win Value-Added Statement's own inputs (judging/entries.py) ----------------------
 
 
-class CostEntry(models.Model):
-    """An ME's own cost over a span of days inside one calendar month (so any statement period,
-    a month, a quarter or a year, holds it whole or not at all). Logged through
-    judging.entries (validated, audited); the amount is in minor units of its currency, never
-    converted."""
+class OwnEntry(models.Model):
+    """What the statement's own inputs share: a span of days inside one calendar month (so any
+    statement period, a month, a quarter or a year, holds it whole or not at all), a note, who
+    logged it, when and how. Logged through judging.entries (validated, audited)."""
+
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    note = models.CharField(max_length=255, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    logged_at = models.DateTimeField()
+    source = models.CharField(max_length=4)
+
+    class Meta:
+        abstract = True
+        ordering = ["-starts_on", "-id"]
+
+
+class CostEntry(OwnEntry):
+    """An ME's own cost (see OwnEntry); the amount is in minor units of its currency, never
+    converted. A cost is never edited: a mistaken one is reversed by an entry of the negated
+    amount naming it in `reverses` (judging.corrections), whose note is the reason."""
 
     class Category(models.TextChoices):
         MATERIALS = "materials", _("Materials")
@@ -228,23 +246,20 @@ class CostEntry(models.Model):
         OTHER = "other", _("Other")
 
     me = models.ForeignKey("orgs.Microenterprise", on_delete=models.PROTECT, related_name="cost_entries")
-    starts_on = models.DateField()
-    ends_on = models.DateField()
     category = models.CharField(max_length=10, choices=Category.choices)
     amount_minor = models.BigIntegerField()
     currency = models.CharField(max_length=3)
-    note = models.CharField(max_length=255, blank=True)
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
-    logged_at = models.DateTimeField()
-    source = models.CharField(max_length=4)
 
-    class Meta:
-        ordering = ["-starts_on", "-id"]
+    class Meta(OwnEntry.Meta):
         constraints = [
+            # a cost is not negative; only a reversal is, and it never adds
             models.CheckConstraint(
-                condition=models.Q(amount_minor__gte=0), name="cost_entry_amount_not_negative"
+                condition=(models.Q(reverses__isnull=True) & models.Q(amount_minor__gte=0))
+                | (models.Q(reverses__isnull=False) & models.Q(amount_minor__lte=0)),
+                name="cost_entry_sign_by_kind",
             ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="cost_entry_span"
@@ -256,22 +271,13 @@ class CostEntry(models.Model):
         return f"{self.me_id} {self.starts_on} {self.category} {self.amount_minor} {self.currency}"
 
 
-class HoursEntry(models.Model):
-    """Hours an ME worked over a span of days inside one calendar month (the Amoeba view)."""
+class HoursEntry(OwnEntry):
+    """Hours an ME worked (see OwnEntry), for the Amoeba view."""
 
     me = models.ForeignKey("orgs.Microenterprise", on_delete=models.PROTECT, related_name="hours_entries")
-    starts_on = models.DateField()
-    ends_on = models.DateField()
     hours = models.DecimalField(max_digits=10, decimal_places=2)
-    note = models.CharField(max_length=255, blank=True)
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    logged_at = models.DateTimeField()
-    source = models.CharField(max_length=4)
 
-    class Meta:
-        ordering = ["-starts_on", "-id"]
+    class Meta(OwnEntry.Meta):
         constraints = [
             models.CheckConstraint(condition=models.Q(hours__gt=0), name="hours_entry_positive"),
             models.CheckConstraint(
@@ -282,6 +288,25 @@ class HoursEntry(models.Model):
 
     def __str__(self):
         return f"{self.me_id} {self.starts_on} {self.hours} h"
+
+
+class EntryImport(models.Model):
+    """A CSV of costs or hours once imported, by the digest of its rows: the same rows a second
+    time are refused (judging.entries.csv_import), so a re-import never doubles them."""
+
+    kind = models.CharField(max_length=5)  # "costs" or "hours"
+    digest = models.CharField(max_length=64)  # sha256 of the file's rows, as parsed
+    rows = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "digest"], name="entry_import_once")]
+
+    def __str__(self):
+        return f"{self.kind} {self.digest[:12]}"
 
 
 class MatrixBands(models.Model):

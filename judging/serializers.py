@@ -92,6 +92,8 @@ class CostEntryOut(serializers.ModelSerializer):
     me = serializers.CharField(source="me.code")
     amount = serializers.SerializerMethodField()
     logged_by = serializers.CharField(source="logged_by.username", default=None)
+    reverses = serializers.IntegerField(source="reverses_id", default=None, read_only=True)
+    reversed_by = serializers.IntegerField(source="reversed_by.pk", default=None, read_only=True)
 
     class Meta:
         model = CostEntry
@@ -107,6 +109,8 @@ class CostEntryOut(serializers.ModelSerializer):
             "logged_by",
             "logged_at",
             "source",
+            "reverses",
+            "reversed_by",
         ]
 
     def get_amount(self, obj) -> str:
@@ -189,3 +193,7 @@ class UtilityOut(serializers.Serializer):
         allow_null=True,
         help_text="Direct co-creators ({partner, shared_events}); staff only, null for a partner user.",
     )
+
+
+class CostReverseIn(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=255)

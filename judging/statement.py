@@ -332,7 +332,7 @@ def entries_behind(*, model, scope: str, subject, period: Period):
             starts_on__lte=period.end,
             me_id__in=_own_mes(scope, subject, period),
         )
-        .select_related("me", "logged_by")
+        .select_related("me", "logged_by", *(("reversed_by",) if model is CostEntry else ()))
         .order_by("-starts_on", "-id")
     )
 

@@ -10,14 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from config.exports import csv_download
 from config.web import paginate, rule_required
-from judging import entries, services, statement
-from judging.forms import CostEntryForm, EntriesImportForm, HoursEntryForm, MatrixBandsForm
+from judging import corrections, entries, services, statement
+from judging.forms import CostEntryForm, CostReverseForm, EntriesImportForm, HoursEntryForm, MatrixBandsForm
 from judging.matrix import bands_on
 from judging.models import CostEntry, HoursEntry, MatrixBands
 from judging.periods import current_month, period_parse
@@ -240,14 +241,43 @@ def statement_entries(request, scope, code):
     return render(
         request,
         "judging/statement_entries.html",
-        {"scope": scope, "subject": subject, "period": period, "page": page, "query": query, "kind": kind},
+        {
+            "scope": scope,
+            "subject": subject,
+            "period": period,
+            "page": page,
+            "query": query,
+            "kind": kind,
+            "can_correct": kind == "costs" and request.user.has_perm("judging.correct_costs"),
+        },
+    )
+
+
+@require_POST
+@rule_required("judging.correct_costs")
+def cost_entry_reverse(request, pk):
+    """Reverse a mistaken cost entry with a reason (judging.corrections), then back to its list."""
+    entry = get_object_or_404(CostEntry.objects.select_related("me"), pk=pk)
+    form = CostReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    else:
+        try:
+            corrections.cost_entry_reverse(
+                actor=request.user, entry=entry, reason=form.cleaned_data["reason"], source=Source.UI
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Reversed: log the right amount as a new cost if there is one."))
+    return redirect(
+        reverse("judging:statement-entries", args=["me", entry.me.code])
+        + f"?kind=costs&period={entry.starts_on:%Y-%m}"
     )
 
 
 def _entry_spec(kind: str, data: dict):
-    if kind == "costs":
-        return entries.CostSpec(**{f: data.get(f, "") for f in entries.COST_COLUMNS})
-    return entries.HoursSpec(**{f: data.get(f, "") for f in entries.HOURS_COLUMNS})
+    return entries.KINDS[kind].spec_class(**{f: data.get(f, "") for f in entries.KINDS[kind].columns})
 
 
 @rule_required("judging.log_costs_any")
@@ -259,9 +289,10 @@ def entry_log(request, kind):
     form_class = CostEntryForm if kind == "costs" else HoursEntryForm
     form = form_class(request.POST or None, mes=mes, initial={"me": request.GET.get("me", "")})
     if request.method == "POST" and form.is_valid():
-        post = entries.cost_entries_post if kind == "costs" else entries.hours_entries_post
         try:
-            (made,) = post(specs=[_entry_spec(kind, form.cleaned_data)], actor=request.user, source=Source.UI)
+            (made,) = entries.entries_post(
+                kind=kind, specs=[_entry_spec(kind, form.cleaned_data)], actor=request.user, source=Source.UI
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

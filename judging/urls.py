@@ -30,5 +30,6 @@ urlpatterns += [
     ),
     path("entries/import/", statement_views.entries_import, name="entries-import"),
     path("entries/<slug:kind>/new/", statement_views.entry_log, name="entry-log"),
+    path("entries/costs/<int:pk>/reverse/", statement_views.cost_entry_reverse, name="cost-entry-reverse"),
     path("matrix/bands/", statement_views.bands_edit, name="matrix-bands"),
 ]

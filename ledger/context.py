@@ -70,7 +70,11 @@ class OrgContext:
     nodes: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = field(default_factory=dict)
     emc_scenarios: set[tuple[int, int]] = field(default_factory=set)
     solutions: dict[int, int] = field(default_factory=dict)  # solution id -> scenario id
+    solution_names: dict[int, str] = field(default_factory=dict)
+    # solution id -> {category id: name} of the categories it bundles (none: it restricts nothing)
+    solution_categories: dict[int, dict[int, str]] = field(default_factory=dict)
     categories: set[int] = field(default_factory=set)
+    category_names: dict[int, str] = field(default_factory=dict)
     participations: dict[tuple[int, int], list[tuple[dt.date, dt.date | None]]] = field(default_factory=dict)
     partners: dict[int, dict] = field(default_factory=dict)
     other_me_codes: dict[int, str] = field(default_factory=dict)  # node MEs of the contracts
@@ -85,6 +89,11 @@ class OrgContext:
         if emc is None:
             return False
         return date_rules.me_seated_on(emc["lead_me_id"], me_id, self.nodes.get((emc_id, me_id), ()), on)
+
+    def note_bundles(self, rows) -> None:
+        """Note (solution id, category id, category name) rows: what each solution bundles."""
+        for solution_id, category_id, name in rows:
+            self.solution_categories.setdefault(solution_id, {})[category_id] = name
 
     def note_me(self, pk: int, code: str, status: str, ended_on: dt.date | None) -> None:
         if status not in Microenterprise.LIVE_STATUSES:  # may have ended by some day
@@ -159,10 +168,19 @@ def org_context_load(
         )
     solution_ids = {i for i in solution_ids if i}
     if solution_ids:
-        ctx.solutions = dict(Solution.objects.filter(pk__in=solution_ids).values_list("id", "scenario_id"))
+        for pk, scenario_id, name in Solution.objects.filter(pk__in=solution_ids).values_list(
+            "id", "scenario_id", "name"
+        ):
+            ctx.solutions[pk], ctx.solution_names[pk] = scenario_id, name
+        ctx.note_bundles(
+            Solution.categories.through.objects.filter(solution_id__in=solution_ids).values_list(
+                "solution_id", "category_id", "category__name"
+            )
+        )
     category_ids = {i for i in category_ids if i}
     if category_ids:
-        ctx.categories = set(Category.objects.filter(pk__in=category_ids).values_list("id", flat=True))
+        ctx.category_names = dict(Category.objects.filter(pk__in=category_ids).values_list("id", "name"))
+        ctx.categories = set(ctx.category_names)
     partner_ids = {i for i in partner_ids if i}
     if partner_ids:
         ctx.partners = {
@@ -198,8 +216,10 @@ def _posting_sql() -> str:
             f"SELECT emc_id, me_id, joined_on, left_on FROM {node}"
             " WHERE emc_id = ANY(%(emc)s) AND me_id = ANY(%(me)s)",
             f"SELECT emc_id, scenario_id FROM {scen} WHERE emc_id = ANY(%(emc)s) AND scenario_id = ANY(%(scenario)s)",
-            f"SELECT id, scenario_id FROM {_t(Solution)} WHERE id = ANY(%(solution)s)",
-            f"SELECT id FROM {_t(Category)} WHERE id = ANY(%(category)s)",
+            f"SELECT id, scenario_id, name FROM {_t(Solution)} WHERE id = ANY(%(solution)s)",
+            f"SELECT b.solution_id, b.category_id, c.name FROM {_t(Solution.categories.through)} b"
+            f" JOIN {_t(Category)} c ON c.id = b.category_id WHERE b.solution_id = ANY(%(solution)s)",
+            f"SELECT id, name FROM {_t(Category)} WHERE id = ANY(%(category)s)",
             f"SELECT id, code, state, name FROM {_t(Partner)} WHERE id = ANY(%(partner)s)",
             f"SELECT emc_id, partner_id, started_on, ended_on FROM {part}"
             " WHERE emc_id = ANY(%(emc)s) AND partner_id = ANY(%(partner)s)",
@@ -245,7 +265,7 @@ def posting_context_load(
     contracts of its EMCs effective by `terms_until`, and the codes of their node MEs.
 
     On PostgreSQL all of it, and the accounts the splits may credit, comes in ONE round trip
-    (thirteen statements sent together, read with
+    (fourteen statements sent together, read with
     nextset()): the single-event path is dominated by round trips and ORM query building.
     Elsewhere (SQLite) the same data comes from the ORM loaders above, a query each.
     """
@@ -308,13 +328,14 @@ def _sql_posting_context(ids: dict, terms_until, currencies) -> tuple[OrgContext
 
 
 def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
-    """The context from the thirteen result sets of `_posting_sql`, in its order."""
+    """The context from the fourteen result sets of `_posting_sql`, in its order."""
     (
         mes,
         emcs,
         nodes,
         scens,
         sols,
+        bundles,
         cats,
         partners,
         parts,
@@ -339,8 +360,11 @@ def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int
         node_map[(emc_id, me_id)].append((joined, left))
     ctx.nodes = dict(node_map)
     ctx.emc_scenarios = set(scens)
-    ctx.solutions = dict(sols)
-    ctx.categories = {row[0] for row in cats}
+    for pk, scenario_id, name in sols:
+        ctx.solutions[pk], ctx.solution_names[pk] = scenario_id, name
+    ctx.note_bundles(bundles)
+    ctx.category_names = dict(cats)
+    ctx.categories = set(ctx.category_names)
     ctx.partners = {
         pk: {"id": pk, "code": code, "state": state, "name": name} for pk, code, state, name in partners
     }

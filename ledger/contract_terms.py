@@ -62,13 +62,15 @@ def contract_terms_validate(
     partner_shares: list[dict] = (),
     node_shares: list[dict] = (),
     goals: list[dict] = (),
+    joining_mes: list[Microenterprise] = (),
 ) -> ContractTerms:
     """Validate a contract's whole terms (raise ValidationError with field errors): used when a
     draft is created AND again when it is approved, so an approved contract can always post.
 
     tiers: [{"threshold_pct", "rate_pct"}]; partner_shares: [{"partner": Partner, "share_pct"}];
     node_shares: [{"me": Microenterprise, "share_pct"}] summing to exactly 100;
-    goals: [{"axis", "metric", "target", "unit"}].
+    goals: [{"axis", "metric", "target", "unit"}]; joining_mes: MEs not seated yet that take a
+    seat when the version is approved (an award's winner): they count as nodes of the EMC.
     """
     errors: dict[str, list] = {}
     try:
@@ -127,7 +129,11 @@ def contract_terms_validate(
         )
 
     node_rows, seen = [], set()
-    node_me_ids = set(EMCNode.objects.filter(emc=emc).values_list("me_id", flat=True)) | {emc.lead_me_id}
+    node_me_ids = (
+        set(EMCNode.objects.filter(emc=emc).values_list("me_id", flat=True))
+        | {emc.lead_me_id}
+        | {me.pk for me in joining_mes}
+    )
     live_me_ids = set(  # from the database: the instances given may predate a split or merge
         Microenterprise.objects.filter(
             pk__in=[share["me"].pk for share in node_shares], status__in=Microenterprise.LIVE_STATUSES

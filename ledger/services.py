@@ -48,6 +48,7 @@ from ledger.posting.legs import LegRow, check_balanced
 from ledger.posting.rollups import legs_write
 from ledger.posting.specs import BatchValidationError, Planned, ValueEventSpec
 from ledger.purpose_indicators import PurposeIndicatorSpec, purpose_indicators_post
+from ledger.signals import contract_approving
 from ledger.user_signals import UserSignalSpec, user_signals_plan, user_signals_write
 from orgs.audit import audit_record
 from orgs.currencies import currency_check
@@ -80,11 +81,14 @@ def contract_draft_create(
     node_shares: list[dict] = (),
     goals: list[dict] = (),
     notes: str = "",
+    joining_mes: list[Microenterprise] = (),
 ) -> Contract:
     """Create the next draft version of an EMC's contract with its full terms, validated
-    (see `contract_terms_validate` for the shapes of the lists)."""
+    (see `contract_terms_validate` for the shapes of the lists). `joining_mes` take a seat when
+    the version is approved (an award's winner, seated by a `contract_approving` receiver)."""
     terms = contract_terms_validate(
         emc=emc,
+        joining_mes=joining_mes,
         currency=currency,
         period=period,
         platform_fee_pct=platform_fee_pct,
@@ -162,6 +166,7 @@ def contract_approve(*, actor, contract: Contract) -> Contract:
         )
     if locked.created_by_id is not None and locked.created_by_id == actor.pk:
         raise PermissionDenied(_("You drafted this version: another admin approves it."))
+    contract_approving.send(sender=Contract, contract=locked, actor=actor)
     # the stored terms are validated again, whole: whatever happened to the draft since it was
     # created, an approved contract must be one every posting of its EMC can apply
     contract_terms_validate(**stored_terms(locked))
@@ -256,21 +261,6 @@ def value_events_check(
     return errors
 
 
-def _category_of_solution_error(solution, category) -> str | None:
-    """A payment for a solution is for one of the categories it bundles (one query); a solution
-    that bundles none (only older data or the Django admin can make one) restricts nothing."""
-    if solution is None or category is None:
-        return None
-    bundled = dict(solution.categories.values_list("pk", "name"))
-    if not bundled or category.pk in bundled:
-        return None
-    return _("%(solution)s bundles %(categories)s, not %(category)s: choose one of its categories.") % {
-        "solution": solution.name,
-        "categories": ", ".join(sorted(bundled.values())),
-        "category": category.name,
-    }
-
-
 def value_event_log(
     *,
     actor,
@@ -307,9 +297,6 @@ def value_event_log(
         amount_minor = 0
     if not errors and amount_minor <= 0:
         errors["amount"] = [_("The amount must be more than zero.")]
-    category_error = _category_of_solution_error(solution, category)
-    if category_error:
-        errors["category"] = [category_error]
     spec = ValueEventSpec(
         kind=ValueEvent.Kind.PAYMENT,
         me_id=me.pk if me else None,

@@ -11,6 +11,20 @@ from ledger.posting.specs import EVENT_KINDS, RowErrors, ValueEventSpec
 from orgs.currencies import currency_error
 
 
+def solution_category_error(s: ValueEventSpec, ctx: OrgContext) -> str | None:
+    """A payment for a solution is for one of the categories it bundles; a solution that bundles
+    none (only older data or the Django admin can make one) restricts nothing. Every entry point
+    (one event, the batch API, the CSV import) asks this of the batch's context: no query."""
+    bundled = ctx.solution_categories.get(s.solution_id) if s.solution_id else None
+    if not bundled or s.category_id not in ctx.categories or s.category_id in bundled:
+        return None
+    return _("%(solution)s bundles %(categories)s, not %(category)s: choose one of its categories.") % {
+        "solution": ctx.solution_names[s.solution_id],
+        "categories": ", ".join(sorted(bundled.values())),
+        "category": ctx.category_names[s.category_id],
+    }
+
+
 def _payment_refs_check(i, s: ValueEventSpec, ctx: OrgContext, errors: RowErrors) -> None:
     if (s.emc_id, s.scenario_id) not in ctx.emc_scenarios:
         errors.add(i, "scenario", _("This EMC does not serve that scenario."))
@@ -18,6 +32,8 @@ def _payment_refs_check(i, s: ValueEventSpec, ctx: OrgContext, errors: RowErrors
         errors.add(i, "solution", _("This solution does not belong to the scenario."))
     if s.category_id not in ctx.categories:
         errors.add(i, "category", _("Choose a category."))
+    elif message := solution_category_error(s, ctx):
+        errors.add(i, "category", message)
     if len(set(s.partner_ids)) != len(s.partner_ids):
         errors.add(i, "partners", _("A partner is listed twice."))
 

@@ -93,6 +93,12 @@ def test_bid_award_and_rate_through_the_api(world, order, monkeypatch):
     bid = Bid.objects.get()
     assert firm.post(f"/api/bids/orders/{order.pk}/award/", {"bid": bid.pk}, format="json").status_code == 403
     lead = _client(world.lead)
+    early = lead.post(f"/api/bids/orders/{order.pk}/award/", {"bid": bid.pk}, format="json")
+    assert (
+        early.status_code == 409
+        and "award the order after the deadline" in early.json()["errors"]["order"][0]
+    )
+    monkeypatch.setattr(services, "_today", lambda: days(8))  # bidding has closed
     response = lead.post(f"/api/bids/orders/{order.pk}/award/", {"bid": bid.pk}, format="json")
     assert response.status_code == 200, response.json()
     assert (response.json()["status"], response.json()["contract_version"]) == ("awarded", 2)
@@ -152,3 +158,15 @@ def test_bids_are_sealed_from_outside_firms(world, order):
     page.force_login(world.firm)
     html = page.get(f"/orders/{order.pk}/").content.decode()
     assert "Dryer ME" not in html and "ours" not in html
+
+
+def test_a_cancelled_order_s_bids_read_closed_in_the_api_and_on_the_page(world, order):
+    services.bid_place(actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150")
+    lead = _client(world.lead)
+    response = lead.post(f"/api/bids/orders/{order.pk}/cancel/", {"reason": "Goal dropped"}, format="json")
+    assert (response.status_code, response.json()["status"]) == (200, "cancelled")
+    assert [b["status"] for b in lead.get(f"/api/bids/orders/{order.pk}/bids/").json()] == ["closed"]
+    page = APIClient()
+    page.force_login(world.firm)
+    html = page.get(f"/orders/{order.pk}/").content.decode()
+    assert "Closed: order cancelled" in html and "Withdraw" not in html

@@ -10,7 +10,7 @@ from bids import services
 from bids.models import Bid, Order
 from config.errors import ConflictError
 from ledger.models import Contract
-from tests.bids.conftest import bidding_build, order_terms
+from tests.bids.conftest import bidding_build, days, order_terms
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -47,8 +47,8 @@ def test_two_awards_at_once_leave_one_winner_and_one_draft():
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="y"
     )
     outcomes = _race(
-        lambda: services.order_award(actor=world.lead, order=order, bid=me_bid),
-        lambda: services.order_award(actor=world.admin, order=order, bid=firm_bid),
+        lambda: services.order_award(actor=world.lead, order=order, bid=me_bid, as_of=days(8)),
+        lambda: services.order_award(actor=world.admin, order=order, bid=firm_bid, as_of=days(8)),
     )
     assert outcomes == ["conflict", "ok"]
     assert Order.objects.get(pk=order.pk).status == "awarded"

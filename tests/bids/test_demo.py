@@ -1,5 +1,5 @@
-"""The bids demo: one order awarded and rated (its draft contract waiting), one open with bids;
-loaded once."""
+"""The bids demo: one order awarded and rated (its draft contract waiting, its winner seated once
+that is approved), one open with bids; loaded once."""
 
 import time
 
@@ -8,6 +8,7 @@ import pytest
 from bids.demo import demo_bids_load
 from bids.models import Bid, Order
 from bids.selectors import order_bids
+from ledger import services as ledger_services
 from ledger.demo import demo_ledger_load
 from orgs.demo import demo_users_load
 from orgs.demo_org import demo_org_load
@@ -23,7 +24,11 @@ def test_the_demo_puts_out_a_rated_order_and_an_open_one_with_bids():
     assert time.monotonic() - started < 10  # cheap: a few seconds at most, even on a busy machine
     rated = Order.objects.get(status="rated")
     assert (rated.stars, rated.contract.status) == (4, "draft")
-    assert rated.emc.nodes.filter(me__code="logistics-node", left_on__isnull=True, share_weight=10).exists()
+    # the winner joins the EMC when a second admin approves the version, from its effective date
+    seat = rated.emc.nodes.filter(me__code="logistics-node", left_on__isnull=True, share_weight=10)
+    assert not seat.exists()
+    ledger_services.contract_approve(actor=users["admin2"], contract=rated.contract)
+    assert seat.get().joined_on == rated.contract.effective_from
     opened = Order.objects.get(status="open")
     bids = order_bids(order=opened)
     assert len(bids) == 3 and {bool(b.me_id) for b in bids} == {True, False}

@@ -1,5 +1,6 @@
 """Orders put out, bid on, awarded (the winner joins, a draft contract rebalanced) and rated."""
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -9,10 +10,12 @@ from bids import selectors, services
 from bids.models import Bid, Order
 from config.errors import ConflictError
 from ledger import services as ledger_services
+from ledger.contract_terms import stored_terms
 from ledger.models import Contract
 from orgs.audit import audit_for
 from orgs.models import AuditEntry, EMCNode, EMCParticipation, Partner
 from tests.bids.conftest import days, order_terms
+from tests.factories import UserFactory
 
 
 def _open_seats(emc):
@@ -159,23 +162,21 @@ def test_a_user_bids_only_for_its_own_me_or_partner(world, order):
     services.bid_place(actor=world.admin, order=order, partner=world.p1, asked_share_pct="5", commitment="x")
 
 
-def test_awarding_an_me_seats_it_and_drafts_a_rebalanced_contract(world, order):
+def test_awarding_an_me_drafts_a_rebalanced_contract_and_its_approval_seats_it(world, order):
     won = services.bid_place(
         actor=world.bidder, order=order, me=world.me_d, asked_share_pct="12.5", commitment="200 dryers"
     )
     lost = services.bid_place(
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
     )
-    order = services.order_award(actor=world.lead, order=order, bid=won)
+    seats = _open_seats(world.emc)
+    order = services.order_award(actor=world.lead, order=order, bid=won, as_of=days(8))
 
     assert order.status == "awarded"
     won.refresh_from_db(), lost.refresh_from_db()
     assert (won.status, lost.status) == ("won", "lost")
     # L 50, A 30, B 20 x 87.5/100 and D 12.5
     expected = {"l-me": D("43.75"), "a-me": D("26.25"), "b-me": D("17.5"), "d-me": D("12.5")}
-    assert _open_seats(world.emc) == expected
-    seat = EMCNode.objects.get(emc=world.emc, me=world.me_d, left_on__isnull=True)
-    assert seat.obligations == "Deliver and install 200 heat-pump dryers\n200 dryers"
     draft = order.contract
     assert (draft.status, draft.version, draft.effective_from, draft.created_by) == (
         "draft",
@@ -187,19 +188,96 @@ def test_awarding_an_me_seats_it_and_drafts_a_rebalanced_contract(world, order):
     assert {s.partner.code: s.share_pct for s in draft.partner_shares.all()} == {"p1": D(10)}
     assert (draft.platform_fee_pct, draft.target_minor) == (D(5), 10_000_000)
     assert audit_for(order).filter(action="bids.order_award", actor=world.lead).exists()
-    assert audit_for(world.emc).filter(action="emc.nodes_set").exists()
-    # approved like any other version
-    from ledger import services as ledger_services
+    # the version waits for a second admin: the winner is not seated yet, the seats unchanged
+    assert _open_seats(world.emc) == seats
+    assert not EMCNode.objects.filter(emc=world.emc, me=world.me_d).exists()
 
     assert ledger_services.contract_approve(actor=world.admin, contract=draft).status == "approved"
+    assert _open_seats(world.emc) == expected
+    seat = EMCNode.objects.get(emc=world.emc, me=world.me_d, left_on__isnull=True)
+    assert seat.obligations == "Deliver and install 200 heat-pump dryers\n200 dryers"
+    assert seat.joined_on == draft.effective_from == days(8)  # from the version's effective date
+    assert audit_for(world.emc).filter(action="emc.nodes_set", actor=world.admin).exists()
+    assert audit_for(order).filter(action="bids.winner_seat", actor=world.admin).exists()
 
 
-def test_awarding_a_partner_makes_it_take_part_with_its_share(world, order):
+def test_a_withdrawn_award_version_never_seats_the_winner(world, order):
     bid = services.bid_place(
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
     )
-    order = services.order_award(actor=world.admin, order=order, bid=bid)
-    assert EMCParticipation.objects.filter(emc=world.emc, partner=world.p2, ended_on__isnull=True).exists()
+    order = services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
+    assert not EMCParticipation.objects.filter(emc=world.emc, partner=world.p2).exists()
+    ledger_services.contract_withdraw(actor=world.admin, contract=order.contract, reason="Share too high")
+    assert not EMCParticipation.objects.filter(emc=world.emc, partner=world.p2).exists()
+
+
+def test_an_approval_the_winner_cannot_be_seated_by_is_refused_and_writes_nothing(world, order):
+    bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
+    )
+    order = services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
+    Partner.objects.filter(pk=world.p2.pk).update(state=Partner.State.PHASED_OUT)  # meanwhile
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ConflictError) as exc:
+        ledger_services.contract_approve(actor=world.admin, contract=order.contract)
+    assert "partner" in exc.value.message_dict
+    assert Contract.objects.get(pk=order.contract_id).status == "draft"
+    assert not EMCParticipation.objects.filter(emc=world.emc, partner=world.p2).exists()
+    assert AuditEntry.objects.count() == audits
+
+
+def test_an_approval_of_a_version_no_award_drafted_seats_nobody(world):
+    seats = _open_seats(world.emc)
+    draft = ledger_services.contract_draft_create(
+        actor=world.admin, **(stored_terms(world.contract) | {"effective_from": days(30)})
+    )
+    ledger_services.contract_approve(actor=UserFactory(roles=["platform_admin"]), contract=draft)
+    assert _open_seats(world.emc) == seats
+
+
+@pytest.mark.parametrize("on", [-1, 0])  # before the deadline, and on its day (bids still come)
+def test_an_award_before_bidding_closes_is_refused_and_writes_nothing(world, order, on):
+    bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
+    )
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ConflictError) as exc:
+        services.order_award(actor=world.lead, order=order, bid=bid, as_of=order.deadline + dt.timedelta(on))
+    assert exc.value.message_dict["order"] == [
+        f"Bidding runs until {order.deadline.isoformat()}: award the order after the deadline."
+    ]
+    order.refresh_from_db(), bid.refresh_from_db()
+    assert (order.status, bid.status, Contract.objects.count()) == ("open", "live", 1)
+    assert AuditEntry.objects.count() == audits
+
+
+def test_cancelling_an_order_closes_its_live_bids(world, order):
+    live = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
+    )
+    withdrawn = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="y"
+    )
+    services.bid_withdraw(actor=world.firm, bid=withdrawn)
+    services.order_cancel(actor=world.lead, order=order, reason="Goal dropped")
+    live.refresh_from_db(), withdrawn.refresh_from_db()
+    assert (live.status, withdrawn.status) == ("closed", "withdrawn")
+    assert live.get_status_display() == "Closed: order cancelled"
+    entry = audit_for(order).get(action="bids.order_cancel")
+    assert entry.changes["bids_closed"] == 1
+    with pytest.raises(ConflictError):  # a closed bid is not withdrawn
+        services.bid_withdraw(actor=world.bidder, bid=live)
+
+
+def test_awarding_a_partner_makes_it_take_part_with_its_share_once_approved(world, order):
+    bid = services.bid_place(
+        actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
+    )
+    order = services.order_award(actor=world.admin, order=order, bid=bid, as_of=days(8))
+    taking_part = EMCParticipation.objects.filter(emc=world.emc, partner=world.p2, ended_on__isnull=True)
+    assert not taking_part.exists()
+    ledger_services.contract_approve(actor=UserFactory(roles=["platform_admin"]), contract=order.contract)
+    assert taking_part.get().started_on == days(8)
     assert {s.partner.code: s.share_pct for s in order.contract.partner_shares.all()} == {
         "p1": D(10),
         "p2": D(8),
@@ -219,7 +297,7 @@ def test_an_award_whose_contract_does_not_validate_writes_nothing(world):
     )
     audits = AuditEntry.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.order_award(actor=world.lead, order=order, bid=bid)
+        services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
     assert "platform fee and partner shares together exceed 100%" in exc.value.message_dict["contract"][0]
     order.refresh_from_db(), bid.refresh_from_db()
     assert (order.status, bid.status, Contract.objects.count()) == ("open", "live", 1)
@@ -235,7 +313,7 @@ def test_an_award_to_an_me_refused_by_the_seats_writes_nothing(world, order):
     world.node_b.__class__.objects.filter(pk=world.node_b.pk).update(status="dissolved")
     audits, seats = AuditEntry.objects.count(), _open_seats(world.emc)
     with pytest.raises(ValidationError):
-        services.order_award(actor=world.lead, order=order, bid=bid)
+        services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
     order.refresh_from_db()
     assert order.status == "open" and Contract.objects.count() == 1
     assert _open_seats(world.emc) == seats and AuditEntry.objects.count() == audits
@@ -247,7 +325,7 @@ def test_an_emc_without_an_approved_contract_cannot_award(world, order):
     )
     Contract.objects.update(status="withdrawn")
     with pytest.raises(ConflictError) as exc:
-        services.order_award(actor=world.lead, order=order, bid=bid)
+        services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
     assert "contract" in exc.value.message_dict
     assert _open_seats(world.emc)["l-me"] == 50
 
@@ -257,14 +335,14 @@ def test_another_leader_may_not_award(world, order):
         actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
     )
     with pytest.raises(PermissionDenied):
-        services.order_award(actor=world.bidder, order=order, bid=bid)
+        services.order_award(actor=world.bidder, order=order, bid=bid, as_of=days(8))
 
 
 def test_the_delivery_is_rated_after_its_period_and_shown_with_later_bids(world, order, monkeypatch):
     bid = services.bid_place(
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
     )
-    services.order_award(actor=world.lead, order=order, bid=bid)
+    services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
     with pytest.raises(ConflictError):  # the period runs
         services.order_rate(actor=world.lead, order=order, stars=4, note="Good")
     monkeypatch.setattr(services, "_today", lambda: days(99))
@@ -289,7 +367,7 @@ def test_the_delivery_is_rated_after_its_period_and_shown_with_later_bids(world,
     bid2 = services.bid_place(
         actor=world.firm, order=second, partner=world.p2, asked_share_pct="5", commitment="x"
     )
-    second = services.order_award(actor=world.lead, order=second, bid=bid2)
+    second = services.order_award(actor=world.lead, order=second, bid=bid2, as_of=days(8))
     ledger_services.contract_approve(actor=world.admin, contract=second.contract)
     monkeypatch.setattr(services, "_today", lambda: days(99))
     services.order_rate(actor=world.lead, order=second, stars=3, note="Late")
@@ -320,14 +398,15 @@ def test_an_award_waits_for_the_emc_s_pending_version_and_writes_nothing(world, 
     bid = services.bid_place(
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150 dryers"
     )
-    services.order_award(actor=world.lead, order=order, bid=bid)  # its draft waits for approval
+    # its draft waits for approval
+    services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
     second = services.order_create(actor=world.lead, **order_terms(world, title="Second"))
     bid2 = services.bid_place(
         actor=world.bidder, order=second, me=world.me_d, asked_share_pct="5", commitment="x"
     )
     seats, drafts = EMCNode.objects.count(), Contract.objects.filter(status="draft").count()
     with pytest.raises(ConflictError) as exc:
-        services.order_award(actor=world.lead, order=second, bid=bid2)
+        services.order_award(actor=world.lead, order=second, bid=bid2, as_of=days(8))
     assert "waiting for approval" in exc.value.message_dict["order"][0]
     assert (EMCNode.objects.count(), Contract.objects.filter(status="draft").count()) == (seats, drafts)
     second.refresh_from_db()
@@ -339,6 +418,6 @@ def test_the_leader_of_the_bidding_me_neither_awards_nor_rates_its_own_bid(world
         actor=world.lead, order=order, me=world.lead_me, asked_share_pct="5", commitment="ours"
     )
     with pytest.raises(PermissionDenied):
-        services.order_award(actor=world.lead, order=order, bid=own)
+        services.order_award(actor=world.lead, order=order, bid=own, as_of=days(8))
     assert Order.objects.get(pk=order.pk).status == "open"
-    services.order_award(actor=world.admin, order=order, bid=own)  # an admin may
+    services.order_award(actor=world.admin, order=order, bid=own, as_of=days(8))  # an admin may

@@ -88,11 +88,14 @@ def test_a_leader_and_a_partner_bid_from_the_order_page(client, world, order):
     )
 
 
-def test_the_award_needs_the_confirmation_then_seats_the_winner(client, world, order):
+def test_the_award_needs_the_confirmation_and_the_deadline_passed(client, world, order, monkeypatch):
     bid = services.bid_place(
         actor=world.bidder, order=order, me=world.me_d, asked_share_pct="10", commitment="x"
     )
     client.force_login(world.lead)
+    response = client.post(f"/orders/{order.pk}/", {"form": "award", "bid": bid.pk, "confirm": "on"})
+    assert "award the order after the deadline" in response.content.decode()
+    monkeypatch.setattr(services, "_today", lambda: days(8))  # bidding has closed
     response = client.post(f"/orders/{order.pk}/", {"form": "award", "bid": bid.pk})
     assert 'data-testid="error-confirm"' in response.content.decode()
     order.refresh_from_db()
@@ -107,12 +110,13 @@ def test_the_award_needs_the_confirmation_then_seats_the_winner(client, world, o
     assert 'data-testid="order-contract"' in page and "balcony-emc v2" in page
 
 
-def test_a_refused_award_shows_the_contract_error_and_writes_nothing(client, world):
+def test_a_refused_award_shows_the_contract_error_and_writes_nothing(client, world, monkeypatch):
     order = services.order_create(actor=world.lead, **order_terms(world, share_pct="99"))
     bid = services.bid_place(
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="96", commitment="x"
     )
     client.force_login(world.lead)
+    monkeypatch.setattr(services, "_today", lambda: days(8))  # bidding has closed
     response = client.post(f"/orders/{order.pk}/", {"form": "award", "bid": bid.pk, "confirm": "on"})
     assert response.status_code == 200
     assert "exceed 100%" in response.content.decode()
@@ -124,7 +128,7 @@ def test_the_rating_is_shown_beside_later_bids(client, world, order, monkeypatch
     bid = services.bid_place(
         actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="x"
     )
-    services.order_award(actor=world.lead, order=order, bid=bid)
+    services.order_award(actor=world.lead, order=order, bid=bid, as_of=days(8))
     monkeypatch.setattr(services, "_today", lambda: days(99))
     client.force_login(world.lead)
     client.post(f"/orders/{order.pk}/", {"form": "rate", "stars": "4", "note": "On time", "confirm": "on"})

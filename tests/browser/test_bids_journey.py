@@ -1,7 +1,8 @@
 """Journey in a real Chromium: the EMC's lead puts an order out (a share over 100 is refused
 first), an ME's leader and a partner's user bid on it, the lead awards the ME's bid behind a
-confirmation (the winner is seated, a draft contract waits), and after the delivery period rates
-it; the rating is then shown beside the ME's next bid. The pages fit 390 and 1366 px."""
+confirmation once bidding has closed (a draft contract waits; the winner is seated when a second
+admin approves it), and after the delivery period rates it; the rating is then shown beside the
+ME's next bid. The pages fit 390 and 1366 px."""
 
 import datetime as dt
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from bids import services
 from bids.models import Order
+from ledger import services as ledger_services
 from orgs.models import EMCNode
 from tests.bids.conftest import bidding_build, order_terms
 
@@ -89,20 +91,30 @@ def test_an_order_is_put_out_bid_on_awarded_and_rated(login, page, monkeypatch):
     assert page.get_by_test_id("award-d-me").count() == 0  # a bidder does not award
     page.get_by_role("button", name="Log out").click()
 
+    # bidding has closed (the server runs in this process: its today moves too)
+    monkeypatch.setattr(services, "_today", lambda: timezone.localdate() + dt.timedelta(days=8))
     login("lena")
     page.wait_for_url("**/")
     page.goto(f"/orders/{order.pk}/")
     page.get_by_test_id("award-d-me").click()
     award = page.get_by_test_id("award-form-d-me")
-    assert "gets 12.5% in a new draft contract version" in award.inner_text()
+    assert "gives Dryer ME 12.5%" in award.inner_text()
+    assert "when a second admin approves that version" in award.inner_text()
     award.locator("textarea[name=reason]").fill("Own crews, fastest to start")
     award.locator("input[name=confirm]").check()
     award.get_by_role("button", name="Award this bid").click()
     page.wait_for_url(f"**/orders/{order.pk}/")
     assert "Awarded" in page.get_by_test_id("order-status").inner_text()
     assert "balcony-emc v2 (Draft)" in page.get_by_test_id("order-contract").inner_text()
-    seats = {n.me.code: n.share_weight for n in EMCNode.objects.filter(emc=world.emc, left_on__isnull=True)}
-    assert seats == {"l-me": 43.75, "a-me": 26.25, "b-me": 17.5, "d-me": 12.5}
+
+    def seats():
+        return {
+            n.me.code: n.share_weight for n in EMCNode.objects.filter(emc=world.emc, left_on__isnull=True)
+        }
+
+    assert seats() == {"l-me": 50, "a-me": 30, "b-me": 20}  # not before the version is approved
+    ledger_services.contract_approve(actor=world.admin, contract=Order.objects.get().contract)
+    assert seats() == {"l-me": 43.75, "a-me": 26.25, "b-me": 17.5, "d-me": 12.5}
 
     # the delivery period is over (the server runs in this process: its today moves too)
     monkeypatch.setattr(services, "_today", lambda: timezone.localdate() + dt.timedelta(days=99))
