@@ -7,9 +7,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,27 +131,30 @@ def goals_gate(emcs: dict, *, start: dt.date, end: dt.date) -> dict:
     return out
 
 
-def lines_replace(report: PayoutReport, lines: list[PayoutLine]) -> None:
-    """The report's lines replaced: on PostgreSQL deleted by one statement and written by COPY
-    (at the haier scale the ORM's collector and bulk INSERTs were most of a computation: 4.3 of
-    7.3 s for 15,000 lines, bench/HISTORY.md); the values are the fields' own database values,
-    as bulk_create writes them. A line someone asked about is protected: the ORM's delete
-    refuses it as before."""
+def _line_fields() -> list:
+    return [f for f in PayoutLine._meta.concrete_fields if not f.primary_key]
+
+
+def lines_replace(report: PayoutReport, lines: list[SimpleNamespace]) -> None:
+    """The report's lines replaced by `lines` (each a line's values by attribute name): on
+    PostgreSQL deleted by one statement and written by COPY (at the haier scale the ORM's
+    collector and bulk INSERTs were most of a computation: 4.3 of 7.3 s for 15,000 lines,
+    bench/HISTORY.md), each value the field's own database value, as bulk_create writes it.
+    A line someone asked about is protected: the ORM's delete refuses it as before."""
     old = PayoutLine.objects.filter(report=report)
     if not bulk.is_postgres() or PayoutInquiry.objects.filter(line__report=report).exists():
         old.delete()
-        PayoutLine.objects.bulk_create(lines, batch_size=LINE_BATCH)
+        PayoutLine.objects.bulk_create((PayoutLine(**vars(line)) for line in lines), batch_size=LINE_BATCH)
         return
-    with connection.cursor() as cursor:
+    db = connections[old.db]
+    with db.cursor() as cursor:
         cursor.execute("DELETE FROM payouts_payoutline WHERE report_id = %s", [report.pk])
-    fields = [f for f in PayoutLine._meta.concrete_fields if not f.primary_key]
-    plain = {f.attname for f in fields if f.get_internal_type() not in ("DecimalField", "JSONField")}
+    fields = _line_fields()
+    prep = [f.get_internal_type() in ("DecimalField", "JSONField") for f in fields]
     rows = [
         tuple(
-            getattr(line, f.attname)
-            if f.attname in plain
-            else f.get_db_prep_save(getattr(line, f.attname), connection)
-            for f in fields
+            f.get_db_prep_save(getattr(line, f.attname), db) if p else getattr(line, f.attname)
+            for f, p in zip(fields, prep, strict=True)
         )
         for line in lines
     ]
@@ -331,11 +335,25 @@ def payout_report_compute(
         memberships[me_id].append((user_id, weight, joined_on, left_on))
 
     previous = dict(PayoutLine.objects.filter(report=report).values_list("key", "payable_minor"))
-    lines: list[PayoutLine] = []
+    lines: list[SimpleNamespace] = []
+    defaults = {f.attname: f.get_default() for f in _line_fields()}
+    mes_of = defaultdict(list)
+    for emc_id, me_id in me_keys:
+        mes_of[emc_id].append(me_id)
 
-    def add(key: str, **fields) -> PayoutLine:
-        line = PayoutLine(
-            report=report, key=key, currency=currency, previous_payable_minor=previous.get(key), **fields
+    def add(key: str, **fields) -> SimpleNamespace:
+        """A line's values by field name (a model instance each cost more than the rest of the
+        computation at the haier scale); lines_replace writes them."""
+        line = SimpleNamespace(
+            **{
+                **defaults,
+                "explanation": {},
+                "report_id": report.pk,
+                "key": key,
+                "currency": currency,
+                "previous_payable_minor": previous.get(key),
+                **fields,
+            }
         )
         lines.append(line)
         return line
@@ -370,8 +388,8 @@ def payout_report_compute(
             },
             goal=gated,
         )
-        for me_key in sorted(k for k in me_keys if k[0] == emc_id):
-            me_id = me_key[1]
+        for me_id in sorted(mes_of[emc_id]):
+            me_key = (emc_id, me_id)
             acc = r.accruals.get(me_id)
             accrued = acc.accrued_minor if acc else 0
             capped = calc.cap_apply(accrued, t.cap_minor)
