@@ -149,7 +149,12 @@ class Leg(models.Model):
     class Meta:
         ordering = ["transaction", "id"]
         constraints = [models.CheckConstraint(condition=~Q(amount_minor=0), name="leg_amount_not_zero")]
-        indexes = [models.Index(fields=["account", "effective_on"])]
+        indexes = [
+            models.Index(fields=["account", "effective_on"]),
+            # a period's legs of every account (payouts): without it PostgreSQL scans all
+            # history's legs (bench/HISTORY.md, "Payouts at the haier scale")
+            models.Index(fields=["effective_on"], name="leg_effective_on"),
+        ]
 
     def __str__(self):
         return f"{self.account_id} {self.amount_minor} {self.currency}"

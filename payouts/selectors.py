@@ -39,8 +39,8 @@ def period_legs(*, currency: str, start: dt.date, end: dt.date, emc_ids=None) ->
     emc = Coalesce(F(f"{t}value_event__emc_id"), F(f"{t}reverses__value_event__emc_id"))
     rows = (
         Leg.objects.filter(
-            # the transaction's day is its legs' day: the transactions' index finds the period's,
-            # the legs' transaction index their legs (no scan of all history's legs)
+            # the transaction's day is its legs' day: the legs' effective_on index (ledger 0015)
+            # and the transactions' find the period's, never a scan of all history's legs
             effective_on__gte=start,
             currency=currency,
             account__kind__in=VALUE_KINDS,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payouts import views
+from payouts import gate_views, views
 
 app_name = "payouts"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
         for action in ("compute", "submit", "approve", "lock", "return")
     ),
     path("statement/", views.statement, name="statement"),
+    path("contracts/<int:pk>/tier-gates/", gate_views.contract_tier_gates, name="contract-tier-gates"),
     path("lines/<int:pk>/inquiry/", views.inquiry_raise, name="inquiry-raise"),
     path("inquiries/<int:pk>/", views.inquiry_detail, name="inquiry-detail"),
     path("inquiries/<int:pk>/reply/", views.inquiry_reply, name="inquiry-reply"),

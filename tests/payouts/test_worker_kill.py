@@ -45,7 +45,7 @@ def _blocking_line(conn, report: PayoutReport, *, emc_id: int, me_id: int, user_
 def _worker_waiting(conn) -> bool:
     row = conn.execute(
         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        " AND query LIKE 'INSERT INTO \"payouts_payoutline\"%%'"
+        " AND query ~ '^(INSERT INTO|COPY) \"?payouts_payoutline'"  # the ORM's INSERT or lines_replace's
     ).fetchone()
     return row[0] > 0
 
