@@ -113,3 +113,18 @@ def test_pages_and_api(world, lines, finance):
         f"/api/payouts/inquiries/{made.json()['id']}/resolve/", {"reason": "Answered."}, format="json"
     )
     assert done.status_code == 200 and done.json()["status"] == "resolved"
+
+
+def test_a_draft_line_asked_about_is_recomputed_in_place_and_keeps_its_inquiry(world, lines, pay):
+    inquiry = inquiries.inquiry_raise(actor=world.alice, line=lines["alice"], text="Why so little?")
+    before = lines["alice"].payable_minor
+    pay("4000.00", JUNE + dt.timedelta(days=3))
+    [rid] = services.payout_night_compute(run_date=JUNE)  # refused before: the line was PROTECTed
+    inquiry.refresh_from_db()
+    line = PayoutLine.objects.get(report_id=rid, user=world.alice)
+    assert inquiry.line_id == line.pk == lines["alice"].pk
+    assert line.payable_minor > before and line.previous_payable_minor == before
+    assert (
+        PayoutLine.objects.filter(report_id=rid).count()
+        == PayoutLine.objects.filter(report_id=rid).values("key").distinct().count()
+    )
