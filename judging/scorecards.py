@@ -40,8 +40,8 @@ from django.db.models import Min, Q
 
 from judging.models import Scorecard
 from judging.utility import utilities
+from judging.windows import window_sums
 from orgs.models import Certification, Partner, PartnerTransition, ResourceUse, Solution
-from scoring.inputs import partner_windows
 from scoring.models import NightlyRun
 
 INSERT_BATCH = 2000  # rows per INSERT: 10,000 partners are 5 statements
@@ -216,8 +216,10 @@ def _window_figures(pid: int, partner: dict, w: int, now: dict, before: dict, co
     return figures
 
 
-def scorecards_compute(*, run_id: int) -> int:
-    """Compute and store every partner's scorecard of the run's date (rewrites the date's rows)."""
+def scorecards_compute(*, run_id: int, rebuild: bool = False) -> int:
+    """Compute and store every partner's scorecard of the run's date (rewrites the date's rows).
+    The window sums advance the night before's (judging/windows.py); `rebuild` reads them whole
+    from the rollups instead (the same figures)."""
     run = NightlyRun.objects.get(pk=run_id)
     day = run.run_date
     days = windows()
@@ -225,7 +227,9 @@ def scorecards_compute(*, run_id: int) -> int:
     for w in days:
         start = day - dt.timedelta(days=w - 1)
         spans += [(start, day), (start - dt.timedelta(days=w), start - dt.timedelta(days=1))]
-    read = partner_windows(ingest_id=run.ingest_id, windows=spans)
+    read, _advanced = window_sums(
+        day=day, ingest_id=run.ingest_id, windows=days, spans=spans, rebuild=rebuild
+    )
     facts = _org_facts(day)
     headline = settings.JUDGING_HEADLINE_WINDOW
     cur = settings.SCORING_CURRENCY
