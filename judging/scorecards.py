@@ -1,9 +1,8 @@
 """The partner scorecard step of the night: one `Scorecard` row per partner per date.
 
-Every figure is read from the scoring rollups as recorded up to the run's cut-off
-(`scoring.inputs.partner_windows`), over rolling windows of W days ending on the run's date
-(JUDGING_WINDOWS, e.g. 30 / 90 / 365); each figure's *trend* compares it with the W days just
-before. Definitions:
+Every figure is read from the scoring rollups as recorded up to the run's cut-off, summed over
+rolling windows of W days ending on the run's date (JUDGING_WINDOWS, e.g. 30 / 90 / 365); each
+figure's *trend* compares it with the W days just before. Definitions:
 
 - *ecosystem revenue*: the net value (payments less refunds, reversals taken out) of the value
   events the partner took part in, the whole event's amount (not the partner's share), per
@@ -28,6 +27,9 @@ With them, each partner's ecosystem brand utility and its co-creation graph (jud
 Which partners: every partner ever admitted (not applied or rejected), phased-out ones included
 (so a reinstatement can be judged). The step is set-based: a fixed number of grouped queries
 whatever the number of partners, one bulk insert; re-running a date rewrites that date's rows.
+The window sums are those of the night before advanced by this night's rollup rows and the days
+leaving each window (judging/windows.py: the same sums as `scoring.inputs.partner_windows`
+reads whole), so the step's reads follow the night, not the windows' two years.
 """
 
 import datetime as dt
