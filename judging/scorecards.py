@@ -1,9 +1,8 @@
 """The partner scorecard step of the night: one `Scorecard` row per partner per date.
 
-Every figure is read from the scoring rollups as recorded up to the run's cut-off
-(`scoring.inputs.partner_windows`), over rolling windows of W days ending on the run's date
-(JUDGING_WINDOWS, e.g. 30 / 90 / 365); each figure's *trend* compares it with the W days just
-before. Definitions:
+Every figure is read from the scoring rollups as recorded up to the run's cut-off, summed over
+rolling windows of W days ending on the run's date (JUDGING_WINDOWS, e.g. 30 / 90 / 365); each
+figure's *trend* compares it with the W days just before. Definitions:
 
 - *ecosystem revenue*: the net value (payments less refunds, reversals taken out) of the value
   events the partner took part in, the whole event's amount (not the partner's share), per
@@ -28,6 +27,9 @@ With them, each partner's ecosystem brand utility and its co-creation graph (jud
 Which partners: every partner ever admitted (not applied or rejected), phased-out ones included
 (so a reinstatement can be judged). The step is set-based: a fixed number of grouped queries
 whatever the number of partners, one bulk insert; re-running a date rewrites that date's rows.
+The window sums are those of the night before advanced by this night's rollup rows and the days
+leaving each window (judging/windows.py: the same sums as `scoring.inputs.partner_windows`
+reads whole), so the step's reads follow the night, not the windows' two years.
 """
 
 import datetime as dt
@@ -40,8 +42,8 @@ from django.db.models import Min, Q
 
 from judging.models import Scorecard
 from judging.utility import utilities
+from judging.windows import window_sums
 from orgs.models import Certification, Partner, PartnerTransition, ResourceUse, Solution
-from scoring.inputs import partner_windows
 from scoring.models import NightlyRun
 
 INSERT_BATCH = 2000  # rows per INSERT: 10,000 partners are 5 statements
@@ -216,8 +218,10 @@ def _window_figures(pid: int, partner: dict, w: int, now: dict, before: dict, co
     return figures
 
 
-def scorecards_compute(*, run_id: int) -> int:
-    """Compute and store every partner's scorecard of the run's date (rewrites the date's rows)."""
+def scorecards_compute(*, run_id: int, rebuild: bool = False) -> int:
+    """Compute and store every partner's scorecard of the run's date (rewrites the date's rows).
+    The window sums advance the night before's (judging/windows.py); `rebuild` reads them whole
+    from the rollups instead (the same figures)."""
     run = NightlyRun.objects.get(pk=run_id)
     day = run.run_date
     days = windows()
@@ -225,7 +229,9 @@ def scorecards_compute(*, run_id: int) -> int:
     for w in days:
         start = day - dt.timedelta(days=w - 1)
         spans += [(start, day), (start - dt.timedelta(days=w), start - dt.timedelta(days=1))]
-    read = partner_windows(ingest_id=run.ingest_id, windows=spans)
+    read, _advanced = window_sums(
+        day=day, ingest_id=run.ingest_id, windows=days, spans=spans, rebuild=rebuild
+    )
     facts = _org_facts(day)
     headline = settings.JUDGING_HEADLINE_WINDOW
     cur = settings.SCORING_CURRENCY
