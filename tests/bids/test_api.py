@@ -152,3 +152,18 @@ def test_bids_are_sealed_from_outside_firms(world, order):
     page.force_login(world.firm)
     html = page.get(f"/orders/{order.pk}/").content.decode()
     assert "Dryer ME" not in html and "ours" not in html
+
+
+def test_a_partner_user_counts_only_its_own_partners_bids(world, order):
+    services.bid_place(actor=world.bidder, order=order, me=world.me_d, asked_share_pct="9", commitment="ours")
+    firm = _client(world.firm)
+    # a competitor's bid is not counted for the outside firm, in the list or the order
+    assert firm.get(f"/api/bids/orders/{order.pk}/").json()["bid_count"] == 0
+    services.bid_place(actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150")
+    assert [o["bid_count"] for o in firm.get("/api/bids/orders/").json()["results"]] == [1]
+    assert _client(world.lead).get(f"/api/bids/orders/{order.pk}/").json()["bid_count"] == 2
+    page = APIClient()
+    page.force_login(world.firm)
+    html = page.get("/orders/").content.decode()
+    assert '<td class="text-end">1</td>' in html and '<td class="text-end">2</td>' not in html
+
