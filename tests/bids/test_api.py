@@ -167,3 +167,19 @@ def test_a_partner_user_counts_only_its_own_partners_bids(world, order):
     html = page.get("/orders/").content.decode()
     assert '<td class="text-end">1</td>' in html and '<td class="text-end">2</td>' not in html
 
+
+def test_long_or_control_character_texts_answer_400_by_field(world, order):
+    lead = _client(world.lead)
+    response = lead.post(
+        "/api/bids/orders/", _body(goal="g" * 1_000_000, obligations="o\u0001"), format="json"
+    )
+    assert response.status_code == 400 and {"goal", "obligations"} <= set(response.json()["errors"])
+    response = lead.post(f"/api/bids/orders/{order.pk}/cancel/", {"reason": "r" * 5000}, format="json")
+    assert response.status_code == 400 and "2000" in str(response.json()["errors"]["reason"])
+    response = _client(world.firm).post(
+        f"/api/bids/orders/{order.pk}/bids/",
+        {"partner": "p2", "asked_share_pct": "4", "commitment": "c" * 100_000},
+        format="json",
+    )
+    assert response.status_code == 400 and "commitment" in response.json()["errors"]
+    assert Order.objects.count() == 1 and Bid.objects.count() == 0
