@@ -414,6 +414,18 @@ def test_the_log_form_previews_the_split_of_the_amount_typed(leader_client, worl
     assert ValueEvent.objects.count() == 0  # a preview writes nothing
 
 
+def test_the_preview_shows_no_terms_of_an_emc_the_leaders_mes_do_not_sit_in(leader_client, world):
+    from tests.ledger.factories import world_build
+
+    other = world_build()  # another leader's EMC, its own contract and partner
+    query = {"emc": other.emc.code, "amount": "1000.00", "currency": "CNY", "partners": [other.partner.code]}
+    for me in ({}, {"me": world.lead_me.code}):
+        response = leader_client.get("/ledger/log/preview/", {**query, **me})
+        assert response.status_code == 200 and "parts" not in response.context["preview"]
+        html = response.content.decode()
+        assert "does not sit in" in html and "Platform fee" not in html and "partner share" not in html
+
+
 def test_a_refund_shows_whose_shares_it_took_back(leader_client, world, log):
     from ledger import services
 
