@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from config.fields import TextFormField
 from config.values import TEXT_LONG
 from orgs.models import Microenterprise, Partner, PartnerTier, PlatformResource
+from orgs.selectors import me_people
 
 User = get_user_model()
 
@@ -85,7 +86,7 @@ class MEActionForm(forms.Form):
 class MemberRowForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("Person"),
-        queryset=User.objects.order_by("username"),
+        queryset=me_people(),  # no partner, finance or auditor users (orgs.roles.ROLES_OUTSIDE_MES)
         to_field_name="username",
         required=False,
     )
