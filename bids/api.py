@@ -50,6 +50,7 @@ class OrderViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             status=status_ if status_ in Order.Status.values else "",
             emc=params.get("emc", ""),
             scenario=params.get("scenario", ""),
+            viewer=self.request.user,
         ).select_related("contract")
 
     def _one(self, order, code=status.HTTP_200_OK):

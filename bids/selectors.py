@@ -8,11 +8,27 @@ from orgs.roles import Role, user_roles
 from orgs.selectors import partner_of_user
 
 
-def order_list(*, status: str = "", emc: str = "", scenario: str = "", q: str = "") -> QuerySet[Order]:
-    """Orders, newest first, with what the list shows (one query with the bid counts)."""
-    qs = Order.objects.select_related("emc", "scenario").annotate(
-        bid_count=Count("bids", filter=~Q(bids__status=Bid.Status.WITHDRAWN))
-    )
+def _sealed_partner(viewer):
+    """The partner whose bids alone a `viewer` may see (None: the company's people see all).
+    A partner user without a partner gets a partner id no bid has."""
+    if viewer is None or user_roles(viewer) != {Role.PARTNER}:
+        return None
+    own = partner_of_user(user=viewer)
+    return own.pk if own is not None else 0
+
+
+def order_list(
+    *, status: str = "", emc: str = "", scenario: str = "", q: str = "", viewer=None
+) -> QuerySet[Order]:
+    """Orders, newest first, with what the list shows (one query with the bid counts).
+
+    Bids are sealed: for a `viewer` who is only a partner user, `bid_count` counts its own
+    partner's bids only, never a competitor's."""
+    live = ~Q(bids__status=Bid.Status.WITHDRAWN)
+    sealed = _sealed_partner(viewer)
+    if sealed is not None:
+        live &= Q(bids__partner_id=sealed)
+    qs = Order.objects.select_related("emc", "scenario").annotate(bid_count=Count("bids", filter=live))
     if status:
         qs = qs.filter(status=status)
     if emc:
@@ -31,9 +47,9 @@ def order_bids(*, order: Order, viewer=None) -> list[Bid]:
     Bids are sealed from outside firms: a `viewer` who is only a partner user sees its own
     partner's bids, never a competitor's asked share or commitment; the company's people see all."""
     bids = order.bids.select_related("me", "partner", "placed_by").order_by("placed_at", "id")
-    if viewer is not None and user_roles(viewer) == {Role.PARTNER}:
-        own = partner_of_user(user=viewer)
-        bids = bids.filter(partner=own) if own is not None else bids.none()
+    sealed = _sealed_partner(viewer)
+    if sealed is not None:
+        bids = bids.filter(partner_id=sealed)
     bids = list(bids)
     records = bidder_records(
         me_ids={b.me_id for b in bids if b.me_id},
@@ -65,9 +81,9 @@ def bidder_records(*, me_ids=(), partner_ids=(), exclude_order: Order | None = N
     }
 
 
-def open_orders() -> QuerySet[Order]:
-    """Open orders, nearest deadline first, with their live bid counts."""
-    return order_list(status=Order.Status.OPEN).order_by("deadline", "id")
+def open_orders(*, viewer=None) -> QuerySet[Order]:
+    """Open orders, nearest deadline first, with their live bid counts (sealed as `order_list`)."""
+    return order_list(status=Order.Status.OPEN, viewer=viewer).order_by("deadline", "id")
 
 
 def winning_bid(*, order: Order) -> Bid | None:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from bids import rebalance
 from bids.models import Bid, Order
 from config.errors import ConflictError
+from config.values import TEXT_LONG, text_problem
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.contract_terms import stored_terms
@@ -34,6 +35,7 @@ from orgs.models import EMC, EMCParticipation, Microenterprise, Partner, Scenari
 from orgs.roles import Role, user_roles
 
 QUANTUM = Decimal("0.0001")
+TITLE_MAX = 200  # Order.title's column
 
 
 def _today() -> dt.date:
@@ -63,6 +65,15 @@ def _share(value, *, field: str, errors: dict, upper: Decimal = Decimal(100), up
     else:
         return share
     return None
+
+
+def _text(value, *, field: str, errors: dict, max_length: int = TEXT_LONG) -> str:
+    """The trimmed text, with a field error if it is too long or holds control characters."""
+    text = value.strip() if isinstance(value, str) else ""
+    problem = text_problem(text, max_length=max_length, multiline=max_length > TITLE_MAX)
+    if problem:
+        errors[field] = [problem]
+    return text
 
 
 def _amount(amount, currency: str, *, field: str, errors: dict) -> int | None:
@@ -108,13 +119,15 @@ def order_create(
     _require(actor, "bids.manage", emc)
     errors: dict[str, list] = {}
     today = as_of or _today()
-    title, obligations, goal = (title or "").strip(), (obligations or "").strip(), (goal or "").strip()
+    title = _text(title, field="title", errors=errors, max_length=TITLE_MAX)
+    obligations = _text(obligations, field="obligations", errors=errors)
+    goal = _text(goal, field="goal", errors=errors)
     currency = (currency or "").strip().upper()
     if emc.status != EMC.Status.ACTIVE:
         errors["emc"] = [_("Only an active EMC puts orders out.")]
-    if not title:
+    if not title and "title" not in errors:
         errors["title"] = [_("A title is required.")]
-    if not obligations:
+    if not obligations and "obligations" not in errors:
         errors["obligations"] = [_("Say what the winner must do.")]
     if scenario is None:
         errors["scenario"] = [_("Choose a scenario.")]
@@ -131,7 +144,7 @@ def order_create(
             target_minor = _amount(target_amount, currency, field="target_amount", errors=errors)
     elif currency:
         currency = ""  # a currency without an amount says nothing
-    if target_amount in (None, "") and not goal:
+    if target_amount in (None, "") and not goal and "goal" not in errors:
         errors["goal"] = [_("Give a target amount, a measurable goal, or both.")]
     if deadline is None:
         errors["deadline"] = [_("Give the bidding deadline.")]
@@ -181,9 +194,12 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
     """Cancel an open order: its live bids are closed (kept, for the record)."""
     order = _lock(order)
     _require(actor, "bids.manage", order)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("A reason is required.")})
+    errors: dict[str, list] = {}
+    reason = _text(reason, field="reason", errors=errors)
+    if not reason and not errors:
+        errors["reason"] = [_("A reason is required.")]
+    if errors:
+        raise ValidationError(errors)
     if order.status != Order.Status.OPEN:
         raise ConflictError({"status": _("Only an open order can be cancelled.")})
     Order.objects.filter(pk=order.pk, status=Order.Status.OPEN).update(
@@ -245,14 +261,14 @@ def bid_place(
         upper=order.share_pct,
         upper_message=_("At most the share on offer (%(s)s%%).") % {"s": order.share_pct.normalize()},
     )
-    commitment = (commitment or "").strip()
+    commitment = _text(commitment, field="commitment", errors=errors)
     target_minor = None
     if target_amount not in (None, ""):
         if not order.currency:
             errors["target_amount"] = [_("This order has no target amount; state the commitment in words.")]
         else:
             target_minor = _amount(target_amount, order.currency, field="target_amount", errors=errors)
-    if not commitment and target_amount in (None, ""):
+    if not commitment and target_amount in (None, "") and "commitment" not in errors:
         errors["commitment"] = [_("Say what you commit to (in words, as an amount, or both).")]
     if errors:
         raise ValidationError(errors)
@@ -396,6 +412,10 @@ def order_award(*, actor, order: Order, bid: Bid, reason: str = "", as_of: dt.da
     order's obligations when a second admin approves that version (`order_winner_seat`)."""
     order = _lock(order)
     _require(actor, "bids.manage", order)
+    errors: dict[str, list] = {}
+    reason = _text(reason, field="reason", errors=errors)
+    if errors:
+        raise ValidationError(errors)
     if order.status != Order.Status.OPEN:
         raise ConflictError(
             {
@@ -543,8 +563,8 @@ def order_rate(*, actor, order: Order, stars, note: str, as_of: dt.date | None =
         stars = None
     if stars is None or not 1 <= stars <= 5:
         errors["stars"] = [_("Give 1 to 5 stars.")]
-    note = (note or "").strip()
-    if not note:
+    note = _text(note, field="note", errors=errors)
+    if not note and "note" not in errors:
         errors["note"] = [_("Say how the delivery compares with the commitment.")]
     if errors:
         raise ValidationError(errors)

@@ -27,6 +27,7 @@ def order_list(request):
         emc=request.GET.get("emc", ""),
         scenario=request.GET.get("scenario", ""),
         q=(request.GET.get("q") or "").strip(),
+        viewer=request.user,
     )
     page, query = paginate(request, qs)
     return render(

@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -30,10 +31,11 @@ from judging.periods import MONTH, month_span
 from ledger.money import to_minor
 from ledger.posting.specs import BULK_BATCH, BatchValidationError
 from orgs.currencies import currency_error
-from orgs.models import AuditEntry, Microenterprise
+from orgs.models import AuditEntry, Membership, Microenterprise
 
 NOT_YOURS = gettext_lazy("You may log costs and hours only for microenterprises you lead.")
-HOURS_MAX = Decimal("99999999.99")  # fits the column (10 digits, 2 decimals)
+HOURS_PER_DAY = 24  # the bound of an entry: 24 h a day of its span for each member then
+_HOURS_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z", re.ASCII)
 CSV_MAX_ROWS = 5000  # one file is validated and written in one transaction
 COST_COLUMNS = ["me", "period", "starts_on", "ends_on", "category", "amount", "currency", "note"]
 HOURS_COLUMNS = ["me", "period", "starts_on", "ends_on", "hours", "note"]
@@ -61,36 +63,58 @@ class HoursSpec:
     note: str = ""
 
 
+def _day(spec, name: str, e: dict) -> dt.date | None:
+    value = getattr(spec, name)
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return date_parse(value, field=name)
+    except ValidationError as exc:
+        e[name].extend(m for ms in exc.message_dict.values() for m in ms)
+        return None
+
+
+def _day_errors(e: dict) -> bool:
+    return bool(e.get("starts_on") or e.get("ends_on"))
+
+
 def _span(spec, today: dt.date, e: dict) -> tuple[dt.date, dt.date] | None:
-    """The entry's days, from its month or its two dates; errors on `period` or the dates."""
+    """The entry's days: its month, its two dates, or days inside the month it names; errors
+    on `period` or the dates (days never silently give way to the month)."""
+    given = [n for n in ("starts_on", "ends_on") if getattr(spec, n) not in (None, "")]
+    month = None
     if spec.period:
         m = MONTH.match(str(spec.period).strip())
         if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1900:
             e["period"].append(_("Give a month such as 2026-11 (or the first and last day)."))
             return None
-        start, end = month_span(dt.date(int(m[1]), int(m[2]), 1))
+        month = month_span(dt.date(int(m[1]), int(m[2]), 1))
+    if month is not None and not given:
+        start, end = month
         field = "period"
     else:
-        dates = {}
-        for name in ("starts_on", "ends_on"):
-            value = getattr(spec, name)
-            if isinstance(value, dt.date):
-                dates[name] = value
-                continue
-            if value in (None, ""):
+        if month is None:
+            for name in {"starts_on", "ends_on"} - set(given):
                 e[name].append(_("Give a month (period) or the first and last day."))
-                continue
-            try:
-                dates[name] = date_parse(value, field=name)
-            except ValidationError as exc:
-                e[name].extend(m for ms in exc.message_dict.values() for m in ms)
-        if len(dates) < 2:
+        dates = {n: _day(spec, n, e) for n in given}
+        if month is not None:  # a day left blank is the month's own
+            dates = {"starts_on": month[0], "ends_on": month[1]} | dates
+        if _day_errors(e) or None in dates.values() or len(dates) < 2:
             return None
         start, end = dates["starts_on"], dates["ends_on"]
         field = "starts_on"
         if end < start:
             e["ends_on"].append(_("The last day comes before the first."))
             return None
+        if month is not None:
+            for name in given:
+                if not month[0] <= dates[name] <= month[1]:
+                    e[name].append(
+                        _("%(day)s is not in %(month)s: give days of that month, or only the month.")
+                        % {"day": dates[name], "month": str(spec.period).strip()}
+                    )
+            if _day_errors(e):
+                return None
         if (start.year, start.month) != (end.year, end.month):
             e["ends_on"].append(_("An entry covers days of one month; log one entry per month."))
             return None
@@ -156,19 +180,56 @@ def _cost_fields(s: CostSpec, e: dict) -> dict:
     return {"category": s.category, "amount_minor": amount, "currency": currency}
 
 
-def _hours_fields(s: HoursSpec, e: dict) -> dict:
-    hours = None
-    try:  # hours are not money: a JSON number is as good as text
-        hours = None if isinstance(s.hours, bool) else Decimal(str(s.hours).strip())
-    except (InvalidOperation, ValueError):
-        hours = None
-    if hours is None or not hours.is_finite():
-        e["hours"].append(_("Give the hours as a number such as 160 or 37.5."))
-    elif hours <= 0:
+def _hours(value, e: dict) -> Decimal | None:
+    """Decimal text such as 160 or 37.5 (a JSON number is as good: hours are not money); no
+    exponent, more than zero, two decimals at most."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # a float written with an exponent is refused below, as in text
+    text = value.strip() if isinstance(value, str) else ""
+    if not _HOURS_RE.match(text):
+        e["hours"].append(_("Give the hours as decimal text such as 160 or 37.5 (no exponent)."))
+        return None
+    hours = Decimal(text)
+    if hours <= 0:
         e["hours"].append(_("Hours worked must be more than zero."))
-    elif hours > HOURS_MAX or hours != hours.quantize(Decimal("0.01")):
-        e["hours"].append(_("Use at most two decimal places and a sane number of hours."))
-    return {"hours": hours}
+    elif hours != hours.quantize(Decimal("0.01")):
+        e["hours"].append(_("Use at most two decimal places."))
+    return hours
+
+
+def _headcounts(mes: dict) -> list[tuple[int, dt.date, dt.date | None]]:
+    """(me id, joined on, left on) of every membership of these MEs (one query)."""
+    return list(
+        Membership.objects.filter(me__in=list(mes.values())).values_list("me_id", "joined_on", "left_on")
+    )
+
+
+def _hours_bound(me, span, memberships) -> tuple[Decimal, int]:
+    """At most 24 hours a day over the span for each member the ME had in it (at least one:
+    the leader)."""
+    start, end = span
+    people = sum(
+        1
+        for me_id, joined, left in memberships
+        if me_id == me.pk and joined <= end and (left is None or left >= start)
+    )
+    people = max(people, 1)
+    return Decimal(HOURS_PER_DAY * ((end - start).days + 1) * people), people
+
+
+def _hours_fields(s: HoursSpec, e: dict) -> dict:
+    return {"hours": _hours(s.hours, e)}
+
+
+def _hours_within_bound(hours, me, span, memberships, e: dict) -> None:
+    if hours is None or e.get("hours") or me is None or span is None:
+        return
+    bound, people = _hours_bound(me, span, memberships)
+    if hours > bound:
+        e["hours"].append(
+            _("At most %(max)s hours: 24 a day over %(days)d days for %(n)d member(s) of %(me)s.")
+            % {"max": bound, "days": (span[1] - span[0]).days + 1, "n": people, "me": me.code}
+        )
 
 
 @dataclass(frozen=True)
@@ -210,12 +271,15 @@ def entries_validate(*, kind: str, specs: list, actor, today: dt.date | None = N
     spec_kind = KINDS[kind]
     today = today or timezone.localdate()
     mes, allowed = _mes(specs, actor)
+    memberships = _headcounts(mes) if kind == "hours" else None  # the hours' bound
     errors, rows = defaultdict(lambda: defaultdict(list)), []
     for i, s in enumerate(specs):
         e = errors[i]
         me = _me(s, mes, allowed, e)
         span = _span(s, today, e)
         own = spec_kind.fields(s, e)
+        if memberships is not None:
+            _hours_within_bound(own["hours"], me, span, memberships, e)
         note = _note(s, e)
         if not e:
             rows.append(spec_kind.model(me=me, starts_on=span[0], ends_on=span[1], note=note, **own))

@@ -20,6 +20,7 @@ from orgs.models import (
     PlatformStandard,
     Scenario,
 )
+from orgs.selectors import me_people
 
 User = get_user_model()
 
@@ -73,7 +74,7 @@ class MECreateForm(_Styled):
     kind = forms.ModelChoiceField(label=_("Kind"), queryset=MEKind.objects.all(), to_field_name="code")
     leader = forms.ModelChoiceField(
         label=_("Leader"),
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=me_people(),  # no partner, finance or auditor users
         to_field_name="username",
         required=False,
     )
@@ -86,7 +87,7 @@ class MEEditForm(_Styled):
     kind = forms.ModelChoiceField(label=_("Kind"), queryset=MEKind.objects.all(), to_field_name="code")
     leader = forms.ModelChoiceField(
         label=_("Leader"),
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=me_people(),  # no partner, finance or auditor users
         to_field_name="username",
         required=False,
     )
@@ -269,7 +270,7 @@ class MEMergeForm(_Styled):
     )
     leader = forms.ModelChoiceField(
         label=_("Leader"),
-        queryset=User.objects.filter(is_active=True).order_by("username"),
+        queryset=me_people(),  # no partner, finance or auditor users
         to_field_name="username",
         required=False,
     )

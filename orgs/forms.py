@@ -5,7 +5,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import TextFormField
+from config.values import TEXT_LONG
 from orgs.models import Microenterprise, Partner, PartnerTier, PlatformResource
+from orgs.selectors import me_people
 
 User = get_user_model()
 
@@ -29,9 +32,20 @@ class DateInput(forms.DateInput):
 class ReasonForm(forms.Form):
     """Reason (the service requires it), optional evidence and date, and an explicit confirmation."""
 
-    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    evidence = forms.CharField(
-        label=_("Evidence (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    # the API's rule (orgs.api.serializers._reason): at most TEXT_LONG, no control characters
+    reason = TextFormField(
+        label=_("Reason"),
+        max_length=TEXT_LONG,
+        multiline=True,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    evidence = TextFormField(
+        label=_("Evidence (optional)"),
+        max_length=TEXT_LONG,
+        multiline=True,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     effective_on = forms.DateField(label=_("Effective on"), required=False, widget=DateInput)
     confirm = forms.BooleanField(
@@ -72,7 +86,7 @@ class MEActionForm(forms.Form):
 class MemberRowForm(forms.Form):
     user = forms.ModelChoiceField(
         label=_("Person"),
-        queryset=User.objects.order_by("username"),
+        queryset=me_people(),  # no partner, finance or auditor users (orgs.roles.ROLES_OUTSIDE_MES)
         to_field_name="username",
         required=False,
     )

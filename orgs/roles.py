@@ -19,6 +19,9 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.PLATFORM_ADMIN, Role.ME_LEADER, Role.ME_MEMBER, Role.FINANCE, Role.AUDITOR)
+# Who may not lead or belong to an ME: partner users act for an outside firm; finance approves and
+# pays payouts and auditors check them, so neither holds an ME pay share (separation of duties).
+ROLES_OUTSIDE_MES = (Role.PARTNER, Role.FINANCE, Role.AUDITOR)
 
 
 def user_roles(user) -> set[str]:

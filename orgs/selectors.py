@@ -24,7 +24,7 @@ from orgs.models import (
     ResourceUse,
     Solution,
 )
-from orgs.roles import Role
+from orgs.roles import ROLES_OUTSIDE_MES, Role
 
 # the network graph draws at most this many EMCs at once: Cytoscape stays fluid up to a few
 # thousand elements, and 60 EMCs with their MEs and partners is about that many
@@ -69,6 +69,16 @@ def me_emcs(*, me: Microenterprise, on: dt.date | None = None) -> QuerySet[EMC]:
 
 
 # --- people -----------------------------------------------------------------------------------
+
+
+def me_people() -> QuerySet:
+    """Active users who may lead or belong to an ME (no partner, finance or auditor role): the pickers."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(groups__name__in=ROLES_OUTSIDE_MES)
+        .order_by("username")
+    )
 
 
 def unassigned_people() -> QuerySet:

@@ -126,7 +126,7 @@ def _admin_context(user) -> dict:
 
 def _orders_context(user) -> dict:
     """Open orders, nearest deadline first, with their live bids (two queries)."""
-    orders = bids_selectors.open_orders()
+    orders = bids_selectors.open_orders(viewer=user)
     return {"orders": list(orders[:PANEL_ROWS]), "orders_count": orders.count()}
 
 

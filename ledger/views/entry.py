@@ -160,6 +160,14 @@ def log_value_preview(request):
     """htmx: how the amount typed so far would be split under the contract in force."""
     mes = _loggable(request)
     state = _state(request.GET, mes)
+    emc, me = state["emc"], state["me"]
+    if emc is not None and not org_selectors.me_emcs(me=me, on=state["on"]).filter(pk=emc.pk).exists():
+        # contract terms are shown only for an EMC the ME logged for sits in (as /api/contracts/)
+        message = _("%(me)s does not sit in %(emc)s on that day; choose one of its EMCs.") % {
+            "me": me.code,
+            "emc": emc.code,
+        }
+        return render(request, "ledger/partials/split_preview.html", {"preview": {"message": message}})
     preview = ui_selectors.split_preview(
         emc=state["emc"],
         on=state["on"],

@@ -31,6 +31,8 @@ def _render(request, txn, form, status=200):
         "ledger/transaction_detail.html",
         {
             "txn": txn,
+            # link the event's ME only for a viewer who may open its ledger (another ME's answers 403)
+            "me_ledger_open": event is not None and request.user.has_perm("ledger.view_me_ledger", event.me),
             "legs": ui_selectors.legs_annotate(txn.legs.all()),
             "event": event,
             "refunds": list(event.refunds.order_by("occurred_at", "id")) if event is not None else [],

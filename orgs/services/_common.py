@@ -1,14 +1,17 @@
 """Checks shared by the organization's services."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orgs.models import WEIGHT_TOTAL
+from orgs.roles import ROLES_OUTSIDE_MES, Role
 
 WEIGHT_QUANTUM = Decimal("0.0001")  # the weight fields keep four decimals
 
@@ -72,3 +75,32 @@ def normalise(weights: dict, total: Decimal = WEIGHT_TOTAL) -> dict:
         top = min(scaled, key=lambda k: (-scaled[k], str(k)))
         scaled[top] += remainder
     return scaled
+
+
+def roles_outside_mes(user_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{user id: the roles it holds that keep it out of MEs}, for those that hold any (one query)."""
+    ids = [pk for pk in user_ids if pk is not None]
+    if not ids:
+        return {}
+    through = get_user_model().groups.through
+    held = defaultdict(list)
+    rows = through.objects.filter(user_id__in=ids, group__name__in=ROLES_OUTSIDE_MES)
+    for user_id, role in rows.values_list("user_id", "group__name").order_by("user_id", "group__name"):
+        held[user_id].append(role)
+    return dict(held)
+
+
+def outside_me_message(username: str, roles: Sequence[str]) -> str:
+    return _("%(user)s holds the role %(roles)s and cannot lead or belong to an ME.") % {
+        "user": username,
+        "roles": ", ".join(str(Role(r).label) for r in roles),
+    }
+
+
+def check_me_people(users: Iterable, *, field: str) -> None:
+    """Refuse partner users, finance and auditors as an ME's leader or members (one query)."""
+    users = [u for u in users if u is not None]
+    held = roles_outside_mes(u.pk for u in users)
+    for user in sorted(users, key=lambda u: u.get_username()):
+        if user.pk in held:
+            raise ValidationError({field: outside_me_message(user.get_username(), held[user.pk])})

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from orgs.codes import is_reserved_code
 from orgs.models import AuditEntry, MEKind, Membership, Microenterprise
-from orgs.services._common import as_weight, check_weight_total, today
+from orgs.services._common import as_weight, check_weight_total, outside_me_message, roles_outside_mes, today
 
 COLUMNS = ["me_code", "me_name", "me_kind", "leader", "member", "weight"]
 # the most lines one file may hold (10,000 people of the company and room to spare)
@@ -65,6 +65,13 @@ def mes_import_csv(*, actor, text: str, reason: str = "") -> list[Microenterpris
     usernames = {r[k] for _n, r in rows for k in ("leader", "member") if r[k]}
     User = get_user_model()
     users = {u.get_username(): u for u in User.objects.filter(username__in=usernames)}
+    outside = roles_outside_mes(u.pk for u in users.values())
+
+    def refused(user, number) -> bool:
+        if user is not None and user.pk in outside:
+            errors[number].append(outside_me_message(user.get_username(), outside[user.pk]))
+            return True
+        return False
 
     plans = []
     for code, lines in by_me.items():
@@ -89,6 +96,7 @@ def mes_import_csv(*, actor, text: str, reason: str = "") -> list[Microenterpris
         leader = users.get(first["leader"]) if first["leader"] else None
         if first["leader"] and leader is None:
             errors[first_line].append(_("Unknown user “%(user)s”.") % {"user": first["leader"]})
+        refused(leader, first_line)
         members = {}
         for number, row in lines:
             if (row["me_name"], row["me_kind"], row["leader"]) != (
@@ -102,6 +110,8 @@ def mes_import_csv(*, actor, text: str, reason: str = "") -> list[Microenterpris
             user = users.get(row["member"])
             if user is None:
                 errors[number].append(_("Unknown user “%(user)s”.") % {"user": row["member"]})
+                continue
+            if refused(user, number):
                 continue
             if user in members:
                 errors[number].append(

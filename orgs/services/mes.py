@@ -18,6 +18,7 @@ from orgs.codes import check_code_not_reserved
 from orgs.models import EMC, EMCNode, MEKind, MELineage, Membership, Microenterprise
 from orgs.services._common import (
     as_weight,
+    check_me_people,
     check_weight_total,
     normalise,
     require_reason,
@@ -58,6 +59,7 @@ def _parse_members(members: Sequence[dict], *, field: str = "members") -> dict:
             raise ValidationError({field: _("%(user)s is listed twice.") % {"user": user.get_username()}})
         parsed[user] = as_weight(row["weight"], field=field)
     check_weight_total(parsed.values(), field=field)
+    check_me_people(parsed, field=field)
     return parsed
 
 
@@ -125,6 +127,7 @@ def me_create(
     if not (name or "").strip():
         raise ValidationError({"name": _("A name is required.")})
     _check_code_free(code)
+    check_me_people([leader], field="leader")
     wanted = _parse_members(members)
     me = Microenterprise.objects.create(
         code=code, name=name.strip(), kind=kind, leader=leader, founded_on=founded_on or today()
@@ -162,6 +165,7 @@ def me_update(
         changes["kind"] = [me.kind.code, kind.code]
         me.kind = kind
     if leader is not ... and (leader.pk if leader else None) != me.leader_id:
+        check_me_people([leader], field="leader")
         changes["leader"] = [
             me.leader.get_username() if me.leader else None,
             leader.get_username() if leader else None,
@@ -301,6 +305,7 @@ def me_split(
     assigned: dict = {}
     plans = []
     for child in children:
+        check_me_people([child.get("leader")], field="leader")
         wanted = _parse_members(child.get("members", ()), field="members")
         for user in wanted:
             if user not in parent_members:
@@ -393,6 +398,7 @@ def me_merge(
     on = on or today()
     if len({p.pk for p in parents}) < 2:
         raise ValidationError({"parents": _("A merge needs at least two different MEs.")})
+    check_me_people([leader], field="leader")
     locked = list(
         Microenterprise.objects.select_for_update().filter(pk__in=[p.pk for p in parents]).order_by("pk")
     )

@@ -170,3 +170,34 @@ def test_a_cancelled_order_s_bids_read_closed_in_the_api_and_on_the_page(world, 
     page.force_login(world.firm)
     html = page.get(f"/orders/{order.pk}/").content.decode()
     assert "Closed: order cancelled" in html and "Withdraw" not in html
+
+
+def test_a_partner_user_counts_only_its_own_partners_bids(world, order):
+    services.bid_place(actor=world.bidder, order=order, me=world.me_d, asked_share_pct="9", commitment="ours")
+    firm = _client(world.firm)
+    # a competitor's bid is not counted for the outside firm, in the list or the order
+    assert firm.get(f"/api/bids/orders/{order.pk}/").json()["bid_count"] == 0
+    services.bid_place(actor=world.firm, order=order, partner=world.p2, asked_share_pct="8", commitment="150")
+    assert [o["bid_count"] for o in firm.get("/api/bids/orders/").json()["results"]] == [1]
+    assert _client(world.lead).get(f"/api/bids/orders/{order.pk}/").json()["bid_count"] == 2
+    page = APIClient()
+    page.force_login(world.firm)
+    html = page.get("/orders/").content.decode()
+    assert '<td class="text-end">1</td>' in html and '<td class="text-end">2</td>' not in html
+
+
+def test_long_or_control_character_texts_answer_400_by_field(world, order):
+    lead = _client(world.lead)
+    response = lead.post(
+        "/api/bids/orders/", _body(goal="g" * 1_000_000, obligations="o\u0001"), format="json"
+    )
+    assert response.status_code == 400 and {"goal", "obligations"} <= set(response.json()["errors"])
+    response = lead.post(f"/api/bids/orders/{order.pk}/cancel/", {"reason": "r" * 5000}, format="json")
+    assert response.status_code == 400 and "2000" in str(response.json()["errors"]["reason"])
+    response = _client(world.firm).post(
+        f"/api/bids/orders/{order.pk}/bids/",
+        {"partner": "p2", "asked_share_pct": "4", "commitment": "c" * 100_000},
+        format="json",
+    )
+    assert response.status_code == 400 and "commitment" in response.json()["errors"]
+    assert Order.objects.count() == 1 and Bid.objects.count() == 0

@@ -54,6 +54,11 @@ def test_the_emc_lead_puts_an_order_out(world):
         ({"target_amount": "10.001"}, "target_amount"),
         ({"currency": ""}, "currency"),
         ({"scenario": None}, "scenario"),
+        ({"title": "t" * 201}, "title"),
+        ({"title": "two\nlines"}, "title"),
+        ({"goal": "g" * 2001}, "goal"),
+        ({"obligations": "o\x01\x02"}, "obligations"),
+        ({"obligations": "o\x00"}, "obligations"),
     ],
 )
 def test_bad_orders_are_refused_by_field_and_write_nothing(world, override, field):
@@ -114,6 +119,8 @@ def test_one_live_bid_per_bidder_a_withdrawn_one_may_be_followed(world, order):
         ({"asked_share_pct": "0"}, "asked_share_pct"),
         ({"asked_share_pct": "5", "commitment": ""}, "commitment"),
         ({"asked_share_pct": "5", "commitment": "x", "target_amount": "0"}, "target_amount"),
+        ({"asked_share_pct": "5", "commitment": "c" * 2001}, "commitment"),
+        ({"asked_share_pct": "5", "commitment": "c\x07"}, "commitment"),
     ],
 )
 def test_bad_bids_are_refused_by_field(world, order, kwargs, field):
@@ -421,3 +428,21 @@ def test_the_leader_of_the_bidding_me_neither_awards_nor_rates_its_own_bid(world
         services.order_award(actor=world.lead, order=order, bid=own, as_of=days(8))
     assert Order.objects.get(pk=order.pk).status == "open"
     services.order_award(actor=world.admin, order=order, bid=own, as_of=days(8))  # an admin may
+
+    services.order_award(actor=world.admin, order=order, bid=own)  # an admin may
+
+
+@pytest.mark.parametrize("reason", ["r" * 2001, "r\x01"])
+def test_a_cancel_or_award_reason_too_long_or_with_control_characters_is_refused(world, order, reason):
+    bid = services.bid_place(
+        actor=world.bidder, order=order, me=world.me_d, asked_share_pct="5", commitment="x"
+    )
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        services.order_cancel(actor=world.lead, order=order, reason=reason)
+    assert "reason" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.order_award(actor=world.lead, order=order, bid=bid, reason=reason)
+    assert "reason" in exc.value.message_dict
+    order.refresh_from_db()
+    assert (order.status, order.closed_reason, AuditEntry.objects.count()) == ("open", "", audits)

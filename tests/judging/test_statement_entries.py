@@ -231,3 +231,56 @@ def test_the_statement_chooser_refuses_a_code_no_address_can_hold(client, world)
     client.force_login(world.admin)
     answer = client.get(reverse("judging:statement-home"), {"scope": "me", "code": "a b"})
     assert answer.status_code == 200  # the chooser again, not a 500
+
+
+@pytest.mark.parametrize(
+    ("days", "field"),
+    [
+        ({"starts_on": "2026-11-20", "ends_on": "2026-11-10"}, "ends_on"),  # before they start
+        ({"starts_on": "2026-11-20", "ends_on": "2026-12-05"}, "ends_on"),  # outside the month
+        ({"starts_on": "2026-10-30"}, "starts_on"),
+        ({"ends_on": "2026-11-31"}, "ends_on"),  # no such day
+    ],
+)
+def test_cost_days_that_conflict_with_the_month_are_field_errors(client, world, days, field):
+    client.force_login(world.leader)
+    data = {"me": world.lead_me.code, "period": "2026-11", "category": "materials", "amount": "12.00"}
+    answer = client.post(reverse("judging:entry-log", args=["costs"]), {**data, "currency": "CNY", **days})
+    assert answer.status_code == 400 and field in answer.context["form"].errors
+    assert not CostEntry.objects.exists()
+
+
+def test_cost_days_inside_the_month_named_are_the_entrys_days(client, world):
+    client.force_login(world.admin)
+    body = {"me": world.lead_me.code, "period": "2026-11", "starts_on": "2026-11-10", "ends_on": "2026-11-20"}
+    body |= {"category": "materials", "amount": "12.00", "currency": "CNY"}
+    made = client.post(reverse("api-judging-cost-entry-list"), body, content_type="application/json")
+    assert made.status_code == 201, made.json()
+    entry = CostEntry.objects.get()
+    assert (entry.starts_on, entry.ends_on) == (dt.date(2026, 11, 10), dt.date(2026, 11, 20))
+
+
+def test_hours_are_decimal_text_within_24_a_day_for_each_member(client, world):
+    from tests.factories import MembershipFactory
+
+    for _n in range(3):
+        MembershipFactory(me=world.lead_me)
+    client.force_login(world.leader)
+    url = reverse("api-judging-hours-entry-list")
+    for hours in ("1e5", "1E3", 1e20, "100000", "2160.01"):  # November: 30 days x 24 h x 3 members
+        answer = client.post(
+            url,
+            {"me": world.lead_me.code, "period": "2026-11", "hours": hours},
+            content_type="application/json",
+        )
+        assert answer.status_code == 400 and "hours" in answer.json()["errors"], hours
+    form = client.post(
+        reverse("judging:entry-log", args=["hours"]),
+        {"me": world.lead_me.code, "period": "2026-11", "hours": "1e3"},
+    )
+    assert form.status_code == 400 and "hours" in form.context["form"].errors
+    assert not HoursEntry.objects.exists()
+    made = client.post(
+        url, {"me": world.lead_me.code, "period": "2026-11", "hours": "2160"}, content_type="application/json"
+    )
+    assert made.status_code == 201 and made.json()["hours"] == "2160.00"

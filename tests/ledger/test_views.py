@@ -414,6 +414,18 @@ def test_the_log_form_previews_the_split_of_the_amount_typed(leader_client, worl
     assert ValueEvent.objects.count() == 0  # a preview writes nothing
 
 
+def test_the_preview_shows_no_terms_of_an_emc_the_leaders_mes_do_not_sit_in(leader_client, world):
+    from tests.ledger.factories import world_build
+
+    other = world_build()  # another leader's EMC, its own contract and partner
+    query = {"emc": other.emc.code, "amount": "1000.00", "currency": "CNY", "partners": [other.partner.code]}
+    for me in ({}, {"me": world.lead_me.code}):
+        response = leader_client.get("/ledger/log/preview/", {**query, **me})
+        assert response.status_code == 200 and "parts" not in response.context["preview"]
+        html = response.content.decode()
+        assert "does not sit in" in html and "Platform fee" not in html and "partner share" not in html
+
+
 def test_a_refund_shows_whose_shares_it_took_back(leader_client, world, log):
     from ledger import services
 
@@ -427,3 +439,17 @@ def test_a_refund_shows_whose_shares_it_took_back(leader_client, world, log):
     assert summary == {"platform_fee": 995, "partner_share": 1492, "node_share": 17413}
     detail = leader_client.get(f"/ledger/transactions/{payment.transaction_id}/")
     assert detail.context["refunds"] == [refund]
+
+
+def test_the_transaction_page_links_the_events_me_only_for_who_may_open_its_ledger(client, world, log):
+    event = log()  # logged for the lead ME; the node ME holds a node share
+    node_member = UserFactory(roles=["me_member"])
+    MembershipFactory(me=world.node_me, user=node_member)
+    url = f"/ledger/transactions/{event.transaction_id}/"
+    client.force_login(node_member)
+    page = client.get(url)
+    assert page.status_code == 200 and world.lead_me.code in page.content.decode()
+    assert client.get(f"/ledger/me/{world.lead_me.code}/").status_code == 403
+    assert f'href="/ledger/me/{world.lead_me.code}/"' not in page.content.decode()
+    client.force_login(world.leader)
+    assert f'href="/ledger/me/{world.lead_me.code}/"' in client.get(url).content.decode()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from orgs.models import AuditEntry, EMCParticipation, Membership, Partner, PartnerProposal
@@ -309,3 +310,21 @@ def test_pagination_refuses_what_is_not_a_page_and_caps_its_size(admin_api, quer
         assert len(response.json()["results"]) == size
     elif status == 400:
         assert set(response.json()["errors"]) == {next(iter(query))}
+
+
+@pytest.mark.parametrize("role", ["partner", "auditor", "finance"])
+def test_an_outside_or_control_user_gets_no_pay_share_nor_leadership(api, admin, role):
+    leader = UserFactory(roles=["me_leader"])
+    me, (a,) = me_with_members(100, leader=leader)
+    outsider = UserFactory(roles=[role])
+    body = {"members": [{"user": a.username, "weight": 90}, {"user": outsider.username, "weight": 10}]}
+    response = api(leader).put(f"/api/mes/{me.pk}/members/", body, format="json")
+    assert response.status_code == 400 and "cannot lead or belong to an ME" in str(response.json()["errors"])
+    assert list(me.memberships.filter(left_on__isnull=True).values_list("user", flat=True)) == [a.pk]
+    from orgs import services
+
+    with pytest.raises(ValidationError) as exc:
+        services.me_update(me=me, actor=admin, leader=outsider)
+    assert "leader" in exc.value.message_dict
+    me.refresh_from_db()
+    assert me.leader == leader

@@ -359,3 +359,17 @@ def test_other_roles_may_not_split(client, role):
     _emc_to_split()
     client.force_login(UserFactory(roles=[role]))
     assert client.get("/emcs/home/split/").status_code == 403
+
+
+def test_the_pickers_offer_no_partner_finance_or_auditor_user(client, admin, node_kind):
+    for name, role in (("firm", "partner"), ("cash", "finance"), ("check", "auditor"), ("lin", "me_member")):
+        UserFactory(username=name, roles=[role])
+    me = MicroenterpriseFactory(code="drying", leader=admin)
+    client.force_login(admin)
+    for url in ("/mes/new/", f"/mes/{me.code}/members/"):
+        html = client.get(url).content.decode()
+        assert 'value="lin"' in html, url
+        assert not any(f'value="{n}"' in html for n in ("firm", "cash", "check")), url
+    response = client.post("/mes/new/", {"code": "fresh", "name": "Fresh", "kind": "node", "leader": "firm"})
+    assert response.status_code == 400 and "leader" in response.context["form"].errors
+    assert not Microenterprise.objects.filter(code="fresh").exists()

@@ -103,3 +103,14 @@ def test_other_roles_may_not_import(client, role, people):
     upload = SimpleUploadedFile("mes.csv", _csv(["dry,Dryers,node,,p0,100"]).encode())
     assert client.post("/mes/import/", {"file": upload}).status_code == 403
     assert not Microenterprise.objects.filter(code="dry").exists()
+
+
+def test_partner_users_finance_and_auditors_are_refused_as_leader_or_member(admin, people):
+    UserFactory(username="firm", roles=["partner"])
+    UserFactory(username="cash", roles=["finance", "me_member"])  # a control role wins over an ME role
+    text = _csv(["dry,Dryers,node,firm,p0,60", "dry,Dryers,node,firm,cash,40"])
+    with pytest.raises(ImportRefused) as exc:
+        mes_import_csv(actor=admin, text=text)
+    lines = {n: " ".join(m) for n, m in exc.value.line_errors.items()}
+    assert "firm holds the role Partner user" in lines[2] and "cash holds the role Finance" in lines[3]
+    assert not Microenterprise.objects.exists() and not Membership.objects.exists()

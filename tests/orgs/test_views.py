@@ -56,6 +56,18 @@ def test_missing_reason_and_confirmation_show_field_errors_and_change_nothing(ad
     assert Partner.objects.get(code="dryco").state == "active"
 
 
+@pytest.mark.parametrize(
+    ("field", "text"), [("evidence", "e" * 3000), ("reason", "r" * 2001), ("evidence", "e\x01")]
+)
+def test_the_transition_form_refuses_texts_the_api_refuses(admin_client, field, text):
+    PartnerFactory(code="dryco", state="active")
+    body = {"action": "watch", "reason": "review", "effective_on": "", "confirm": "on"} | {field: text}
+    response = admin_client.post("/partners/dryco/transition/", body)
+    assert response.status_code == 400
+    assert response.context["transition_form"].errors[field]
+    assert Partner.objects.get(code="dryco").state == "active"
+
+
 def test_an_illegal_transition_in_the_ui_shows_the_allowed_ones(admin_client):
     PartnerFactory(code="newco", state="applied")
     response = admin_client.post(
