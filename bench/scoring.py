@@ -243,7 +243,7 @@ def rebuild_account_days() -> None:
         cur.execute(
             "INSERT INTO ledger_accountday (account_id, day, slot, net_minor, debit_minor, credit_minor, legs) "
             "SELECT account_id, effective_on, 0, sum(amount_minor), sum(greatest(amount_minor, 0)), "
-            "sum(least(amount_minor, 0)), count(*) FROM ledger_leg GROUP BY account_id, effective_on"
+            "sum(greatest(-amount_minor, 0)), count(*) FROM ledger_leg GROUP BY account_id, effective_on"
         )
         cur.execute("SET session_replication_role = DEFAULT")
         cur.execute("ANALYZE")
@@ -279,12 +279,14 @@ LEDGER_TABLES = (
 
 
 def empty_tables(tables) -> None:
-    """TRUNCATE (fast, no per-row work), with the ledger's triggers off for this session."""
+    """TRUNCATE (fast, no per-row work), with the ledger's triggers off for this session.
+    CASCADE: what later steps derive from these rows (a payout report naming a transaction)
+    goes with them, whichever app added it."""
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SET session_replication_role = replica")
-        cur.execute(f"TRUNCATE {', '.join(tables)}")
+        cur.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         cur.execute("SET session_replication_role = DEFAULT")
 
 
