@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.scoring                  # 1,000 EMCs; histories 0, 300,000, 1,000,000
     .venv/bin/python -m bench.scoring --quick          # a tenth of that
-    .venv/bin/python -m bench.scoring --points 0 300000 1000000 3000000
+    .venv/bin/python -m bench.scoring --points 0 300000 1000000 3000000 --no-rebuild-at 3000000
     .venv/bin/python -m bench.scoring --url postgres://.../generated --keep   # a generated history
 
 Without `--url` it builds its own ecosystem in BENCH_DATABASE_URL (dropped and recreated; with
@@ -243,7 +243,7 @@ def rebuild_account_days() -> None:
         cur.execute(
             "INSERT INTO ledger_accountday (account_id, day, slot, net_minor, debit_minor, credit_minor, legs) "
             "SELECT account_id, effective_on, 0, sum(amount_minor), sum(greatest(amount_minor, 0)), "
-            "sum(least(amount_minor, 0)), count(*) FROM ledger_leg GROUP BY account_id, effective_on"
+            "sum(greatest(-amount_minor, 0)), count(*) FROM ledger_leg GROUP BY account_id, effective_on"
         )
         cur.execute("SET session_replication_role = DEFAULT")
         cur.execute("ANALYZE")
@@ -279,20 +279,24 @@ LEDGER_TABLES = (
 
 
 def empty_tables(tables) -> None:
-    """TRUNCATE (fast, no per-row work), with the ledger's triggers off for this session."""
+    """TRUNCATE (fast, no per-row work), with the ledger's triggers off for this session.
+    CASCADE: what later steps derive from these rows (a payout report naming a transaction)
+    goes with them, whichever app added it."""
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute("SET session_replication_role = replica")
-        cur.execute(f"TRUNCATE {', '.join(tables)}")
+        cur.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
         cur.execute("SET session_replication_role = DEFAULT")
 
 
 # --- the pipeline, step by step ----------------------------------------------------------------
 
 
-def run_pipeline(day: dt.date, cutoff: dt.datetime) -> dict:
-    """The pipeline's own steps in this process (what `run_inline` does), timed and sampled."""
+def run_pipeline(day: dt.date, cutoff: dt.datetime, *, verify: bool = True) -> dict:
+    """The pipeline's own steps in this process (what `run_inline` does), timed and sampled.
+    `verify=False`: the ledger's checks are marked skipped (the bench's fixture history is not
+    sealed, so the first check seals all of it: the ledger's cost, measured by its own bench)."""
     from scoring import pipeline, services
 
     real_step = pipeline._step
@@ -306,6 +310,8 @@ def run_pipeline(day: dt.date, cutoff: dt.datetime) -> dict:
     try:
         started = time.perf_counter()
         run = services.run_start(run_date=day, cutoff=cutoff)
+        if not verify:
+            real_step(run, "verify", status="done", seconds=0, result={"skipped": "bench --no-rebuild-at"})
         pending = pipeline.run_prepare(run)
         SAMPLER.phase = "chunks"
         chunk_started = time.perf_counter()
@@ -398,6 +404,14 @@ def main(argv=None) -> int:
     parser.add_argument("--points", type=int, nargs="*", help="history sizes in value events")
     parser.add_argument("--url", help="database to use (default BENCH_DATABASE_URL, dropped and recreated)")
     parser.add_argument("--keep", action="store_true", help="with --url: measure its history as it is")
+    parser.add_argument(
+        "--no-rebuild-at",
+        type=int,
+        nargs="*",
+        default=[],
+        help="history sizes whose full rebuild is not measured: the state before the night is "
+        "built by the same pipeline without the ledger's checks (verify) in the rebuild and the night",
+    )
     args = parser.parse_args(argv)
     scale = 10 if args.quick else 1
     sizes = {k: v // scale for k, v in SIZES.items()}
@@ -442,7 +456,10 @@ def main(argv=None) -> int:
             empty_tables(SCORING_TABLES)
         # full rebuild: every scoring table empty, the pipeline for D-1 over the whole history
         SAMPLER.peaks.clear()
-        rebuild = run_pipeline(day - dt.timedelta(days=1), timezone.now() - dt.timedelta(days=1))
+        measured = history not in args.no_rebuild_at
+        rebuild = run_pipeline(
+            day - dt.timedelta(days=1), timezone.now() - dt.timedelta(days=1), verify=measured
+        )
         rebuild_peak = max(SAMPLER.peaks.values(), default=0)
         # the night: 30,000 events recorded now, for D (5 % back-dated up to 30 days)
         recorded = timezone.now() - dt.timedelta(minutes=1)
@@ -464,7 +481,7 @@ def main(argv=None) -> int:
         )
         rebuild_account_days()
         SAMPLER.peaks.clear()
-        night = run_pipeline(day, timezone.now())
+        night = run_pipeline(day, timezone.now(), verify=measured)
         peaks = dict(SAMPLER.peaks)
         naive = timed(lambda: naive_per_emc(day))
         floor = timed(lambda: floor_sql(day))
@@ -478,7 +495,8 @@ def main(argv=None) -> int:
         work = night["total"] - (night["steps"]["verify"] or 0)
         if base_night is None:
             base_night = work
-        curve.append((label, work, night["steps"], rebuild["total"], max(peaks.values(), default=0)))
+        rebuilt = f"{rebuild['total']:6.1f} s" if measured else f"{rebuild['total']:6.1f} s without verify"
+        curve.append((label, work, night["steps"], rebuilt, max(peaks.values(), default=0)))
         print(
             f"  {label}: night {night['total']:.1f}s (verify {night['steps']['verify']}s) steps {night['steps']}; "
             f"rebuild {rebuild['total']:.1f}s {rebuild['steps']}; peak {max(peaks.values(), default=0):.0f} MiB "
@@ -515,12 +533,14 @@ def main(argv=None) -> int:
         )
         figures.append(
             Figure(
-                f"full rebuild over {label}",
+                f"full rebuild over {label}"
+                if measured
+                else f"the state before the night over {label} (a rebuild without verify: not the full rebuild)",
                 rebuild["total"],
                 "s",
-                target="< 600 s at 1,000,000",
-                met=rebuild["total"] < 600,
-                notes={"steps": rebuild["steps"]},
+                target="< 600 s at 1,000,000" if measured else "",
+                met=rebuild["total"] < 600 if measured else None,
+                notes={"steps": rebuild["steps"], "verify": "run" if measured else "skipped"},
             )
         )
         figures.append(
@@ -538,7 +558,7 @@ def main(argv=None) -> int:
     print("the curve (the night, excluding verify, against the night over no history):")
     for label, work, steps, rebuild_s, peak in curve:
         print(
-            f"  {label:>20}: {work:6.1f} s  ({work / base_night:.2f}x)  rebuild {rebuild_s:6.1f} s  peak {peak:5.0f} MiB  {steps}"
+            f"  {label:>20}: {work:6.1f} s  ({work / base_night:.2f}x)  rebuild {rebuild_s}  peak {peak:5.0f} MiB  {steps}"
         )
     print()
     print(report(figures, meta=meta, filename="scoring.json"))
