@@ -273,6 +273,8 @@ def inquiry_raise(request, pk):
             if isinstance(exc, PermissionDenied):
                 raise
             messages.error(request, " ".join(exc.messages))
+            if isinstance(exc, ConflictError):  # the line's open thread: the question goes there
+                return redirect("payouts:inquiry-detail", pk=exc.params["inquiry"])
             return redirect("payouts:statement")
         messages.success(request, _("Your inquiry is sent to finance."))
         return redirect("payouts:inquiry-detail", pk=inquiry.pk)
