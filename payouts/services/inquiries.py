@@ -29,7 +29,7 @@ def inquiry_raise(*, actor, line: PayoutLine, text: str) -> PayoutInquiry:
     if actor is None or not line_is_own(actor, line):
         raise PermissionDenied(_("You may raise an inquiry only on your own line."))
     body = text_clean(text, field="text", max_length=TEXT_MAX, multiline=True, required=True)
-    PayoutLine.objects.select_for_update().filter(pk=line.pk).first()  # one open thread per line
+    PayoutLine.objects.select_for_update(of=("self",)).filter(pk=line.pk).first()  # one open thread per line
     already = PayoutInquiry.objects.filter(line=line, status=PayoutInquiry.Status.OPEN).first()
     if already is not None:
         raise ConflictError(
