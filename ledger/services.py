@@ -377,6 +377,15 @@ def value_event_refund(
 
 
 @transaction.atomic
+def is_payables(txn: Transaction) -> bool:
+    """Whether `txn` posts payables (payables_post): it moves value into a payable account. Such a
+    transaction belongs to a locked payout report and is undone only through that report."""
+    return (
+        txn.kind == Transaction.Kind.ADJUSTMENT
+        and txn.legs.filter(account__kind=Account.Kind.PAYABLE).exists()
+    )
+
+
 def transaction_reverse(
     *, actor, txn: Transaction, reason: str, effective_on: dt.date | None = None
 ) -> Transaction:
@@ -398,6 +407,10 @@ def transaction_reverse(
         raise ConflictError(_("A reversal cannot itself be reversed; post a new transaction instead."))
     if Transaction.objects.filter(reverses=locked).exists():
         raise ConflictError(_("This transaction is already reversed."))
+    if is_payables(locked):
+        raise ConflictError(
+            _("A payables transaction is not reversed here; it is undone through the payout report.")
+        )
     event = ValueEvent.objects.filter(transaction=locked).first()
     if event is not None and event.kind == ValueEvent.Kind.PAYMENT:
         live_refunds = ValueEvent.objects.filter(original=event, transaction__reversed_by__isnull=True)

@@ -1,11 +1,14 @@
 """Finance pages (reports, a report with its totals and lines, approval actions, the CSV, the
 reconciliation) and a person's own statement. Thin: parse, check, call a service or selector."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -73,6 +76,7 @@ def _detail_context(request, report):
         lines = lines.none()
     page, query = paginate(request, lines.order_by("emc__code", "kind", "key"), per_page=100)
     user = request.user
+    period_over = timezone.localdate() > report.period.end
     return {
         "report": report,
         "period": report.period,
@@ -81,9 +85,18 @@ def _detail_context(request, report):
         "page": page,
         "query": query,
         "form": form,
+        "period_over": period_over,
+        "submittable_from": report.period.end + dt.timedelta(days=1),
         "can_submit": user.has_perm("payouts.submit") and report.status == PayoutReport.Status.DRAFT,
-        "can_approve": user.has_perm("payouts.approve") and report.status == PayoutReport.Status.SUBMITTED,
+        "can_approve": user.has_perm("payouts.approve")
+        and report.status == PayoutReport.Status.SUBMITTED
+        and report.submitted_by_id != user.pk
+        and not report.approvals.filter(approved_by=user).exists(),
+        "own_submission": user.has_perm("payouts.approve")
+        and report.status == PayoutReport.Status.SUBMITTED
+        and report.submitted_by_id == user.pk,
         "can_lock": user.has_perm("payouts.lock") and report.status == PayoutReport.Status.APPROVED,
+        "can_export": user.has_perm("payouts.export"),
         "can_compute": user.has_perm("payouts.compute") and report.status == PayoutReport.Status.DRAFT,
         "inquiries": report.inquiries.select_related("line__me", "raised_by").order_by(
             "status", "-raised_at"
@@ -260,6 +273,8 @@ def inquiry_raise(request, pk):
             if isinstance(exc, PermissionDenied):
                 raise
             messages.error(request, " ".join(exc.messages))
+            if isinstance(exc, ConflictError):  # the line's open thread: the question goes there
+                return redirect("payouts:inquiry-detail", pk=exc.params["inquiry"])
             return redirect("payouts:statement")
         messages.success(request, _("Your inquiry is sent to finance."))
         return redirect("payouts:inquiry-detail", pk=inquiry.pk)

@@ -93,7 +93,8 @@ def _finance_context(user) -> dict:
     return {
         "balances": ledger_selectors.balances_by_kind(),
         "imports_waiting": list(
-            ImportBatch.objects.filter(status__in=[ImportBatch.Status.VALIDATED, ImportBatch.Status.FAILED])
+            # validated and waiting to be posted; a failed import has nothing to review
+            ImportBatch.objects.filter(status=ImportBatch.Status.VALIDATED)
             .select_related("created_by")
             .order_by("-pk")[:PANEL_ROWS]
         ),

@@ -148,11 +148,13 @@ def refund_plan(
     credits = [(t, -amount, "") for t, amount in held.items() if amount < 0]
     clearing_left = sum(held[t] for t in debit)
     if s.amount_minor > clearing_left:
+        from ledger.ui_selectors import money_text  # here: ui_selectors imports the posting package
+
         errors.add(
             i,
             "amount",
-            _("The refund exceeds what remains of the payment (%(left)s minor units).")
-            % {"left": clearing_left},
+            _("The refund exceeds what remains of the payment (%(left)s).")
+            % {"left": money_text(clearing_left, s.currency)},
         )
         return None
     try:

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.errors import ConflictError
 from config.web import rule_required
 from ledger import selectors, services, ui_selectors
 from ledger.forms import ReverseForm, add_service_errors
@@ -26,6 +27,7 @@ def _txn_or_404(request, pk):
 
 def _render(request, txn, form, status=200):
     event = getattr(txn, "value_event", None)
+    payables = services.is_payables(txn)
     return render(
         request,
         "ledger/transaction_detail.html",
@@ -37,7 +39,10 @@ def _render(request, txn, form, status=200):
             "event": event,
             "refunds": list(event.refunds.order_by("occurred_at", "id")) if event is not None else [],
             "reversal": getattr(txn, "reversed_by", None),
-            "can_reverse": request.user.has_perm("ledger.reverse") and txn.kind != "reversal",
+            "can_reverse": request.user.has_perm("ledger.reverse")
+            and txn.kind != "reversal"
+            and not payables,
+            "payables": payables,
             "form": form,
         },
         status=status,
@@ -63,9 +68,12 @@ def transaction_reverse(request, pk):
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+            status = 409 if isinstance(exc, ConflictError) else 400
         else:
             messages.success(
                 request, _("Transaction #%(t)s was reversed by #%(r)s.") % {"t": txn.pk, "r": reversal.pk}
             )
             return redirect("ledger:transaction-detail", pk=reversal.pk)
-    return _render(request, txn, form, status=400)
+    else:
+        status = 400
+    return _render(request, txn, form, status=status)

@@ -90,6 +90,7 @@ def _apply_members(me: Microenterprise, wanted: dict, *, on: dt.date) -> dict:
                     % {"user": membership.user.get_username(), "joined": membership.joined_on}
                 }
             )
+    before = {user: m.weight for user, m in current.items()}  # before a same-day update below
     to_close, to_update, to_create = [], [], []
     for user, membership in current.items():
         weight = wanted.get(user)
@@ -108,7 +109,7 @@ def _apply_members(me: Microenterprise, wanted: dict, *, on: dt.date) -> dict:
     Membership.objects.filter(pk__in=to_close, left_on__isnull=True).update(left_on=on)
     Membership.objects.bulk_update(to_update, ["weight"])
     Membership.objects.bulk_create(to_create)
-    return {user: m.weight for user, m in current.items()}
+    return before
 
 
 @transaction.atomic

@@ -205,6 +205,14 @@ def partner_certify(
     return cert
 
 
+def _not_after_today(effective_on: dt.date) -> dt.date:
+    """A partner's state or tier changes from today or a day past, never ahead: a future date
+    would show now and block every earlier change until then."""
+    if effective_on > today():
+        raise ValidationError({"effective_on": _("A change takes effect today or on a past day, not later.")})
+    return effective_on
+
+
 @transaction.atomic
 def partner_transition(
     *,
@@ -233,7 +241,7 @@ def partner_transition(
                 % {"from": _state_label(from_state), "to": _state_label(to_state), "allowed": allowed}
             }
         )
-    effective_on = effective_on or today()
+    effective_on = _not_after_today(effective_on or today())
     if effective_on < partner.state_since:
         raise ValidationError(
             {
@@ -357,7 +365,7 @@ def partner_tier_change(
     if tier.pk == partner.tier_id:
         raise ConflictError({"tier": _("The partner is already %(tier)s.") % {"tier": tier.name}})
     old = partner.tier
-    effective_on = effective_on or today()
+    effective_on = _not_after_today(effective_on or today())
     partner.tier = tier
     partner.save(update_fields=["tier"])
     step = PartnerTransition.objects.create(

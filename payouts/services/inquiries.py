@@ -29,6 +29,13 @@ def inquiry_raise(*, actor, line: PayoutLine, text: str) -> PayoutInquiry:
     if actor is None or not line_is_own(actor, line):
         raise PermissionDenied(_("You may raise an inquiry only on your own line."))
     body = text_clean(text, field="text", max_length=TEXT_MAX, multiline=True, required=True)
+    PayoutLine.objects.select_for_update(of=("self",)).filter(pk=line.pk).first()  # one open thread per line
+    already = PayoutInquiry.objects.filter(line=line, status=PayoutInquiry.Status.OPEN).first()
+    if already is not None:
+        raise ConflictError(
+            _("Inquiry #%(n)s on this line is open; write in its thread.") % {"n": already.pk},
+            params={"inquiry": already.pk},
+        )
     inquiry = PayoutInquiry.objects.create(line=line, report_id=line.report_id, raised_by=actor)
     PayoutInquiryMessage.objects.create(inquiry=inquiry, author=actor, text=body)
     audit_record(actor=actor, action="payouts.inquiry_raise", target=inquiry, changes={"line": line.key})

@@ -3,6 +3,7 @@ PAYOUTS_APPROVALS_REQUIRED of them, each on a report that reconciles to the ledg
 (the payables posted to the ledger once). Every step leaves an audit row."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -33,6 +34,17 @@ def _require(actor, perm: str, obj=None) -> None:
 
 def _locked(report: PayoutReport) -> PayoutReport:
     return PayoutReport.objects.select_for_update().select_related("period").get(pk=report.pk)
+
+
+def _require_period_over(report: PayoutReport) -> None:
+    """Refuse (409) a step that needs the report's period to have ended: a period still running
+    takes more events, which would all become adjustments in the next report."""
+    end = report.period.end
+    if timezone.localdate() <= end:
+        raise ConflictError(
+            _("The period runs until %(end)s; its report can be submitted and locked from %(day)s.")
+            % {"end": end.isoformat(), "day": (end + timedelta(days=1)).isoformat()}
+        )
 
 
 def payout_report_reconcile(*, report: PayoutReport) -> dict:
@@ -107,6 +119,7 @@ def payout_report_submit(*, actor, report: PayoutReport) -> PayoutReport:
         raise ConflictError(
             _("Only a draft can be submitted; this report is %(s)s.") % {"s": report.get_status_display()}
         )
+    _require_period_over(report)
     report.status = PayoutReport.Status.SUBMITTED
     report.submitted_by, report.submitted_at = actor, timezone.now()
     report.save(update_fields=["status", "submitted_by", "submitted_at"])
@@ -162,6 +175,7 @@ def payout_report_lock(*, actor, report: PayoutReport) -> PayoutReport:
             _("Only an approved report can be locked; this report is %(s)s.")
             % {"s": report.get_status_display()}
         )
+    _require_period_over(report)
     me_amounts = defaultdict(int)
     for me_id, amount in PayoutLine.objects.filter(
         report=report, kind=PayoutLine.Kind.ME, payable_minor__gt=0

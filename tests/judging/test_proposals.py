@@ -248,3 +248,16 @@ def test_a_state_the_rule_does_not_apply_to_is_never_proposed(admin):
     partner = PartnerFactory(state=Partner.State.PHASED_OUT)
     cards(partner, "25", "30")
     assert proposals_make(day=D)["made"] == {"refunds-too-high": 0}
+
+
+def test_accepting_with_a_date_after_today_is_refused_and_leaves_the_proposal_open(admin):
+    rule(admin)
+    partner = PartnerFactory()
+    cards(partner, "25", "30")
+    proposals_make(day=D)
+    proposal = Proposal.objects.get()
+    with pytest.raises(ValidationError) as exc:
+        services.proposal_accept(proposal=proposal, actor=admin, effective_on=dt.date(2099, 1, 1))
+    assert "effective_on" in exc.value.message_dict
+    assert Proposal.objects.get().status == "open"
+    assert Partner.objects.get(pk=partner.pk).state == partner.state

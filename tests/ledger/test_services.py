@@ -222,7 +222,7 @@ def test_a_refund_larger_than_what_remains_is_refused(world, log, now):
     before = _counts()
     with pytest.raises(ValidationError) as exc:
         services.value_event_refund(actor=world.leader, original=payment, amount="49.01", occurred_at=now)
-    assert "exceeds what remains" in exc.value.message_dict["amount"][0]
+    assert exc.value.message_dict["amount"][0] == "The refund exceeds what remains of the payment (CN¥49.00)."
     assert _counts() == before
 
 

@@ -4,9 +4,11 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from orgs.models import AuditEntry, EMCParticipation, Membership, Partner, PartnerProposal
+from orgs import services
+from orgs.models import AuditEntry, EMCParticipation, Membership, Partner, PartnerProposal, PartnerTier
 from tests.factories import (
     EMCFactory,
     EMCNodeFactory,
@@ -328,3 +330,37 @@ def test_an_outside_or_control_user_gets_no_pay_share_nor_leadership(api, admin,
     assert "leader" in exc.value.message_dict
     me.refresh_from_db()
     assert me.leader == leader
+
+
+def test_a_change_dated_after_today_is_refused_by_field_on_the_api_and_the_form(admin_api, admin, client):
+    partner = PartnerFactory(state="active")
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    for when in ("2099-01-01", tomorrow):
+        response = admin_api.post(
+            f"/api/partners/{partner.pk}/watch/", {"reason": "r", "effective_on": when}, format="json"
+        )
+        assert response.status_code == 400 and "effective_on" in response.json()["errors"], when
+    client.force_login(admin)
+    page = client.post(
+        f"/partners/{partner.code}/transition/",
+        {"action": "watch", "reason": "r", "effective_on": "2099-01-01", "confirm": "on"},
+    )
+    assert page.status_code == 400 and "effective_on" in page.context["transition_form"].errors
+    with pytest.raises(ValidationError) as exc:
+        services.partner_tier_change(
+            partner=partner,
+            tier=PartnerTier.objects.exclude(pk=partner.tier_id).first(),
+            actor=admin,
+            reason="r",
+            effective_on=dt.date(2099, 1, 1),
+        )
+    assert "effective_on" in exc.value.message_dict
+    partner.refresh_from_db()
+    assert partner.state == "active" and partner.state_since <= timezone.localdate()
+    assert not AuditEntry.objects.exists()
+    # today still works, and a later change dated today is possible
+    today = timezone.localdate().isoformat()
+    ok = admin_api.post(
+        f"/api/partners/{partner.pk}/watch/", {"reason": "r", "effective_on": today}, format="json"
+    )
+    assert ok.status_code == 200

@@ -87,6 +87,27 @@ def test_setting_members_keeps_history_of_leavers_and_weight_changes(admin):
     assert entry.reason == "c joins, b leaves"
 
 
+def test_two_member_changes_on_one_day_chain_in_the_audit_trail(admin):
+    """The second change of a day updates the first's rows in place; its "before" is still what
+    the ME had (the first change's "after"), not the new weights."""
+    me, (a, b) = me_with_members(50, 50)
+    services.me_members_set(me=me, actor=admin, on=D, members=[{"user": a, "weight": 100}])
+    c = UserFactory()
+    services.me_members_set(
+        me=me,
+        actor=admin,
+        on=D,
+        members=[{"user": a, "weight": 40}, {"user": b, "weight": 35}, {"user": c, "weight": 25}],
+    )
+    first, second = AuditEntry.objects.filter(action="me.members_set").order_by("id")
+
+    def weights(row):
+        return {user: Decimal(w) for user, w in row.items()}
+
+    assert weights(first.changes["members"]["after"]) == {a.username: 100}
+    assert weights(second.changes["members"]["before"]) == weights(first.changes["members"]["after"])
+
+
 def test_a_split_assigns_every_member_and_keeps_lineage(admin):
     me, (a, b, c) = me_with_members(40, 30, 30)
     emc = EMCFactory(lead_me=me)

@@ -128,3 +128,24 @@ def test_a_draft_line_asked_about_is_recomputed_in_place_and_keeps_its_inquiry(w
         PayoutLine.objects.filter(report_id=rid).count()
         == PayoutLine.objects.filter(report_id=rid).values("key").distinct().count()
     )
+
+
+def test_a_second_inquiry_on_a_line_with_an_open_one_is_refused(world, lines, finance):
+    first = inquiries.inquiry_raise(actor=world.alice, line=lines["alice"], text="hello?")
+    with pytest.raises(ConflictError, match=f"Inquiry #{first.pk} on this line is open"):
+        inquiries.inquiry_raise(actor=world.alice, line=lines["alice"], text="again")
+    client = APIClient()
+    client.force_authenticate(world.alice)
+    refused = client.post(
+        f"/api/payouts/lines/{lines['alice'].pk}/inquiries/", {"text": "via api"}, format="json"
+    )
+    assert refused.status_code == 409 and f"#{first.pk}" in refused.json()["detail"]
+    web = Client()
+    web.force_login(world.alice)
+    page = web.post(reverse("payouts:inquiry-raise", args=[lines["alice"].pk]), {"text": "via web"})
+    assert page.status_code == 302 and page["Location"] == reverse("payouts:inquiry-detail", args=[first.pk])
+    assert PayoutInquiry.objects.count() == 1 and first.messages.count() == 1
+    # once resolved, a new question opens a new thread
+    inquiries.inquiry_resolve(actor=finance, inquiry=first, reason="answered")
+    second = inquiries.inquiry_raise(actor=world.alice, line=lines["alice"], text="one more")
+    assert second.pk != first.pk and second.status == "open"

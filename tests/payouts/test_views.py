@@ -7,8 +7,10 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from ledger.models import Transaction
 from payouts import exports, services
 from payouts.models import PayoutLine, PayoutReport
 from tests.factories import MembershipFactory, UserFactory
@@ -197,3 +199,66 @@ def test_list_queries_do_not_grow_with_rows(report, finance, world, pay):
         get()
     after = {name: count(get) for name, get in pages.items()}
     assert after == before
+
+
+# --- review fixes: the period's end, payables undone only through the report, honest links -----
+
+
+@pytest.fixture
+def running(world, pay):
+    """The draft of the month that is running today."""
+    today = timezone.localdate()
+    pay("10.00", today)
+    [rid] = services.payout_night_compute(run_date=today)
+    return PayoutReport.objects.get(pk=rid)
+
+
+def test_a_report_of_a_period_not_over_is_neither_submitted_nor_locked(running, finance):
+    day = (running.period.end + dt.timedelta(days=1)).isoformat()
+    page = browser(finance).get(reverse("payouts:report-detail", args=[running.pk])).content.decode()
+    assert 'data-testid="action-submit"' not in page and f"can be submitted and locked from {day}" in page
+    refused = browser(finance).post(reverse("payouts:report-submit", args=[running.pk]))
+    assert refused.status_code == 409 and f"from {day}" in refused.content.decode()
+    refused = api(finance).post(f"/api/payouts/reports/{running.pk}/submit/")
+    assert refused.status_code == 409 and f"from {day}" in refused.json()["detail"]
+    assert status(running) == "draft"
+    PayoutReport.objects.filter(pk=running.pk).update(status="approved")  # as if approved early
+    refused = api(finance).post(f"/api/payouts/reports/{running.pk}/lock/")
+    assert refused.status_code == 409 and f"from {day}" in refused.json()["detail"]
+    running.refresh_from_db()
+    assert running.status == "approved" and running.payables_transaction_id is None
+
+
+def test_a_locked_reports_payables_are_not_reversed_in_the_ledger(report, finance, finance2):
+    api(finance).post(f"/api/payouts/reports/{report.pk}/submit/")
+    api(finance2).post(f"/api/payouts/reports/{report.pk}/approve/")
+    api(finance).post(f"/api/payouts/reports/{report.pk}/lock/")
+    txn = PayoutReport.objects.get(pk=report.pk).payables_transaction
+    page = browser(finance2).get(reverse("ledger:transaction-detail", args=[txn.pk])).content.decode()
+    assert reverse("ledger:transaction-reverse", args=[txn.pk]) not in page
+    refused = api(finance2).post(
+        f"/api/transactions/{txn.pk}/reverse/", {"reason": "review"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert refused.status_code == 409, refused.json()
+    assert "through the payout report" in str(refused.json())
+    refused = browser(finance2).post(
+        reverse("ledger:transaction-reverse", args=[txn.pk]), {"reason": "r", "confirm": "on"}
+    )
+    assert refused.status_code == 409 and "through the payout report" in refused.content.decode()
+    assert not Transaction.objects.filter(reverses=txn).exists()
+
+
+def test_the_report_page_offers_only_what_answers(report, finance, finance2):
+    admin = UserFactory(roles=["platform_admin"])
+    detail = reverse("payouts:report-detail", args=[report.pk])
+    assert browser(admin).get(detail).status_code == 200
+    for who, allowed in ((admin, False), (finance, True)):
+        page = browser(who).get(detail).content.decode()
+        for link in ('data-testid="export-csv"', 'data-testid="export-xlsx"', 'data-testid="me-pdf"'):
+            assert (link in page) is allowed, (who, link)
+    assert browser(admin).get(reverse("payouts:report-export", args=[report.pk])).status_code == 403
+    browser(finance).post(reverse("payouts:report-submit", args=[report.pk]))
+    own = browser(finance).get(detail).content.decode()
+    assert 'data-testid="action-approve"' not in own and "someone else in finance approves it" in own
+    other = browser(finance2).get(detail).content.decode()
+    assert 'data-testid="action-approve"' in other

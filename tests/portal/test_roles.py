@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from ledger.models import ImportBatch
 from orgs.models import Partner, PartnerUser
 from portal.menu import MENU
 from tests.factories import MicroenterpriseFactory, PartnerFactory, UserFactory
@@ -141,6 +142,16 @@ def test_finance_sees_balances_and_what_awaits_review_first(client):
     response = client.get("/")
     assert _panels(response) == ["finance", "overview"]
     assert 'data-testid="finance-balances"' in response.content.decode()
+
+
+def test_finance_is_shown_only_imports_that_await_posting(client):
+    waiting, failed = (
+        ImportBatch.objects.create(kind="events", filename=f"{status}.csv", status=status)
+        for status in (ImportBatch.Status.VALIDATED, ImportBatch.Status.FAILED)
+    )
+    client.force_login(UserFactory(roles=["finance"]))
+    html = client.get("/").content.decode()
+    assert f"Import #{waiting.pk}:" in html and f"Import #{failed.pk}:" not in html
 
 
 def test_an_admin_sees_applications_and_proposals_first(client):
