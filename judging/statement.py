@@ -76,8 +76,12 @@ def scope_legs(*, scope: str, subject, period: Period):
         **{key: subject.pk}, occurred_on__gte=period.start, occurred_on__lte=period.end
     ).values("transaction_id")
     reversals = _reversals(period).filter(**{f"reverses__value_event__{key}": subject.pk}).values("id")
-    return Leg.objects.filter(effective_on__gte=period.start, effective_on__lte=period.end).filter(
-        Q(transaction_id__in=events) | Q(transaction_id__in=reversals)
+    # one IN over both lists of transactions, so the legs are found by their transaction (an OR
+    # of two INs had PostgreSQL read every leg of the period and filter: 210,000 for 871)
+    return Leg.objects.filter(
+        effective_on__gte=period.start,
+        effective_on__lte=period.end,
+        transaction_id__in=events.order_by().union(reversals.order_by(), all=True),
     )
 
 
