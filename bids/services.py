@@ -25,7 +25,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.contract_terms import stored_terms
 from ledger.models import Contract
-from ledger.money import to_minor
+from ledger.money import event_max_minor, format_minor, to_minor
 from orgs import services as org_services
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCParticipation, Microenterprise, Partner, Scenario
@@ -63,11 +63,22 @@ def _share(value, *, field: str, errors: dict, upper: Decimal = Decimal(100), up
     return None
 
 
+def _target_max_error(amount_minor: int, currency: str) -> str | None:
+    """An order's target (or a bid's commitment) is held to the per-event maximum, said as such."""
+    limit = event_max_minor(currency)
+    if amount_minor <= limit:
+        return None
+    return _("A target amount is at most %(max)s %(currency)s.") % {
+        "max": format_minor(limit, currency),
+        "currency": currency,
+    }
+
+
 def _amount(amount, currency: str, *, field: str, errors: dict) -> int | None:
     if amount in (None, ""):
         return None
     try:
-        minor = to_minor(amount, currency, field=field)
+        minor = to_minor(amount, currency, field=field, max_error=_target_max_error)
     except ValidationError as exc:
         errors.update(exc.message_dict)
         return None
