@@ -13,6 +13,7 @@ from tests.factories import (
     PartnerProposalFactory,
     UserFactory,
     me_with_members,
+    reference,
 )
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +204,14 @@ def test_list_pages_keep_a_constant_query_count(client, admin, url, django_asser
     small = fetch()
     _grow(27)
     assert fetch() == small
+
+
+def test_the_partner_list_names_roles_and_tiers_in_chinese(admin_client):
+    from orgs.models import PartnerRole
+
+    role = reference(PartnerRole, "app-developer", name="Application developer")
+    PartnerFactory(code="zh-roles").roles.add(role)
+    admin_client.cookies["django_language"] = "zh-hans"
+    body = admin_client.get("/partners/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'value="app-developer" >应用开发者</option>' in body
+    assert "Application developer" not in body
