@@ -154,6 +154,16 @@ def test_bad_input_is_a_json_field_error_and_nothing_is_written(api, world, now,
     assert list(IdempotencyRecord.objects.values_list("status_code", flat=True)) == [400]
 
 
+def test_the_error_body_speaks_the_requests_language(api, world, now):
+    body = payload(world, now, amount="1e3")
+    response = api.post(
+        "/api/value-events/", body, format="json", HTTP_IDEMPOTENCY_KEY="zh-1", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "部分字段无效。"
+    assert "十进制" in response.json()["errors"]["amount"][0]
+
+
 def test_an_me_the_user_does_not_lead_is_refused(world, now):
     other = UserFactory(roles=["me_leader"])
     client = APIClient()
