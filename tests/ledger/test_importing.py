@@ -264,3 +264,21 @@ def test_the_uploader_posts_a_batch_with_or_without_a_json_body(world, now):
     response = client.post(f"/api/imports/{batch.pk}/post/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-own")
     assert response.status_code == 200 and response.json()["status"] == "posted"
     assert ValueEvent.objects.count() == 1
+
+
+def test_a_cell_past_the_csv_modules_limit_is_named_on_its_row(world, now):
+    default_limit = csv.field_size_limit(131072)  # the csv module's default, as in a fresh process
+    try:
+        rows = [_row(world, now, user_ref="u-1"), _row(world, now, user_ref="u-2", note="x" * 300_000)]
+        batch = import_batch_create(
+            actor=world.leader,
+            kind="events",
+            upload=_csv([*rows], [*EVENT_COLUMNS, "note"]),
+            filename="e.csv",
+        )
+    finally:
+        csv.field_size_limit(max(default_limit, csv.field_size_limit()))
+    assert batch.status == "failed" and ValueEvent.objects.count() == 0
+    report = list(csv.DictReader(io.StringIO(batch.error_report)))
+    assert [(r["row"], r["column"]) for r in report] == [("3", "note")]
+    assert "UTF-8" not in report[0]["message"]
