@@ -22,6 +22,12 @@ EXPANDED = (
 )
 
 
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
 def _written_actions() -> set[str]:
     found = set()
     for app in APPS:

@@ -63,7 +63,9 @@ def test_bad_orders_are_refused_by_field_and_write_nothing(world, override, fiel
 
 
 def test_a_target_over_the_maximum_is_said_of_the_order(world):
-    with pytest.raises(ValidationError) as exc:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.order_create(actor=world.lead, **order_terms(world, target_amount="999999999999999999999"))
     (message,) = exc.value.message_dict["target_amount"]
     assert message.startswith("A target amount is at most 100000000.00 CNY")
