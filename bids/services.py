@@ -28,7 +28,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.contract_terms import stored_terms
 from ledger.models import Contract
-from ledger.money import to_minor
+from ledger.money import event_max_minor, format_minor, to_minor
 from orgs import services as org_services
 from orgs.audit import audit_record
 from orgs.models import EMC, EMCParticipation, Microenterprise, Partner, Scenario
@@ -76,11 +76,22 @@ def _text(value, *, field: str, errors: dict, max_length: int = TEXT_LONG) -> st
     return text
 
 
+def _target_max_error(amount_minor: int, currency: str) -> str | None:
+    """An order's target (or a bid's commitment) is held to the per-event maximum, said as such."""
+    limit = event_max_minor(currency)
+    if amount_minor <= limit:
+        return None
+    return _("A target amount is at most %(max)s %(currency)s.") % {
+        "max": format_minor(limit, currency),
+        "currency": currency,
+    }
+
+
 def _amount(amount, currency: str, *, field: str, errors: dict) -> int | None:
     if amount in (None, ""):
         return None
     try:
-        minor = to_minor(amount, currency, field=field)
+        minor = to_minor(amount, currency, field=field, max_error=_target_max_error)
     except ValidationError as exc:
         errors.update(exc.message_dict)
         return None

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -39,7 +40,9 @@ class Pagination(PageNumberPagination):
     def get_page_number(self, request, paginator):
         given = request.query_params.getlist(self.page_query_param)
         if given and (len(given) > 1 or not given[0]):
-            raise exceptions.ValidationError({"page": ["Give one page number, or leave the parameter out."]})
+            raise exceptions.ValidationError(
+                {"page": [_("Give one page number, or leave the parameter out.")]}
+            )
         return super().get_page_number(request, paginator)
 
     def get_page_size(self, request):
@@ -48,7 +51,7 @@ class Pagination(PageNumberPagination):
             return self.page_size
         digits = given[0].lstrip("0") if len(given) == 1 else ""
         if not (digits.isascii() and digits.isdigit()):
-            raise exceptions.ValidationError({"page_size": ["Give one whole number from 1 to 500."]})
+            raise exceptions.ValidationError({"page_size": [_("Give one whole number from 1 to 500.")]})
         if len(digits) > 6:  # past any page (and past int()'s digit limit): the largest page
             return self.max_page_size
         return min(int(digits), self.max_page_size)
@@ -86,7 +89,9 @@ def exception_handler(exc, context):
             error_body(
                 status.HTTP_409_CONFLICT,
                 "conflict",
-                "This conflicts with a record saved at the same moment (a duplicate?). Reload and try again.",
+                _(
+                    "This conflicts with a record saved at the same moment (a duplicate?). Reload and try again."
+                ),
             ),
             status.HTTP_409_CONFLICT,
         )
@@ -96,7 +101,7 @@ def exception_handler(exc, context):
         log.warning("refused a value the database cannot store: %s", exc)
         return Response(
             error_body(
-                status.HTTP_400_BAD_REQUEST, "invalid", "A value is out of range or cannot be stored."
+                status.HTTP_400_BAD_REQUEST, "invalid", _("A value is out of range or cannot be stored.")
             ),
             status.HTTP_400_BAD_REQUEST,
         )
@@ -110,7 +115,7 @@ def exception_handler(exc, context):
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
-        response.data = error_body(response.status_code, "invalid", "Some fields are not valid.", errors)
+        response.data = error_body(response.status_code, "invalid", _("Some fields are not valid."), errors)
     else:
         detail = data.get("detail", "") if isinstance(data, dict) else str(data)
         code = getattr(exc, "default_code", "error")

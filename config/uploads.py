@@ -8,6 +8,8 @@ limit, or its bytes pass the limit: the rest streams by and is dropped, never st
 whole. The view then answers with `upload_refusal(request)`: 413 and the message below.
 """
 
+import csv
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext as _
@@ -17,6 +19,14 @@ REFUSED = "upload_refused"
 
 def upload_max_bytes() -> int:
     return settings.UPLOAD_MAX_MB * 1024 * 1024
+
+
+def csv_field_limit_raise() -> None:
+    """Let the csv module read a field as long as an upload may be (its default stops at 131,072
+    characters with a csv.Error, which read as a broken file): the importer's own cell rule then
+    names the long cell on its row. The limit is process-wide; it is only ever raised."""
+    if csv.field_size_limit() < upload_max_bytes():
+        csv.field_size_limit(upload_max_bytes())
 
 
 def too_large_message() -> str:

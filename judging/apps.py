@@ -16,3 +16,10 @@ class JudgingConfig(AppConfig):
         from orgs.evidence import evidence_renderer_register
 
         evidence_renderer_register(proposal_evidence_display)
+
+        from judging import audit_labels
+        from orgs.audit_display import audit_labels_register
+
+        audit_labels_register(
+            actions=audit_labels.ACTIONS, fields=audit_labels.FIELDS, money_fields=audit_labels.MONEY_FIELDS
+        )

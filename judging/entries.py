@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.uploads import csv_field_limit_raise
 from config.values import date_parse
 from judging.models import CostEntry, EntryImport, HoursEntry
 from judging.periods import MONTH, month_span
@@ -369,6 +370,7 @@ def csv_specs(*, kind: str, data: bytes) -> list:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError({"file": _("The file is not UTF-8 text.")}) from None
+    csv_field_limit_raise()
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = sorted(KINDS[kind].required - set(header))

@@ -58,13 +58,14 @@ def event_max_error(amount_minor: int, currency: str) -> str | None:
     ) % {"max": format_minor(limit, currency), "currency": currency}
 
 
-def to_minor(amount, currency: str, *, field: str = "amount") -> int:
-    """Convert decimal text (or a Decimal) in major units to integer minor units, exactly."""
+def to_minor(amount, currency: str, *, field: str = "amount", max_error=event_max_error) -> int:
+    """Convert decimal text (or a Decimal) in major units to integer minor units, exactly.
+    `max_error(amount_minor, currency)` says why an amount is too large (None when it is not)."""
     currency_check(currency)
     value = decimal_text_parse(amount, field=field)
     exponent = minor_exponent(currency)
     if value.adjusted() > 30:  # far past any maximum: refuse before scaling a huge number
-        raise ValidationError({field: event_max_error(10**40, currency)})
+        raise ValidationError({field: max_error(10**40, currency)})
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise ValidationError(
@@ -74,7 +75,7 @@ def to_minor(amount, currency: str, *, field: str = "amount") -> int:
             }
         )
     minor = int(scaled)
-    message = event_max_error(minor, currency)
+    message = max_error(minor, currency)
     if message:
         raise ValidationError({field: message})
     return minor

@@ -322,6 +322,8 @@ def _post_one(spec, *, actor, source, errors) -> ValueEvent:
     try:
         if errors:  # report money errors together with the rest
             found = value_events_check(specs=[spec], actor=actor, message=single).get(0, {})
+            if "currency" in errors:  # the amount was not converted: the engine saw a placeholder
+                found.pop("amount", None)
             raise ValidationError({**found, **errors})
         # value_events_log owns the DB transaction (no extra savepoint round trips here)
         event = value_events_log(specs=[spec], actor=actor, source=source, message=single)[0]

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from config.uploads import csv_field_limit_raise
 from ledger import selectors
 from ledger.allocation import Rule
 from ledger.models import Account, AccountDay, Contract, ImportBatch, Leg, Transaction, UserSignal, ValueEvent
@@ -473,6 +474,7 @@ def import_preview(*, batch: ImportBatch, limit: int = 20) -> dict:
     columns: list[str] = []
     if not batch.file:
         return {"columns": columns, "rows": head, "totals": [], "kinds": {}}
+    csv_field_limit_raise()
     with batch.file.open("rb") as raw:
         reader = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
         columns = list(reader.fieldnames or [])

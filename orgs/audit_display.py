@@ -5,6 +5,10 @@ The services write `changes` in a few shapes; each is read here, once:
 - `{"field": [old, new]}` on updates and transitions;
 - `{"field": {"before": {...}, "after": {...}}}` for sets (members and weights, node shares);
 - `{"field": value}` on creation (and a two-item list there is a value, not a change).
+
+The apps above orgs name their own actions and fields with `audit_labels_register` (from their
+AppConfig.ready), and the ledger lends its money formatter, so amounts kept in minor units read
+as money in the currency recorded beside them.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -80,7 +84,15 @@ FIELD_LABELS = {
     "expires_on": _("Expires on"),
     "provider_mes": _("Provider MEs"),
     "provider_partners": _("Provider partners"),
+    "started_on": _("Started on"),
+    "ended_on": _("Ended on"),
+    "resource": _("Resource"),
+    "currency": _("Currency"),
 }
+
+# fields in minor units, shown as money in the row's "currency"
+MONEY_FIELDS: set[str] = set()
+_money_format = None
 
 # codes shown as their labels, per field
 VALUE_LABELS = {
@@ -95,13 +107,47 @@ CREATING = (".create", ".apply")
 EMPTY = "—"
 
 
-def _text(field: str, value) -> str:
+def audit_labels_register(
+    *,
+    actions: dict | None = None,
+    fields: dict | None = None,
+    values: dict | None = None,
+    money_fields=(),
+    money_format=None,
+) -> None:
+    """Name an app's audit actions, fields and codes (`values`: per field, code -> label, added to
+    the field's codes); `money_fields` hold minor units, `money_format` turns (minor units,
+    currency) into money text."""
+    global _money_format
+    ACTION_LABELS.update(actions or {})
+    FIELD_LABELS.update(fields or {})
+    for field, labels in (values or {}).items():
+        VALUE_LABELS[field] = {**labels, **VALUE_LABELS.get(field, {})}
+    MONEY_FIELDS.update(money_fields)
+    if money_format is not None:
+        _money_format = money_format
+
+
+def _money(value, currency) -> str | None:
+    if _money_format is None or not isinstance(currency, str) or isinstance(value, bool):
+        return None
+    try:
+        return _money_format(int(value), currency)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(field: str, value, changes: dict | None = None) -> str:
+    if field in MONEY_FIELDS and isinstance(value, int | str):
+        shown = _money(value, (changes or {}).get("currency"))
+        if shown is not None:
+            return shown
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, list):
-        return ", ".join(_text(field, v) for v in value)
+        return ", ".join(_text(field, v, changes) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k} {v}" for k, v in sorted(value.items()))
     labels = VALUE_LABELS.get(field, {})
@@ -122,12 +168,22 @@ def change_lines(*, action: str, changes: dict) -> list[dict]:
         label = _label(field)
         if isinstance(value, dict) and set(value) == {"before", "after"}:
             lines.append(
-                {"label": label, "old": _text(field, value["before"]), "new": _text(field, value["after"])}
+                {
+                    "label": label,
+                    "old": _text(field, value["before"], changes),
+                    "new": _text(field, value["after"], changes),
+                }
             )
         elif isinstance(value, list) and len(value) == 2 and (not creating or value[0] is None):
-            lines.append({"label": label, "old": _text(field, value[0]), "new": _text(field, value[1])})
+            lines.append(
+                {
+                    "label": label,
+                    "old": _text(field, value[0], changes),
+                    "new": _text(field, value[1], changes),
+                }
+            )
         else:
-            lines.append({"label": label, "value": _text(field, value)})
+            lines.append({"label": label, "value": _text(field, value, changes)})
     return lines
 
 

@@ -87,7 +87,7 @@ STANDARD = [
     MetricEntry(
         "improving_lives",
         _("Devoted to constantly improving peoples' lives"),
-        "people",
+        _("people"),
         number=2,
         criterion="value_for_society",
     ),
@@ -96,14 +96,14 @@ STANDARD = [
         _(
             "Empower various enterprises and entrepreneurs to continuously foster higher-level economic development"
         ),
-        "partners + MEs",
+        _("partners + MEs"),
         number=3,
         criterion="value_for_society",
     ),
     MetricEntry(
         "categories_industries",
         _("Have a large number of categories/industries in the ecosystem"),
-        "categories",
+        _("categories"),
         number=4,
         criterion="unbounded_offer",
     ),
@@ -126,7 +126,7 @@ STANDARD = [
         _(
             "Make continuous evolution of products/services/solutions based on on-going interaction with users"
         ),
-        "iterations",
+        _("iterations"),
         number=7,
         criterion="evolving_solutions",
     ),
@@ -169,14 +169,14 @@ STANDARD = [
     MetricEntry(
         "diverse_industries",
         _("Consist of diverse industries"),
-        "ISIC divisions",
+        _("ISIC divisions"),
         number=12,
         criterion="open_ecosystem",
     ),
     MetricEntry(
         "diverse_roles",
         _("Have diverse types of players with different roles"),
-        "roles",
+        _("roles"),
         number=13,
         criterion="open_ecosystem",
     ),

@@ -22,6 +22,7 @@ from openpyxl.writer.excel import ExcelWriter
 from config.exports import PLAIN_NUMBER, safe_cell
 from ledger.money import format_minor
 from orgs.models import Microenterprise
+from payouts.band_labels import band_label
 from payouts.models import PayoutLine
 
 COLUMNS = [
@@ -276,7 +277,7 @@ def _explained(line) -> list[str]:
                 "v": format_minor(ex.get("emc_value_minor", 0), cur),
                 "t": format_minor(ex.get("target_minor", 0), cur),
                 "p": ex.get("progress_pct", ""),
-                "tier": line.tier,
+                "tier": band_label(line.tier),
                 "r": "" if line.rate_pct is None else f"{line.rate_pct.normalize():f}",
                 "cv": line.contract_versions or "-",
             }
@@ -284,7 +285,11 @@ def _explained(line) -> list[str]:
         for band in ex.get("bands", ()):
             out.append(
                 _("%(band)s: %(v)s at %(r)s%%")
-                % {"band": band["band"], "v": format_minor(band["value_minor"], cur), "r": band["rate_pct"]}
+                % {
+                    "band": band_label(band["band"]),
+                    "v": format_minor(band["value_minor"], cur),
+                    "r": band["rate_pct"],
+                }
             )
         for gate in ex.get("gates", ()):
             if gate.get("met"):

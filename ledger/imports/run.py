@@ -6,6 +6,7 @@ import io
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.uploads import csv_field_limit_raise
 from config.values import text_problem
 from ledger import bulk, permissions
 from ledger.imports.report import Report, engine_errors
@@ -22,6 +23,7 @@ CHUNK = 5000  # rows per engine call: bounded memory, ~10 set-based queries per 
 
 def _open_rows(batch: ImportBatch):
     """Yield (line_number, row dict) streaming from the stored file; the header is line 1."""
+    csv_field_limit_raise()
     with batch.file.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.DictReader(text)

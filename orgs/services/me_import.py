@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from config.uploads import csv_field_limit_raise
 from orgs.codes import is_reserved_code
 from orgs.models import AuditEntry, MEKind, Membership, Microenterprise
 from orgs.services._common import as_weight, check_weight_total, outside_me_message, roles_outside_mes, today
@@ -37,6 +38,7 @@ class ImportRefused(ValidationError):
 
 
 def _rows(text: str) -> list[tuple[int, dict]]:
+    csv_field_limit_raise()
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
     if missing:

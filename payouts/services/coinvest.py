@@ -43,6 +43,6 @@ def coinvestment_record(
         actor=actor,
         action="payouts.coinvestment_record",
         target=stake,
-        changes={"amount_minor": amount_minor},
+        changes={"amount_minor": amount_minor, "currency": currency},
     )
     return stake

@@ -208,6 +208,7 @@ def payout_report_lock(*, actor, report: PayoutReport) -> PayoutReport:
         changes={
             "payables_transaction": txn.pk if txn else None,
             "total_minor": sum(me_amounts.values()) + returned,
+            "currency": report.period.currency,
         },
     )
     return report

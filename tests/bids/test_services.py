@@ -70,6 +70,17 @@ def test_bad_orders_are_refused_by_field_and_write_nothing(world, override, fiel
     assert AuditEntry.objects.count() == audits
 
 
+def test_a_target_over_the_maximum_is_said_of_the_order(world):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.order_create(actor=world.lead, **order_terms(world, target_amount="999999999999999999999"))
+    (message,) = exc.value.message_dict["target_amount"]
+    assert message.startswith("A target amount is at most 100000000.00 CNY")
+    assert "event" not in message
+    assert Order.objects.count() == 0
+
+
 def test_a_scenario_of_another_emc_is_refused(world):
     from tests.factories import ScenarioFactory
 

@@ -51,3 +51,16 @@ def test_the_page_shows_the_terms_and_the_graph_to_staff_only(client, judged, ni
     client.force_login(user)
     html = client.get(reverse("judging:scorecard-detail", args=[p.code])).content.decode()
     assert 'data-term="f_e"' in html and 'data-testid="utility-graph"' not in html
+
+
+def test_every_term_is_named_and_defined_in_chinese():
+    from django.utils import translation
+
+    from judging.utility import TERMS
+
+    for code, name, _unit, definition in TERMS:
+        with translation.override("en"):
+            english = (str(name), str(definition))
+        with translation.override("zh-hans"):
+            chinese = (str(name), str(definition))
+        assert chinese[0] != english[0] and chinese[1] != english[1], code

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from ledger import services
@@ -152,6 +153,21 @@ def test_bad_input_is_a_json_field_error_and_nothing_is_written(api, world, now,
     assert ValueEvent.objects.count() == 0 and Transaction.objects.count() == 0
     # the refusal itself is recorded (a replay answers the same), and only it
     assert list(IdempotencyRecord.objects.values_list("status_code", flat=True)) == [400]
+
+
+def test_the_error_body_speaks_the_requests_language(api, world, now):
+    body = payload(world, now, amount="1e3")
+    with translation.override("en"):  # the request activates zh-hans: restore the language after it
+        response = api.post(
+            "/api/value-events/",
+            body,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="zh-1",
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "部分字段无效。"
+    assert "十进制" in response.json()["errors"]["amount"][0]
 
 
 def test_an_me_the_user_does_not_lead_is_refused(world, now):

@@ -224,3 +224,61 @@ def test_a_refund_row_in_another_currency_is_refused(world, now, log):
     assert {(r["row"], r["column"]) for r in report} == {("2", "currency"), ("4", "currency")}, report
     assert all("currency of its payment (CNY)" in r["message"] for r in report)
     assert (ValueEvent.objects.count(), Leg.objects.count()) == before
+
+
+@pytest.mark.parametrize("body", [None, {}, "plain text"])
+def test_posting_a_batch_checks_permission_before_reading_the_body(world, now, body):
+    """A session user (CSRF checked, which reads the form body) is refused 403, not 415."""
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    batch = import_batch_create(
+        actor=world.leader, kind="events", upload=_csv([_row(world, now)]), filename="e.csv", commit=False
+    )
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(UserFactory(roles=["me_member"]))
+    token = "a" * 32
+    client.cookies["csrftoken"] = token
+    headers = {"HTTP_IDEMPOTENCY_KEY": "k-post", "HTTP_X_CSRFTOKEN": token}
+    url = f"/api/imports/{batch.pk}/post/"
+    if body is None:
+        response = client.post(url, **headers)
+    elif isinstance(body, str):
+        response = client.post(url, body, content_type="text/plain", **headers)
+    else:
+        response = client.post(url, body, format="json", **headers)
+    assert response.status_code == 403, response.content
+    batch.refresh_from_db()
+    assert batch.status == "validated" and ValueEvent.objects.count() == 0
+
+
+def test_the_uploader_posts_a_batch_with_or_without_a_json_body(world, now):
+    from rest_framework.test import APIClient
+
+    batch = import_batch_create(
+        actor=world.leader, kind="events", upload=_csv([_row(world, now)]), filename="e.csv", commit=False
+    )
+    client = APIClient()
+    client.force_authenticate(world.leader)
+    response = client.post(f"/api/imports/{batch.pk}/post/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-own")
+    assert response.status_code == 200 and response.json()["status"] == "posted"
+    assert ValueEvent.objects.count() == 1
+
+
+def test_a_cell_past_the_csv_modules_limit_is_named_on_its_row(world, now):
+    default_limit = csv.field_size_limit(131072)  # the csv module's default, as in a fresh process
+    try:
+        rows = [_row(world, now, user_ref="u-1"), _row(world, now, user_ref="u-2", note="x" * 300_000)]
+        batch = import_batch_create(
+            actor=world.leader,
+            kind="events",
+            upload=_csv([*rows], [*EVENT_COLUMNS, "note"]),
+            filename="e.csv",
+        )
+    finally:
+        csv.field_size_limit(max(default_limit, csv.field_size_limit()))
+    assert batch.status == "failed" and ValueEvent.objects.count() == 0
+    report = list(csv.DictReader(io.StringIO(batch.error_report)))
+    assert [(r["row"], r["column"]) for r in report] == [("3", "note")]
+    assert "UTF-8" not in report[0]["message"]

@@ -127,6 +127,12 @@ def test_bad_input_gets_a_field_error_and_writes_nothing(world, log, now, overri
     _assert_balanced()
 
 
+def test_an_unknown_currency_is_the_only_error_of_a_valid_amount(world, log):
+    with pytest.raises(ValidationError) as exc:
+        log(amount="10.00", currency="ZZZ")
+    assert set(exc.value.message_dict) == {"currency"}
+
+
 def test_a_date_too_far_back_is_refused(world, log, now, settings):
     settings.LEDGER_BACKDATE_DAYS = 30
     with pytest.raises(ValidationError) as exc:

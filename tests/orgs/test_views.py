@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from orgs.models import EMC, Membership, Partner
 from tests.factories import (
@@ -13,6 +14,7 @@ from tests.factories import (
     PartnerProposalFactory,
     UserFactory,
     me_with_members,
+    reference,
 )
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +217,15 @@ def test_list_pages_keep_a_constant_query_count(client, admin, url, django_asser
     small = fetch()
     _grow(27)
     assert fetch() == small
+
+
+def test_the_partner_list_names_roles_and_tiers_in_chinese(admin_client):
+    from orgs.models import PartnerRole
+
+    role = reference(PartnerRole, "app-developer", name="Application developer")
+    PartnerFactory(code="zh-roles").roles.add(role)
+    admin_client.cookies["django_language"] = "zh-hans"
+    with translation.override("en"):  # the request activates zh-hans: restore the language after it
+        body = admin_client.get("/partners/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'value="app-developer" >应用开发者</option>' in body
+    assert "Application developer" not in body

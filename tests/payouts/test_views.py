@@ -3,15 +3,17 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from ledger.models import Transaction
 from payouts import exports, services
+from payouts.band_labels import band_label
 from payouts.models import PayoutLine, PayoutReport
 from tests.factories import MembershipFactory, UserFactory
 from tests.payouts.conftest import JUNE
@@ -149,6 +151,35 @@ def test_the_pages_speak_chinese(report, finance):
     client.cookies["django_language"] = "zh-hans"
     body = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "提交审批" in body.content.decode()
+
+
+def test_the_band_texts_speak_chinese(report, finance):
+    tiers = set(PayoutLine.objects.filter(report=report).exclude(tier="").values_list("tier", flat=True))
+    assert tiers, "the report has lines in a band"
+    client = browser(finance)
+    client.cookies["django_language"] = "zh-hans"
+    with translation.override("en"):  # the request activates zh-hans: restore the language after it
+        body = client.get(reverse("payouts:report-detail", args=[report.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = body.content.decode()
+    with translation.override("zh-hans"):
+        shown = {band_label(t) for t in tiers}
+    assert all(label in text for label in shown)
+    assert not any(re.search(rf">[^<]*\b{re.escape(t)}\b", text) for t in tiers)
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("base", "基础"),
+        ("under floor", "低于底线"),
+        ("tier 120%", "档位 120%"),
+        ("tier 7.5% (goal not met)", "档位 7.5%\uff08目标未达成\uff09"),
+        ("something else", "something else"),
+    ],
+)
+def test_a_band_label_reads_in_chinese(stored, shown):
+    with translation.override("zh-hans"):
+        assert band_label(stored) == shown
 
 
 def test_a_locked_reports_csv_is_the_same_bytes_at_every_download(report, finance, finance2):
