@@ -63,6 +63,18 @@ def pytest_collection_modifyitems(config, items):
 # --- the PostgreSQL pass: the owner migrates, the application role runs (tests/db_roles.py) --
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the default language: a request in zh-hans (the test client runs
+    LocaleMiddleware in this thread) leaves it active, and a later test's English message
+    would come out in Chinese."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """PostgreSQL: both roles exist; the owner role creates and migrates the test database."""
