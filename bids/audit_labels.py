@@ -11,6 +11,7 @@ ACTIONS = {
     "bids.order_rate": _("Order rated"),
     "bids.bid_place": _("Bid placed"),
     "bids.bid_withdraw": _("Bid withdrawn"),
+    "bids.winner_seat": _("Award's winner seated in the EMC"),
 }
 
 FIELDS = {

@@ -13,6 +13,7 @@ ACTIONS = {
     "judging.matrix_bands_save": _("Matrix bands saved"),
     "judging.cost_entry_log": _("Cost entry logged"),
     "judging.hours_entry_log": _("Hours entry logged"),
+    "judging.cost_entry_reverse": _("Cost entry reversed"),
 }
 
 FIELDS = {
