@@ -309,3 +309,14 @@ def test_pagination_refuses_what_is_not_a_page_and_caps_its_size(admin_api, quer
         assert len(response.json()["results"]) == size
     elif status == 400:
         assert set(response.json()["errors"]) == {next(iter(query))}
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", str(2**63), "0", "1e2"])
+def test_an_id_filter_past_the_id_range_is_a_400_in_the_one_error_shape(admin_api, value):
+    answer = admin_api.get("/api/proposals/", {"partner": value})
+    assert answer.status_code == 400
+    assert "partner" in answer.json()["errors"]
+
+
+def test_an_id_filter_inside_the_range_filters(admin_api):
+    assert admin_api.get("/api/proposals/", {"partner": str(2**63 - 1)}).json()["results"] == []
