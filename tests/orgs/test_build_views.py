@@ -336,6 +336,27 @@ def test_an_admin_splits_an_emc_after_a_confirmation(client, admin):
     assert AuditEntry.objects.filter(action="emc.split", actor=admin).exists()
 
 
+@pytest.mark.parametrize("share", ["99999999999999999999999999999", "1e400", "1e2"])
+def test_a_node_share_that_is_not_a_weight_is_a_field_error_and_nothing_splits(client, admin, share):
+    emc = _emc_to_split()
+    client.force_login(admin)
+    data = {
+        "child1_code": "home-a",
+        "child1_lead_me": "lead-me",
+        "child1_nodes": f"lead-me:{share}",
+        "child2_code": "home-b",
+        "child2_lead_me": "node-me",
+        "child2_nodes": "node-me:50 lead-me:50",
+        "reason": "Two user segments",
+        "confirm": "on",
+    }
+    response = client.post("/emcs/home/split/", data)
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    emc.refresh_from_db()
+    assert emc.status == EMC.Status.ACTIVE and not EMC.objects.filter(code="home-a").exists()
+
+
 def test_a_badly_written_node_list_is_refused_by_field(client, admin):
     _emc_to_split()
     client.force_login(admin)
