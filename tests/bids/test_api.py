@@ -152,3 +152,19 @@ def test_bids_are_sealed_from_outside_firms(world, order):
     page.force_login(world.firm)
     html = page.get(f"/orders/{order.pk}/").content.decode()
     assert "Dryer ME" not in html and "ours" not in html
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"period_end": "2100-01-01"},
+        {"period_end": "9999-12-31"},
+        {"deadline": "2099-12-31", "period_start": "2100-01-01"},
+    ],
+)
+def test_order_dates_past_2099_are_refused_by_field(world, dates):
+    response = _client(world.lead).post("/api/bids/orders/", _body(**dates), format="json")
+    assert response.status_code == 400
+    assert set(dates) - {"deadline"} <= set(response.json()["errors"])
+    assert "2099-12-31" in str(response.json()["errors"])
+    assert Order.objects.count() == 0
