@@ -348,3 +348,16 @@ def test_node_shares_are_decimal_text_without_exponent(admin_api):
         )
         assert response.status_code == 400 and "nodes" in response.json()["errors"]
     assert not emc.nodes.exists()
+
+
+def test_an_me_founded_in_the_future_is_refused_through_the_api(admin_api):
+    from django.utils import timezone
+
+    from orgs.models import Microenterprise
+
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = admin_api.post(
+        "/api/mes/", {"code": "later", "name": "Later", "kind": "node", "founded_on": tomorrow}, format="json"
+    )
+    assert response.status_code == 400 and "founded_on" in response.json()["errors"]
+    assert not Microenterprise.objects.filter(code="later").exists()
