@@ -181,7 +181,10 @@ def _release_stale() -> None:
 
 
 def _number(value, field: str, errors: dict, *, max_digits: int, decimal_places: int) -> Decimal | None:
-    """Decimal text (no exponent, no JSON number), inside the digits its field stores."""
+    """Decimal text (no exponent; the API refuses JSON numbers) or a whole number a caller
+    passed, inside the digits its field stores."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
     try:
         number = values.decimal_text_parse(value, field=field)
     except ValidationError:
