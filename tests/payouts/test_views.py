@@ -197,3 +197,10 @@ def test_list_queries_do_not_grow_with_rows(report, finance, world, pay):
         get()
     after = {name: count(get) for name, get in pages.items()}
     assert after == before
+
+
+@pytest.mark.parametrize("name", ["emc", "me"])
+def test_a_line_filter_past_the_id_range_is_a_400(report, finance, name):
+    answer = api(finance).get(f"/api/payouts/reports/{report.pk}/lines/", {name: "99999999999999999999"})
+    assert answer.status_code == 400 and name in answer.json()["errors"]
+    assert api(finance).get(f"/api/payouts/reports/{report.pk}/lines/", {name: "7"}).status_code == 200
