@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.fields import DateFormField
 from orgs.forms import DateInput
 from orgs.models import EMC, Microenterprise, Partner, Scenario
 from orgs.roles import Role, user_roles
@@ -32,9 +33,9 @@ class OrderForm(forms.Form):
         label=_("Obligations"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     share_pct = forms.CharField(label=_("Share on offer (%)"), required=False)
-    deadline = forms.DateField(label=_("Bidding deadline"), required=False, widget=DateInput)
-    period_start = forms.DateField(label=_("Delivery from"), required=False, widget=DateInput)
-    period_end = forms.DateField(label=_("Delivery until"), required=False, widget=DateInput)
+    deadline = DateFormField(label=_("Bidding deadline"), required=False, widget=DateInput)
+    period_start = DateFormField(label=_("Delivery from"), required=False, widget=DateInput)
+    period_end = DateFormField(label=_("Delivery until"), required=False, widget=DateInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

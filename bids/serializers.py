@@ -4,6 +4,7 @@ decimal text, bidders and EMCs by code. The services validate; these only parse.
 from rest_framework import serializers
 
 from bids.models import Bid, Order
+from config import fields
 from ledger.money import format_minor
 from orgs.models import EMC, Microenterprise, Partner, Scenario
 
@@ -77,9 +78,9 @@ class OrderIn(serializers.Serializer):
     title = serializers.CharField(allow_blank=True, max_length=200)
     obligations = serializers.CharField(allow_blank=True)
     share_pct = serializers.CharField()
-    deadline = serializers.DateField()
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    deadline = fields.DateField()
+    period_start = fields.DateField()
+    period_end = fields.DateField()
     target_amount = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     currency = serializers.CharField(required=False, allow_blank=True, default="")
     goal = serializers.CharField(required=False, allow_blank=True, default="")

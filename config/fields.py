@@ -90,6 +90,28 @@ class MoneyTextField(serializers.CharField):
         return data.strip()
 
 
+@extend_schema_field({"type": "string", "pattern": MONEY_PATTERN, "example": "50.00"})
+class DecimalTextField(serializers.Field):
+    """A decimal number as decimal text ("12.5"), within the digits its field stores; a JSON
+    number and an exponent are refused (the rule money follows). Gives a Decimal."""
+
+    def __init__(self, *, max_digits: int, decimal_places: int, **kwargs):
+        self.max_digits, self.decimal_places = max_digits, decimal_places
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            number = values.decimal_text_parse(data, field="value")
+            return values.decimal_digits_check(
+                number, field="value", max_digits=self.max_digits, decimal_places=self.decimal_places
+            )
+        except DjangoValidationError as exc:
+            raise _drf(exc) from None
+
+    def to_representation(self, value):
+        return str(value)
+
+
 class TextField(serializers.CharField):
     """Text within `max_length` (required), trimmed, without control characters (line breaks
     only with `multiline`)."""
@@ -184,6 +206,27 @@ class MoneyFormField(forms.CharField):
             return text
         try:
             return values.decimal_text_parse(text, field="value")
+        except DjangoValidationError as exc:
+            raise _form(exc) from None
+
+
+class DecimalTextFormField(forms.CharField):
+    """A decimal number as decimal text, within `max_digits` / `decimal_places` (no exponent)."""
+
+    def __init__(self, *, max_digits: int, decimal_places: int, **kwargs):
+        self.max_digits, self.decimal_places = max_digits, decimal_places
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            number = values.decimal_text_parse(text, field="value")
+            return values.decimal_digits_check(
+                number, field="value", max_digits=self.max_digits, decimal_places=self.decimal_places
+            )
         except DjangoValidationError as exc:
             raise _form(exc) from None
 

@@ -10,8 +10,9 @@ expected; nothing is rounded, cut or guessed:
   (no `1e2`, `1_000`, `1.0`, spaces or other scripts' digits), inside the field's bounds (never
   past the 64-bit range the database stores);
 - ids: an integer from 1 to 2^63-1;
-- decimal text (money in major units): ASCII digits with an optional fractional part, given as
-  text (`"199.00"`); a JSON number is refused, so no float ever carries money;
+- decimal text (money in major units, weights, targets, bands): ASCII digits with an optional
+  fractional part, given as text (`"199.00"`); a JSON number is refused, so no float ever carries
+  money; `decimal_digits_check` bounds it to what its field stores;
 - timestamps: ISO 8601 with its time zone offset (`2025-03-01T14:30:00+08:00`, or `Z`); a time
   without a zone is refused, never taken in some zone silently;
 - dates: ISO 8601 (`2025-03-01`) between DATE_MIN and DATE_MAX;
@@ -109,6 +110,27 @@ def decimal_text_parse(value, *, field: str) -> Decimal:
             ),
         )
     return Decimal(text)
+
+
+def decimal_digits_check(number: Decimal, *, field: str, max_digits: int, decimal_places: int) -> Decimal:
+    """Refuse a number with more digits than its field stores: at most `max_digits -
+    decimal_places` before the point and `decimal_places` after it (trailing zeros after the
+    point do not count: nothing is rounded)."""
+    whole = max_digits - decimal_places
+    _sign, digits, exponent = number.as_tuple()
+    digits = list(digits)
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # 1.50 stores as 1.5: no rounding
+        digits.pop()
+        exponent += 1
+    after = max(0, -exponent) if any(digits) else 0
+    before = max(0, len(digits) + exponent) if any(digits) else 0
+    if before > whole or after > decimal_places:
+        raise _error(
+            field,
+            _("Use at most %(whole)d digits before the point and %(places)d after it.")
+            % {"whole": whole, "places": decimal_places},
+        )
+    return number
 
 
 def timestamp_parse(value, *, field: str) -> dt.datetime:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from config import values
 from config.errors import ConflictError
 from judging.matrix import matrix_compute
 from judging.models import Appeal, Notice, Proposal, Rule
@@ -423,9 +424,9 @@ def matrix_bands_check(data: dict) -> dict:
     errors, out = {}, {}
     for field in ("x_band", "y_band"):
         raw = data.get(field)
-        try:
-            value = Decimal(str(raw).strip())
-        except (InvalidOperation, TypeError, ValueError):
+        try:  # decimal text, as money: no exponent, no JSON number
+            value = raw if isinstance(raw, Decimal) else values.decimal_text_parse(raw, field=field)
+        except ValidationError:
             errors[field] = [_("Enter a number (a % of target such as 100).")]
             continue
         if not value.is_finite() or value != value.quantize(Decimal("0.01")):

@@ -23,6 +23,7 @@ from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import values
 from config.api import NumericIds
 from config.exports import csv_download, csv_rows
 from config.parsers import JSONParser
@@ -72,10 +73,7 @@ def _as_of(request) -> dt.date | None:
     raw = request.query_params.get("as_of")
     if not raw:
         return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({"as_of": "Use a date like 2025-01-31."}) from None
+    return values.date_parse(raw, field="as_of")  # ISO 8601, 1900-01-01 to 2099-12-31
 
 
 class ValueEventFilter(filters.FilterSet):

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from config.fields import TextFormField
+from config.fields import DecimalTextFormField, TextFormField
 from config.values import TEXT_LONG
 from orgs.models import Microenterprise, Partner, PartnerTier, PlatformResource
 from orgs.selectors import me_people
@@ -90,7 +90,7 @@ class MemberRowForm(forms.Form):
         to_field_name="username",
         required=False,
     )
-    weight = forms.DecimalField(label=_("Weight (%)"), required=False, max_digits=12, decimal_places=6)
+    weight = DecimalTextFormField(label=_("Weight (%)"), required=False, max_digits=12, decimal_places=6)
 
     def clean(self):
         data = super().clean()
@@ -133,7 +133,7 @@ class MESplitForm(forms.Form):
             self.fields[f"to_{user.pk}"] = forms.ChoiceField(
                 label=user.get_username(), choices=choices, required=False
             )
-            self.fields[f"weight_{user.pk}"] = forms.DecimalField(
+            self.fields[f"weight_{user.pk}"] = DecimalTextFormField(
                 label=_("Weight (%)"), required=False, max_digits=12, decimal_places=6
             )
 
@@ -161,7 +161,7 @@ class NodeRowForm(forms.Form):
         to_field_name="code",
         required=False,
     )
-    share_weight = forms.DecimalField(label=_("Share (%)"), required=False, max_digits=12, decimal_places=6)
+    share_weight = DecimalTextFormField(label=_("Share (%)"), required=False, max_digits=12, decimal_places=6)
     obligations = forms.CharField(label=_("Obligations"), required=False)
 
 

@@ -95,5 +95,13 @@ class IndexSettingAdmin(RulesAdmin):
     """Read here; change through the API (`/api/scoring/weights/`, `/api/scoring/targets/`), which
     validates a whole group of weights at once (each level sums to 100) and audits the change."""
 
-    list_display = ["level", "code", "weight", "target", "updated_by", "updated_at"]
-    readonly_fields = ["level", "code", "weight", "target", "updated_by", "updated_at"]
+    list_display = ["level", "code", "weight", "target_shown", "updated_by", "updated_at"]
+    readonly_fields = ["level", "code", "weight", "target_shown", "updated_by", "updated_at"]
+    exclude = ["target"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).readable()
+
+    @admin.display(description=_("target"))
+    def target_shown(self, obj):
+        return obj.stored_target

@@ -49,9 +49,12 @@ def default_config() -> dict:
 def index_config() -> dict:
     """The targets and weights in force: the defaults, overridden by what admins set."""
     config = default_config()
-    for row in IndexSetting.objects.all():
+    for row in IndexSetting.objects.readable():
         if row.level == IndexSetting.Level.METRIC and row.code in config["metrics"]:
-            config["metrics"][row.code] = {"weight": row.weight, "target": row.target}
+            target = row.stored_target
+            if target is None:  # unset, or not a number the field holds: the default applies
+                target = config["metrics"][row.code]["target"]
+            config["metrics"][row.code] = {"weight": row.weight, "target": target}
         elif row.level == IndexSetting.Level.CRITERION and row.code in config["criteria"]:
             config["criteria"][row.code] = row.weight
         elif row.level == IndexSetting.Level.PERSPECTIVE and row.code in config["perspectives"]:

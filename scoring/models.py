@@ -12,9 +12,12 @@ How the pieces fit (see scoring/pipeline.py):
 - every figure is stored as a `Snapshot` per (metric, subject, date) with its inputs' counts.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 
@@ -374,6 +377,13 @@ class Snapshot(models.Model):
         return self.value is not None
 
 
+class IndexSettingQuerySet(models.QuerySet):
+    def readable(self):
+        """The rows with their target read as text (`stored_target`), so a stored target the
+        field cannot hold (an infinity on SQLite) reads as no target instead of failing the read."""
+        return self.defer("target").annotate(target_text=Cast("target", models.CharField()))
+
+
 class IndexSetting(models.Model):
     """An admin's target (metrics) or weight (metrics, criteria, perspectives) for the index;
     absent rows take the registry's defaults. Applies from the next run (a run copies them)."""
@@ -392,6 +402,8 @@ class IndexSetting(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = IndexSettingQuerySet.as_manager()
+
     class Meta:
         ordering = ["level", "code"]
         constraints = [
@@ -401,3 +413,14 @@ class IndexSetting(models.Model):
 
     def __str__(self):
         return f"{self.level} {self.code}: {self.weight}"
+
+    @property
+    def stored_target(self) -> Decimal | None:
+        """The target of a `readable()` row, or None when unset or not a number the field holds."""
+        try:
+            target = Decimal(self.target_text)
+        except (InvalidOperation, TypeError, ValueError):
+            return None
+        field = self._meta.get_field("target")
+        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+        return target if target.is_finite() and abs(target) < limit else None

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import fields
 from scoring import selectors
 from scoring.models import NightlyRun, RunChunk, Snapshot
 
@@ -114,12 +115,13 @@ class BackfillSerializer(serializers.Serializer):
 class WeightsSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=["metric", "criterion", "perspective"])
     weights = serializers.DictField(
-        child=serializers.CharField(), help_text="{code: weight}; one whole group, summing to 100."
+        child=fields.DecimalTextField(max_digits=7, decimal_places=2),
+        help_text="{code: weight}; one whole group, summing to 100.",
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class TargetSerializer(serializers.Serializer):
     metric = serializers.CharField()
-    target = serializers.CharField()
+    target = fields.DecimalTextField(max_digits=20, decimal_places=4)
     reason = serializers.CharField(required=False, allow_blank=True, default="")

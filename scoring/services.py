@@ -2,7 +2,7 @@
 the pipeline's lock, and the index's targets and weights (validated, audited)."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import values
 from config.errors import ConflictError
 from orgs import metric_catalog as catalog
 from orgs.audit import audit_record
@@ -179,16 +180,30 @@ def _release_stale() -> None:
 # --- the index's targets and weights ----------------------------------------------------------
 
 
-def _number(value, field: str, errors: dict) -> Decimal | None:
+def _number(value, field: str, errors: dict, *, max_digits: int, decimal_places: int) -> Decimal | None:
+    """Decimal text (no exponent; the API refuses JSON numbers) or a whole number a caller
+    passed, inside the digits its field stores."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
     try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
+        number = values.decimal_text_parse(value, field=field)
+    except ValidationError:
         errors.setdefault(field, []).append(_("Give a number."))
         return None
-    if not number.is_finite():
-        errors.setdefault(field, []).append(_("Give a number."))
+    try:
+        return values.decimal_digits_check(
+            number, field=field, max_digits=max_digits, decimal_places=decimal_places
+        )
+    except ValidationError as exc:
+        errors.setdefault(field, []).extend(exc.messages)
         return None
-    return number
+
+
+def _setting_put(*, level: str, code: str, actor, **fields) -> None:
+    """Write one setting without reading its stored target (which a bad old value could fail)."""
+    fields["updated_by"] = actor if getattr(actor, "is_authenticated", False) else None
+    if not IndexSetting.objects.filter(level=level, code=code).update(updated_at=timezone.now(), **fields):
+        IndexSetting.objects.create(level=level, code=code, **fields)
 
 
 @transaction.atomic
@@ -219,7 +234,7 @@ def index_weights_set(*, actor, level: str, weights: dict[str, object], reason: 
         )
     parsed = {}
     for code, raw in weights.items():
-        weight = _number(raw, f"weights.{code}", errors)
+        weight = _number(raw, f"weights.{code}", errors, max_digits=7, decimal_places=2)
         if weight is not None and weight <= 0:
             errors.setdefault(f"weights.{code}", []).append(_("A weight is more than zero."))
         elif weight is not None and weight != weight.quantize(Decimal("0.01")):
@@ -240,16 +255,12 @@ def index_weights_set(*, actor, level: str, weights: dict[str, object], reason: 
             if current
             else (config["criteria"] if level == "criterion" else config["perspectives"])[code]
         )
-        IndexSetting.objects.update_or_create(
-            level=level,
-            code=code,
-            defaults={
-                "weight": weight,
-                "target": current["target"] if current else None,
-                "updated_by": actor if getattr(actor, "is_authenticated", False) else None,
-            },
+        _setting_put(
+            level=level, code=code, actor=actor, weight=weight, target=current["target"] if current else None
         )
-    setting = IndexSetting.objects.filter(level=level, code__in=list(parsed)).order_by("code").first()
+    setting = (
+        IndexSetting.objects.readable().filter(level=level, code__in=list(parsed)).order_by("code").first()
+    )
     audit_record(
         actor=actor,
         action="scoring.index_weights",
@@ -269,21 +280,17 @@ def metric_target_set(*, actor, metric: str, target, reason: str = "") -> IndexS
     if entry is None or not entry.is_standard:
         raise ValidationError({"metric": _("Choose one of the standard's 19 metrics.")})
     errors: dict = {}
-    value = _number(target, "target", errors)
+    value = _number(target, "target", errors, max_digits=20, decimal_places=4)
     if value is not None and value <= 0:
         errors["target"] = [_("A target is more than zero.")]
     if errors:
         raise ValidationError(errors)
     current = index.index_config()["metrics"][metric]
-    setting, _created = IndexSetting.objects.update_or_create(
-        level=IndexSetting.Level.METRIC,
-        code=metric,
-        defaults={
-            "weight": current["weight"],
-            "target": value,
-            "updated_by": actor if getattr(actor, "is_authenticated", False) else None,
-        },
+    _setting_put(
+        level=IndexSetting.Level.METRIC, code=metric, actor=actor, weight=current["weight"], target=value
     )
+    setting = IndexSetting.objects.readable().get(level=IndexSetting.Level.METRIC, code=metric)
+    setting.target = value
     audit_record(
         actor=actor,
         action="scoring.metric_target",

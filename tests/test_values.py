@@ -112,3 +112,14 @@ def test_booleans(value, expected):
 @pytest.mark.parametrize("value", ["maybe", "y2", 1, 0, None])
 def test_booleans_refused(value):
     assert refused(values.boolean_parse, value)
+
+
+@pytest.mark.parametrize("text", ["0", "0.00", "999.9999", "1.50000", "100", "-12.5"])
+def test_decimal_digits_inside_the_field(text):
+    number = Decimal(text)
+    assert values.decimal_digits_check(number, field="f", max_digits=7, decimal_places=4) == number
+
+
+@pytest.mark.parametrize("text", ["1000", "0.00001", "1E+400", "9" * 29, "1E-400"])
+def test_decimal_digits_past_the_field_refused(text):
+    assert refused(values.decimal_digits_check, Decimal(text), max_digits=7, decimal_places=4)

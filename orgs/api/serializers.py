@@ -338,7 +338,7 @@ class AuditOut(serializers.ModelSerializer):
 
 class MemberIn(serializers.Serializer):
     user = _username_field()
-    weight = serializers.DecimalField(max_digits=12, decimal_places=6)
+    weight = fields.DecimalTextField(max_digits=12, decimal_places=6)
 
 
 class MECreateIn(serializers.Serializer):
@@ -386,7 +386,7 @@ class MEMergeIn(ReasonIn):
 
 class NodeIn(serializers.Serializer):
     me = _code_field(Microenterprise)
-    share_weight = serializers.DecimalField(max_digits=12, decimal_places=6)
+    share_weight = fields.DecimalTextField(max_digits=12, decimal_places=6)
     obligations = _reason()
 
 

@@ -3,13 +3,14 @@
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config import values
 from orgs.models import WEIGHT_TOTAL
 from orgs.roles import ROLES_OUTSIDE_MES, Role
 
@@ -29,14 +30,22 @@ def require_reason(reason: str | None, *, field: str = "reason") -> str:
 
 
 def as_weight(value, *, field: str) -> Decimal:
+    """A weight (a percentage): decimal text (no exponent) or a number a form or serializer
+    parsed, from 0 to 100 with at most four decimals."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValidationError({field: _("“%(value)s” is not a number.") % {"value": value}})
     try:
-        weight = Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
+        weight = values.decimal_text_parse(value, field=field) if isinstance(value, str) else Decimal(value)
+    except ValidationError:
         raise ValidationError({field: _("“%(value)s” is not a number.") % {"value": value}}) from None
     if not weight.is_finite():
         raise ValidationError({field: _("“%(value)s” is not a number.") % {"value": value}})
     if weight < 0:
         raise ValidationError({field: _("Weights cannot be negative (got %(value)s).") % {"value": weight}})
+    if weight > WEIGHT_TOTAL:  # before quantize, which cannot take a number past its precision
+        raise ValidationError(
+            {field: _("A weight is a percentage: at most 100 (got %(value)s).") % {"value": value}}
+        )
     if weight != weight.quantize(WEIGHT_QUANTUM):
         raise ValidationError(
             {field: _("Weights have at most four decimals (got %(value)s).") % {"value": weight}}

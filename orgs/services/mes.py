@@ -129,6 +129,9 @@ def me_create(
         raise ValidationError({"name": _("A name is required.")})
     _check_code_free(code)
     check_me_people([leader], field="leader")
+
+    if founded_on is not None and founded_on > today():
+        raise ValidationError({"founded_on": _("An ME cannot be founded in the future.")})
     wanted = _parse_members(members)
     me = Microenterprise.objects.create(
         code=code, name=name.strip(), kind=kind, leader=leader, founded_on=founded_on or today()

@@ -186,6 +186,8 @@ def partner_certify(
 ) -> Certification:
     """Record a certification of the partner against one of the platform's standards."""
     certified_on = certified_on or today()
+    if certified_on > today():
+        raise ValidationError({"certified_on": _("A certification cannot be granted in the future.")})
     if expires_on is not None and expires_on <= certified_on:
         raise ValidationError({"expires_on": _("A certification must expire after it was granted.")})
     cert = Certification.objects.create(

@@ -201,3 +201,19 @@ def test_long_or_control_character_texts_answer_400_by_field(world, order):
     )
     assert response.status_code == 400 and "commitment" in response.json()["errors"]
     assert Order.objects.count() == 1 and Bid.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"period_end": "2100-01-01"},
+        {"period_end": "9999-12-31"},
+        {"deadline": "2099-12-31", "period_start": "2100-01-01"},
+    ],
+)
+def test_order_dates_past_2099_are_refused_by_field(world, dates):
+    response = _client(world.lead).post("/api/bids/orders/", _body(**dates), format="json")
+    assert response.status_code == 400
+    assert set(dates) - {"deadline"} <= set(response.json()["errors"])
+    assert "2099-12-31" in str(response.json()["errors"])
+    assert Order.objects.count() == 0

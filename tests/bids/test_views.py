@@ -206,3 +206,23 @@ def test_the_pages_speak_chinese(client, world, order, monkeypatch):
 def test_withdrawing_a_bid_that_no_address_names_is_not_found(client, world, order, bid):
     client.force_login(world.bidder)
     assert client.post(f"/orders/{order.pk}/", {"form": "withdraw", "bid": bid}).status_code == 404
+
+
+def test_an_order_delivered_past_2099_is_refused_on_the_page(client, world):
+    client.force_login(world.lead)
+    data = {
+        "emc": "balcony-emc",
+        "scenario": "balcony",
+        "title": "Quiet dryers",
+        "target_amount": "50000",
+        "currency": "CNY",
+        "obligations": "Install 200 dryers",
+        "share_pct": "12.5",
+        "deadline": days(7).isoformat(),
+        "period_start": days(8).isoformat(),
+        "period_end": "2100-01-01",
+    }
+    response = client.post("/orders/new/", data)
+    assert response.status_code in (200, 400)
+    assert 'data-testid="error-period_end"' in response.content.decode()
+    assert Order.objects.count() == 0

@@ -25,6 +25,9 @@ from tests.judging.test_matrix import goals  # noqa: F401  (the fixture)
         ({"x_band": "abc", "y_band": "100"}, "x_band"),
         ({"x_band": "100.001", "y_band": "100"}, "x_band"),
         ({"x_band": "NaN", "y_band": "100"}, "x_band"),
+        ({"x_band": "1e2", "y_band": "100"}, "x_band"),
+        ({"x_band": "100", "y_band": 100}, "y_band"),
+        ({"x_band": 99.5, "y_band": "100"}, "x_band"),
     ],
 )
 def test_a_band_out_of_range_is_refused_and_nothing_is_saved(db, data, field):
@@ -56,6 +59,9 @@ def test_the_admin_form_saves_an_audited_version(client, db):
     url = reverse("judging:matrix-bands")
     bad = client.post(url, {"x_band": "5000", "y_band": "100"})
     assert bad.status_code == 400 and "x_band" in bad.context["form"].errors
+    exponent = client.post(url, {"x_band": "1e2", "y_band": "100", "note": "review"})
+    assert exponent.status_code == 400 and "x_band" in exponent.context["form"].errors
+    assert not MatrixBands.objects.exists()
     assert client.post(url, {"x_band": "75", "y_band": "60", "note": "kinder"}).status_code == 302
     version = MatrixBands.objects.get()
     assert version.effective_from == timezone.localdate() + dt.timedelta(days=1)

@@ -225,6 +225,16 @@ def test_balances_as_of(api, world, now, log):
     assert {a["code"]: a["balance"] for a in listing["results"]} == {code: "-5.25"}
 
 
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01", "2100-01-01", "1899-12-31"])
+def test_as_of_outside_the_date_range_is_a_400(api, world, now, log, as_of):
+    log(occurred_at=now - dt.timedelta(days=3), amount="10.00")
+    code = f"me:{world.lead_me.code}:CNY"
+    balance = api.get("/api/balances/", {"account": code, "as_of": as_of})
+    assert balance.status_code == 400 and "as_of" in balance.json()["errors"]
+    listing = api.get("/api/accounts/", {"as_of": as_of})
+    assert listing.status_code == 400 and "as_of" in listing.json()["errors"]
+
+
 def test_contracts_create_and_approve(world):
     admin = APIClient()
     admin.force_authenticate(world.admin)

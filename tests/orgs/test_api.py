@@ -125,7 +125,10 @@ def test_split_leaving_members_unassigned_is_400_naming_them(admin_api):
         f"/api/mes/{me.pk}/split/",
         {
             "reason": "segment",
-            "children": [{"code": "one", "members": [{"user": a.username, "weight": 100}]}, {"code": "two"}],
+            "children": [
+                {"code": "one", "members": [{"user": a.username, "weight": "100"}]},
+                {"code": "two"},
+            ],
         },
         format="json",
     )
@@ -147,8 +150,8 @@ def test_emc_lifecycle_over_the_api(admin_api):
         f"/api/emcs/{emc_id}/nodes/",
         {
             "nodes": [
-                {"me": lead.code, "share_weight": 60},
-                {"me": other.code, "share_weight": 40, "obligations": "install"},
+                {"me": lead.code, "share_weight": "60"},
+                {"me": other.code, "share_weight": "40", "obligations": "install"},
             ]
         },
         format="json",
@@ -178,12 +181,14 @@ def test_readers_cannot_write_and_leaders_manage_only_their_own_me(api):
     leader = UserFactory(roles=["me_leader"])
     own, (a,) = me_with_members(100, leader=leader)
     other, (b,) = me_with_members(100)
-    body = {"members": [{"user": a.username, "weight": 60}, {"user": leader.username, "weight": 40}]}
+    body = {"members": [{"user": a.username, "weight": "60"}, {"user": leader.username, "weight": "40"}]}
     assert api(leader).put(f"/api/mes/{own.pk}/members/", body, format="json").status_code == 200
     assert (
         api(leader)
         .put(
-            f"/api/mes/{other.pk}/members/", {"members": [{"user": b.username, "weight": 100}]}, format="json"
+            f"/api/mes/{other.pk}/members/",
+            {"members": [{"user": b.username, "weight": "100"}]},
+            format="json",
         )
         .status_code
         == 403
@@ -364,3 +369,50 @@ def test_a_change_dated_after_today_is_refused_by_field_on_the_api_and_the_form(
         f"/api/partners/{partner.pk}/watch/", {"reason": "r", "effective_on": today}, format="json"
     )
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", str(2**63), "0", "1e2"])
+def test_an_id_filter_past_the_id_range_is_a_400_in_the_one_error_shape(admin_api, value):
+    answer = admin_api.get("/api/proposals/", {"partner": value})
+    assert answer.status_code == 400
+    assert "partner" in answer.json()["errors"]
+
+
+def test_an_id_filter_inside_the_range_filters(admin_api):
+    assert admin_api.get("/api/proposals/", {"partner": str(2**63 - 1)}).json()["results"] == []
+
+
+@pytest.mark.parametrize("weight", ["1e2", 100, 100.0, "1" + "0" * 30])
+def test_member_weights_are_decimal_text_without_exponent(admin_api, weight):
+    me, (a, _b) = me_with_members(50, 50)
+    response = admin_api.put(
+        f"/api/mes/{me.pk}/members/", {"members": [{"user": a.username, "weight": weight}]}, format="json"
+    )
+    assert response.status_code == 400 and "members" in response.json()["errors"]
+    assert Membership.objects.filter(me=me, left_on__isnull=True).count() == 2
+
+
+def test_node_shares_are_decimal_text_without_exponent(admin_api):
+    from tests.factories import EMCFactory
+
+    lead = MicroenterpriseFactory(code="lead-x")
+    emc = EMCFactory(code="e-x", lead_me=lead)
+    for share in ["1e2", 100]:
+        response = admin_api.put(
+            f"/api/emcs/{emc.pk}/nodes/", {"nodes": [{"me": lead.code, "share_weight": share}]}, format="json"
+        )
+        assert response.status_code == 400 and "nodes" in response.json()["errors"]
+    assert not emc.nodes.exists()
+
+
+def test_an_me_founded_in_the_future_is_refused_through_the_api(admin_api):
+    from django.utils import timezone
+
+    from orgs.models import Microenterprise
+
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = admin_api.post(
+        "/api/mes/", {"code": "later", "name": "Later", "kind": "node", "founded_on": tomorrow}, format="json"
+    )
+    assert response.status_code == 400 and "founded_on" in response.json()["errors"]
+    assert not Microenterprise.objects.filter(code="later").exists()

@@ -2,7 +2,10 @@
 shares), scenarios and categories through the services; refusals come back by field and write
 nothing; every change leaves its audit row; other roles are refused."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from orgs import models as org
 from orgs.models import EMC, AuditEntry, Category, EMCNode, Microenterprise, Scenario
@@ -36,6 +39,8 @@ def test_an_admin_creates_an_me_with_its_audit_row(client, admin, node_kind):
         ({"code": "taken"}, "code", "already exists"),
         ({"code": "not a slug"}, "code", "letters"),
         ({"founded_on": "2026-13-40"}, "founded_on", "date"),
+        ({"founded_on": (timezone.localdate() + dt.timedelta(days=1)).isoformat()}, "founded_on", "future"),
+        ({"founded_on": "2100-01-01"}, "founded_on", "2099-12-31"),
         ({"kind": "nope"}, "kind", "valid choice"),
         ({"leader": "nobody"}, "leader", "valid choice"),
         ({"name": "  "}, "name", "required"),
@@ -256,6 +261,12 @@ def test_an_admin_registers_a_partner_and_certifies_it(client, admin):
         {"standard": standard.code, "certified_on": "2026-05-01", "expires_on": "2026-04-01"},
     )
     assert bad.status_code == 400 and "expires_on" in bad.context["form"].errors
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    future = client.post(
+        "/partners/aurora/certify/", {"standard": standard.code, "certified_on": tomorrow.isoformat()}
+    )
+    assert future.status_code == 400 and "future" in " ".join(future.context["form"].errors["certified_on"])
+    assert partner.certifications.count() == 0
     ok = client.post("/partners/aurora/certify/", {"standard": standard.code, "certified_on": "2026-05-01"})
     assert ok.status_code == 302 and partner.certifications.count() == 1
     assert AuditEntry.objects.filter(action="partner.certify").count() == 1
@@ -334,6 +345,27 @@ def test_an_admin_splits_an_emc_after_a_confirmation(client, admin):
     assert shares == {"node-me": 70, "lead-me": 30}
     assert list(EMCNode.objects.filter(emc__code="home-a").values_list("share_weight", flat=True)) == [100]
     assert AuditEntry.objects.filter(action="emc.split", actor=admin).exists()
+
+
+@pytest.mark.parametrize("share", ["99999999999999999999999999999", "1e400", "1e2"])
+def test_a_node_share_that_is_not_a_weight_is_a_field_error_and_nothing_splits(client, admin, share):
+    emc = _emc_to_split()
+    client.force_login(admin)
+    data = {
+        "child1_code": "home-a",
+        "child1_lead_me": "lead-me",
+        "child1_nodes": f"lead-me:{share}",
+        "child2_code": "home-b",
+        "child2_lead_me": "node-me",
+        "child2_nodes": "node-me:50 lead-me:50",
+        "reason": "Two user segments",
+        "confirm": "on",
+    }
+    response = client.post("/emcs/home/split/", data)
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    emc.refresh_from_db()
+    assert emc.status == EMC.Status.ACTIVE and not EMC.objects.filter(code="home-a").exists()
 
 
 def test_a_badly_written_node_list_is_refused_by_field(client, admin):

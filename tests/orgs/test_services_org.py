@@ -54,7 +54,15 @@ def test_create_an_me_with_members_and_activate_it(admin):
 
 @pytest.mark.parametrize(
     ("weights", "fragment"),
-    [((60, 30), "sum to 90"), ((120, -20), "negative"), ((50.00001, 49.99999), "four decimals")],
+    [
+        ((60, 30), "sum to 90"),
+        ((-20, 120), "negative"),
+        (("50.00001", "49.99999"), "four decimals"),
+        (("9999999999999999999999999", "0"), "at most 100"),
+        (("1e400", "0"), "not a number"),
+        (("1e2", "0"), "not a number"),
+        ((50.0, 50.0), "not a number"),
+    ],
 )
 def test_member_weights_that_do_not_fit_are_refused_and_nothing_changes(admin, weights, fragment):
     me, users = me_with_members(50, 50)

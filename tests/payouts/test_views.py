@@ -293,3 +293,10 @@ def test_the_report_page_offers_only_what_answers(report, finance, finance2):
     assert 'data-testid="action-approve"' not in own and "someone else in finance approves it" in own
     other = browser(finance2).get(detail).content.decode()
     assert 'data-testid="action-approve"' in other
+
+
+@pytest.mark.parametrize("name", ["emc", "me"])
+def test_a_line_filter_past_the_id_range_is_a_400(report, finance, name):
+    answer = api(finance).get(f"/api/payouts/reports/{report.pk}/lines/", {name: "99999999999999999999"})
+    assert answer.status_code == 400 and name in answer.json()["errors"]
+    assert api(finance).get(f"/api/payouts/reports/{report.pk}/lines/", {name: "7"}).status_code == 200

@@ -1,9 +1,11 @@
 """The scoring API and pages: who may read and start what, bad input answered by field, no 500."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -153,3 +155,43 @@ def test_the_failed_run_banner_shows_to_admins(client, scored, night):
     assert "scoring-failed-banner" in client.get("/").content.decode()
     client.force_login(scored.world.leader)
     assert "scoring-failed-banner" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("target", ["1e400", "1E+2", "99999999999999999", "1.00001", 5])
+def test_a_target_that_is_not_decimal_text_the_field_holds_is_refused(scored, target):
+    admin = api_as(scored.world.admin)
+    answer = admin.put("/api/scoring/targets/", {"metric": "open_entry", "target": target}, format="json")
+    assert answer.status_code == 400 and "target" in answer.json()["errors"]
+    assert not IndexSetting.objects.exists()
+    assert admin.get("/api/scoring/metrics/").status_code == 200
+
+
+def test_weights_in_exponent_or_as_json_numbers_are_refused(scored):
+    admin = api_as(scored.world.admin)
+    for purpose in ["2e1", 20]:
+        answer = admin.put(
+            "/api/scoring/weights/",
+            {"level": "perspective", "weights": {"purpose": purpose, "user": "40", "partner": "40"}},
+            format="json",
+        )
+        assert answer.status_code == 400 and "weights" in answer.json()["errors"]
+    assert not IndexSetting.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="numeric(20,4) cannot hold it on PostgreSQL")
+def test_a_stored_target_the_field_cannot_hold_reads_as_the_default_and_can_be_replaced(scored, client):
+    admin = api_as(scored.world.admin)
+    first = admin.put("/api/scoring/targets/", {"metric": "open_entry", "target": "10"}, format="json")
+    assert first.status_code == 200
+    with connection.cursor() as cursor:  # what the demo was left with: an infinity in the column
+        cursor.execute("UPDATE scoring_indexsetting SET target = '1E+400' WHERE code = 'open_entry'")
+    metrics = admin.get("/api/scoring/metrics/")
+    assert metrics.status_code == 200
+    client.force_login(UserFactory(roles=["platform_admin"], is_staff=True))
+    listing = client.get("/admin/scoring/indexsetting/")
+    assert listing.status_code == 200 and "open_entry" in listing.content.decode()
+    setting = IndexSetting.objects.readable().get(code="open_entry")
+    assert client.get(f"/admin/scoring/indexsetting/{setting.pk}/change/").status_code == 200
+    again = admin.put("/api/scoring/targets/", {"metric": "open_entry", "target": "12.5"}, format="json")
+    assert again.status_code == 200 and again.json()["target"] == "12.5"
+    assert IndexSetting.objects.readable().get(code="open_entry").stored_target == Decimal("12.5")
