@@ -324,7 +324,7 @@ def test_an_outside_or_control_user_gets_no_pay_share_nor_leadership(api, admin,
     leader = UserFactory(roles=["me_leader"])
     me, (a,) = me_with_members(100, leader=leader)
     outsider = UserFactory(roles=[role])
-    body = {"members": [{"user": a.username, "weight": 90}, {"user": outsider.username, "weight": 10}]}
+    body = {"members": [{"user": a.username, "weight": "90"}, {"user": outsider.username, "weight": "10"}]}
     response = api(leader).put(f"/api/mes/{me.pk}/members/", body, format="json")
     assert response.status_code == 400 and "cannot lead or belong to an ME" in str(response.json()["errors"])
     assert list(me.memberships.filter(left_on__isnull=True).values_list("user", flat=True)) == [a.pk]
