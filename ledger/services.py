@@ -378,7 +378,6 @@ def value_event_refund(
 # --- reversals -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def is_payables(txn: Transaction) -> bool:
     """Whether `txn` posts payables (payables_post): it moves value into a payable account. Such a
     transaction belongs to a locked payout report and is undone only through that report."""
@@ -388,6 +387,7 @@ def is_payables(txn: Transaction) -> bool:
     )
 
 
+@transaction.atomic
 def transaction_reverse(
     *, actor, txn: Transaction, reason: str, effective_on: dt.date | None = None
 ) -> Transaction:
