@@ -7,12 +7,11 @@ legs, events and transactions; COPY removes that (see bench/ for the figures).
 """
 
 import gc
-import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from itertools import islice
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 
 # COPY has a fixed cost per call (single-event posting went from 25 to 39 events/s without it); below this many rows
 # one multi-row INSERT is faster. VALUES_BATCH keeps SQLite under its bound-variable limit.
@@ -40,47 +39,6 @@ def gc_paused():
     finally:
         if was_enabled:
             gc.enable()
-
-
-class BackgroundWriter:
-    """Database work run in a thread, one job at a time, on the caller's connection and so in
-    the caller's DB transaction, while the caller goes on with work that sends no query.
-
-    The CSV import writes one chunk this way while it reads and plans the next: the writes
-    wait on PostgreSQL (COPY, its triggers) with the GIL released, so the server's work and
-    Python's overlap on two cores. The caller must not use the connection between `start` and
-    `wait` (the rule Django's thread sharing asks for); a job's exception is raised by `wait`."""
-
-    def __init__(self, alias: str = DEFAULT_DB_ALIAS):
-        self.alias = alias
-        self.conn = connections[alias]
-        self.thread: threading.Thread | None = None
-        self.error: BaseException | None = None
-
-    def start(self, job) -> None:
-        self.wait()
-        self.conn.inc_thread_sharing()
-
-        def run():
-            connections[self.alias] = self.conn  # this thread's `connection` is the caller's
-            try:
-                job()
-            except BaseException as exc:  # handed to the caller by wait()
-                self.error = exc
-
-        self.thread = threading.Thread(target=run, name="db-writer", daemon=True)
-        self.thread.start()
-
-    def wait(self) -> None:
-        """Wait for the job started last; raise its exception, if it had one."""
-        if self.thread is None:
-            return
-        self.thread.join()
-        self.thread = None
-        self.conn.dec_thread_sharing()
-        error, self.error = self.error, None
-        if error is not None:
-            raise error
 
 
 def reserve_ids(table: str, count: int) -> list[int]:

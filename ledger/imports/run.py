@@ -13,7 +13,7 @@ from ledger.imports.report import Report, engine_errors
 from ledger.imports.resolve import Resolver
 from ledger.imports.rows import COLUMNS, event_spec, indicator_spec, signal_spec
 from ledger.models import ImportBatch, Source
-from ledger.posting.engine import batch_check, batch_load, batch_plan, batch_write
+from ledger.posting.engine import batch_plan, batch_write
 from ledger.posting.specs import ValueEventSpec
 from ledger.purpose_indicators import purpose_indicators_validate, purpose_indicators_write
 from ledger.user_signals import user_signals_plan, user_signals_write
@@ -170,17 +170,6 @@ class _EventsPass:
         self.good = 0
 
     def run(self) -> None:
-        # refunds of payments stored before the file read what the earlier chunks wrote: those
-        # files are planned and written one chunk after the other
-        if self.writing and bulk.is_postgres() and not self.res.stored_originals:
-            self.run_overlapped()
-            return
-        for _chunk in self.chunks():
-            self.flush()
-
-    def chunks(self):
-        """Read the file's rows into specs; yield each time CHUNK good ones are waiting (and
-        once at the end for the rest). A bad row is reported and stops the writing."""
         for line, row in _skip_header(_open_rows(self.batch)):
             bad_before = len(self.report.rows)
             spec = event_spec(line, row, self.res, self.report, self.good_index_of_line, self.batch.pk)
@@ -192,64 +181,9 @@ class _EventsPass:
             self.lines.append(line)
             self.good += 1
             if len(self.specs) >= CHUNK:
-                yield
+                self.flush()
         if self.specs:
-            yield
-
-    def run_overlapped(self) -> None:
-        """Chunk k is written in a thread (`bulk.BackgroundWriter`, this transaction's
-        connection) while chunk k+1 is planned and chunk k+2 read, so PostgreSQL writes while
-        Python works. Per chunk: wait for the write before the last, read what planning needs
-        (the one step with queries), start writing the previous chunk, plan this one."""
-        writer = bulk.BackgroundWriter()
-        waiting = None  # the previous chunk, planned, to be written
-        try:
-            for _chunk in self.chunks():
-                offset = self.good - len(self.specs)
-                specs, lines = list(self.specs), list(self.lines)
-                self.specs.clear()
-                self.lines.clear()
-                writer.wait()
-                loaded = batch_load(specs, offset=offset, prior=self.prior, batch_refunds=self.batch_refunds)
-                refused = permissions.refused_rows(actor=self.actor, specs=specs, mes=loaded.ctx.mes)
-                if waiting is not None and self.writing:
-                    writer.start(lambda chunk=waiting: self.write(*chunk))
-                waiting = None
-                planned = batch_check(loaded, now=self.now)
-                if self.checked(planned, refused, offset, lines):
-                    waiting = (planned, offset, lines)
-                self.line_done(lines[-1])
-            writer.wait()
-            if waiting is not None and self.writing:
-                self.write(*waiting)
-        finally:
-            writer.wait()
-
-    def checked(self, planned, refused, offset: int, lines: list[int]) -> bool:
-        """Report the chunk's errors (they stop the writing); keep the plans later refunds
-        reference. Whether the chunk is to be written."""
-        errors = permissions.with_refusals(planned.errors, refused)
-        if errors:
-            engine_errors(self.report, errors, lines)
-            self.writing = False
-        for local, plan in enumerate(planned.plans):
-            if plan is not None and lines[local] in self.referenced_lines:
-                self.prior[offset + local] = plan
-        return self.writing
-
-    def write(self, planned, offset: int, lines: list[int]) -> None:
-        event_ids = batch_write(
-            planned,
-            actor=self.actor,
-            source=Source.CSV,
-            now=self.now,
-            offset=offset,
-            posted=self.posted,
-            objects=False,
-        )
-        for local, event_id in enumerate(event_ids):
-            if lines[local] in self.referenced_lines:
-                self.posted[offset + local] = event_id
+            self.flush()
 
     def flush(self) -> None:
         offset = self.good - len(self.specs)
@@ -262,8 +196,26 @@ class _EventsPass:
             forget_stored=self.writing,
         )
         refused = permissions.refused_rows(actor=self.actor, specs=self.specs, mes=planned.ctx.mes)
-        if self.checked(planned, refused, offset, self.lines):
-            self.write(planned, offset, self.lines)
+        errors = permissions.with_refusals(planned.errors, refused)
+        if errors:
+            engine_errors(self.report, errors, self.lines)
+            self.writing = False
+        for local, plan in enumerate(planned.plans):
+            if plan is not None and self.lines[local] in self.referenced_lines:
+                self.prior[offset + local] = plan
+        if self.writing:
+            event_ids = batch_write(
+                planned,
+                actor=self.actor,
+                source=Source.CSV,
+                now=self.now,
+                offset=offset,
+                posted=self.posted,
+                objects=False,
+            )
+            for local, event_id in enumerate(event_ids):
+                if self.lines[local] in self.referenced_lines:
+                    self.posted[offset + local] = event_id
         self.line_done(self.lines[-1])
         self.specs.clear()
         self.lines.clear()

@@ -7,7 +7,6 @@ the engine posts what it is given, for the actor it is told.
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -32,70 +31,6 @@ def _context_load(specs: list[ValueEventSpec], days: dict):
     )
 
 
-@dataclass
-class Loaded:
-    """What planning a batch reads from the database, read (`batch_load`) apart from the
-    planning itself (`batch_check`, no query), so a caller can overlap the two with writing."""
-
-    specs: list[ValueEventSpec]
-    offset: int
-    errors: RowErrors
-    originals: refunds.Originals
-    found: refunds.BatchPayments
-    days: dict[int, dt.date]
-    ctx: object
-    all_terms: dict
-    taken: dict
-
-
-def batch_load(
-    specs: list[ValueEventSpec],
-    *,
-    offset: int = 0,
-    prior: dict[int, Plan] | None = None,
-    batch_refunds: dict | None = None,
-    forget_stored: bool = False,
-) -> Loaded:
-    """The queries of `batch_plan`: the stored payments its refunds reference (locked), then
-    the organization context and contract terms of the batch (refunds inherit their payment's
-    ME, EMC and partners first, so the context covers them)."""
-    if batch_refunds is not None and forget_stored:
-        for key in [k for k in batch_refunds if k[0] == "db"]:
-            del batch_refunds[key]
-    errors = RowErrors()
-    # originals first: a refund inherits the ME, EMC, scenario, partners and contract
-    originals = refunds.originals_load(specs)
-    found = refunds.BatchPayments(specs, offset, prior if prior is not None else {})
-    for i, s in enumerate(specs):
-        if s.kind == ValueEvent.Kind.REFUND:
-            refunds.refund_inherit(i, s, originals, found, errors)
-    tz = timezone.get_current_timezone()
-    days = {
-        i: local_date(s.occurred_at, tz)
-        for i, s in enumerate(specs)
-        if isinstance(s.occurred_at, dt.datetime)
-    }
-    ctx, all_terms = _context_load(specs, days)
-    taken = batch_refunds if batch_refunds is not None else {}
-    return Loaded(specs, offset, errors, originals, found, days, ctx, all_terms, taken)
-
-
-def batch_check(loaded: Loaded, *, now: dt.datetime) -> Planned:
-    """Validate each spec against what `batch_load` read and plan each valid one (no query)."""
-    specs, errors, days, ctx = loaded.specs, loaded.errors, loaded.days, loaded.ctx
-    plans: list[Plan | None] = [None] * len(specs)
-    for i, s in enumerate(specs):
-        if i in errors or not spec_check(i, s, days.get(i), ctx, now, errors):
-            continue
-        if s.kind == ValueEvent.Kind.PAYMENT:
-            plans[i] = payments.payment_plan(i, s, days[i], ctx, loaded.all_terms, errors)
-        else:
-            plans[i] = refunds.refund_plan(
-                i, s, days[i], loaded.originals, loaded.found, plans, loaded.taken, errors
-            )
-    return Planned(plans, errors.rows, ctx)
-
-
 def batch_plan(
     specs: list[ValueEventSpec],
     *,
@@ -111,10 +46,33 @@ def batch_plan(
     chunks that later refunds reference by `original_index`; `batch_refunds` carries what
     refunds already took across chunks, of stored payments too unless `forget_stored` (earlier
     chunks were written: the database holds it now)."""
-    loaded = batch_load(
-        specs, offset=offset, prior=prior, batch_refunds=batch_refunds, forget_stored=forget_stored
-    )
-    return batch_check(loaded, now=now)
+    if batch_refunds is not None and forget_stored:
+        for key in [k for k in batch_refunds if k[0] == "db"]:
+            del batch_refunds[key]
+    taken = batch_refunds if batch_refunds is not None else {}
+    errors = RowErrors()
+    # originals first: a refund inherits the ME, EMC, scenario, partners and contract
+    originals = refunds.originals_load(specs)
+    found = refunds.BatchPayments(specs, offset, prior if prior is not None else {})
+    for i, s in enumerate(specs):
+        if s.kind == ValueEvent.Kind.REFUND:
+            refunds.refund_inherit(i, s, originals, found, errors)
+    tz = timezone.get_current_timezone()
+    days = {
+        i: local_date(s.occurred_at, tz)
+        for i, s in enumerate(specs)
+        if isinstance(s.occurred_at, dt.datetime)
+    }
+    ctx, all_terms = _context_load(specs, days)
+    plans: list[Plan | None] = [None] * len(specs)
+    for i, s in enumerate(specs):
+        if i in errors or not spec_check(i, s, days.get(i), ctx, now, errors):
+            continue
+        if s.kind == ValueEvent.Kind.PAYMENT:
+            plans[i] = payments.payment_plan(i, s, days[i], ctx, all_terms, errors)
+        else:
+            plans[i] = refunds.refund_plan(i, s, days[i], originals, found, plans, taken, errors)
+    return Planned(plans, errors.rows, ctx)
 
 
 def batch_write(
