@@ -9,8 +9,8 @@ window sums the night of D advances, judging/windows.py), loads the night of D, 
 (bench.scoring's pipeline, the judging receiver off), then times the judging steps of D one by one
 (median of 3): the scorecards with the partners' brand utility inside them (timed on its own as
 well), the proposals with the demo's rules in force (so the step reads every rule), the ME matrix;
-and the Win-Win Value-Added Statement of the busiest ME for D's month (median of 5; target
-< 200 ms). Beside them, in the same run:
+and the Win-Win Value-Added Statement of the busiest ME for D's month and of the busiest ME
+for the whole month before (median of 5 each, the slower quoted; target < 200 ms). Beside them, in the same run:
 
 - **baseline**: the same scorecard figures of the headline window computed the naive way, one ORM
   aggregate per partner and figure over the rollups (what a per-row loop costs), timed on a sample
@@ -202,10 +202,16 @@ def main(argv=None) -> int:
         utility = statistics.median(in_utility)
         proposals = _median(lambda: proposals_make(day=day))
         matrix = _median(lambda run=run: matrix_compute(run_id=run.pk))
-        me, period = _busiest_me(day)
-        one_statement = _median(
-            lambda me=me, period=period: statement(scope="me", subject=me, period=period), repeats=5
-        )
+        # D's month (just begun at the start of a month) and the whole month before: the slower
+        # is the figure
+        timed = []
+        for when in (day, day.replace(day=1) - dt.timedelta(days=1)):
+            me, period = _busiest_me(when)
+            seconds = _median(
+                lambda me=me, period=period: statement(scope="me", subject=me, period=period), repeats=5
+            )
+            timed.append((seconds, me, period))
+        one_statement, me, period = max(timed, key=lambda t: t[0])
         SAMPLER.phase = "rebuild"
         rebuilt = _median(lambda run=run: scorecards_compute(run_id=run.pk, rebuild=True), repeats=1)
         scorecards_compute(run_id=run.pk)  # the state of D advanced again, as the night left it
@@ -256,7 +262,11 @@ def main(argv=None) -> int:
                 baseline_name="the same statement over no history",
                 target="< 200 ms",
                 met=one_statement < 0.2,
-                notes={"me": me.code, "period": period.code},
+                notes={
+                    "me": me.code,
+                    "period": period.code,
+                    "months": {t[2].code: t[0] * 1000 for t in timed},
+                },
             ),
         ]
     SAMPLER.stop()

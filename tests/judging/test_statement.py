@@ -138,8 +138,9 @@ def test_the_page_for_one_me_and_a_month_keeps_a_pinned_query_count(
     client.force_login(w.admin)
     url = reverse("judging:statement", args=["me", w.lead_me.code])
     client.get(url, {"period": stated.period})  # warm the session and content types
-    # session, user, the ME, the user's roles, six for the statement (party legs, revenue legs,
-    # value events, costs, hours, user classes), the menu's "log value" check, the latest run
+    # session, user, the ME, the user's roles, seven for the statement (the scope's transactions,
+    # party legs, revenue legs, value events, costs, hours, user classes), the menu's "log value"
+    # check, the latest run
     with django_assert_num_queries(PINNED):
         assert client.get(url, {"period": stated.period}).status_code == 200
     # more events do not add queries
@@ -158,7 +159,7 @@ def test_the_page_for_one_me_and_a_month_keeps_a_pinned_query_count(
         client.get(url, {"period": stated.period})
 
 
-PINNED = 12
+PINNED = 13
 
 
 @pytest.mark.parametrize("role", ["me_leader", "me_member"])
@@ -250,8 +251,8 @@ def test_the_statement_api_keeps_a_pinned_query_count(client, stated, django_ass
     client.force_login(w.admin)
     url = reverse("api-judging-statement", args=["me", w.lead_me.code])
     client.get(url, {"period": stated.period})
-    # session, user, the user's roles, the ME, six for the statement
-    with django_assert_num_queries(10):
+    # session, user, the user's roles, the ME, seven for the statement
+    with django_assert_num_queries(11):
         assert client.get(url, {"period": stated.period}).status_code == 200
 
 
