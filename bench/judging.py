@@ -5,8 +5,8 @@
 
 It builds the same ecosystem as bench.scoring in BENCH_DATABASE_URL (dropped and recreated), loads
 a year of history H, scores and judges the night before D (untimed: its scorecards leave the
-window sums the night of D advances, judging/windows.py), loads the night of D, scores it
-(bench.scoring's pipeline, the judging receiver off), then times the judging steps of D one by one
+window sums the night of D advances: judging/windows.py, on scoring/windows.py), loads the
+night of D, scores it (bench.scoring's pipeline, the judging receiver off), then times the judging steps of D one by one
 (median of 3): the scorecards with the partners' brand utility inside them (timed on its own as
 well), the proposals with the demo's rules in force (so the step reads every rule), the ME matrix;
 and the Win-Win Value-Added Statement of the busiest ME for D's month and of the busiest ME
@@ -44,11 +44,9 @@ from bench.scoring import (
     run_pipeline,
 )
 
-# emptied with the scoring and ledger tables: the scorecards' window state refers to the ingests,
-# the (empty) payout reports to the ledger's transactions
+# emptied with the scoring and ledger tables (the scorecards' window state, name "judging", is in
+# bench.scoring's SCORING_TABLES): the (empty) payout reports refer to the ledger's transactions
 JUDGING_TABLES = (
-    "judging_windowsum",
-    "judging_windowstate",
     "payouts_payoutinquirymessage",
     "payouts_payoutinquiry",
     "payouts_payoutadjustment",

@@ -12,9 +12,11 @@ adds the night's rows). For each history size H (value events over the year befo
 1. the history is loaded with set-based SQL (triggers off, as fixture data; legs balanced, daily
    account rollups rebuilt from the legs, ANALYZE), recorded two days ago;
 2. **full rebuild**: the pipeline for D-1 with every scoring table empty: one ingest of the whole
-   history, the per-user state rebuilt, every figure computed;
+   history, the per-user state rebuilt, the trailing-window sums read whole, every figure
+   computed (it is also the night before D, whose window sums the night of D advances);
 3. **the night**: 30,000 new value events (5 % back-dated up to 30 days) and 9,000 signals are
-   recorded, then the pipeline runs for D: the incremental night, step by step, with peak
+   recorded, then the pipeline runs for D: the incremental night (its window sums advanced from
+   D-1's, scoring/windows.py; the bench fails if they were read whole), step by step, with peak
    resident memory per step (a sampler thread reads /proc/self/status every 20 ms);
 4. beside it, in the same run, for one metric (user-paid value and the share of customized
    payments per EMC over the 90-day period): a **naive per-EMC ORM loop** over the raw events
@@ -263,6 +265,8 @@ SCORING_TABLES = (
     "scoring_earnedday",
     "scoring_signalday",
     "scoring_partnersignalday",
+    "scoring_windowsum",  # the trailing-window sums kept night to night (scoring/windows.py)
+    "scoring_windowstate",
     "judging_scorecard",  # the judging step's rows refer to the runs
     "judging_matrixpoint",
     "scoring_nightlyrun",
@@ -325,10 +329,18 @@ def run_pipeline(day: dt.date, cutoff: dt.datetime, *, verify: bool = True) -> d
         pipeline._step = real_step
         SAMPLER.phase = "idle"
     steps = {
-        name: run.steps.get(name, {}).get("seconds") for name in ("verify", "ingest", "users", "ecosystem")
+        name: run.steps.get(name, {}).get("seconds")
+        for name in ("verify", "ingest", "users", "windows", "ecosystem")
     }
     steps["chunks"] = round(chunk_seconds, 3)
-    return {"total": total, "steps": steps, "snapshots": run.counts.get("snapshots"), "run": run}
+    advanced = (run.steps.get("windows", {}).get("result") or {}).get("advanced")
+    return {
+        "total": total,
+        "steps": steps,
+        "snapshots": run.counts.get("snapshots"),
+        "run": run,
+        "advanced": advanced,
+    }
 
 
 def timed(fn, repeats: int = 5) -> tuple[float, float, float]:
@@ -482,6 +494,8 @@ def main(argv=None) -> int:
         rebuild_account_days()
         SAMPLER.peaks.clear()
         night = run_pipeline(day, timezone.now(), verify=measured)
+        # the night of D advances the window sums the run of D - 1 (the rebuild) left
+        assert night["advanced"] is True, "the night read its windows whole"
         peaks = dict(SAMPLER.peaks)
         naive = timed(lambda: naive_per_emc(day))
         floor = timed(lambda: floor_sql(day))

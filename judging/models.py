@@ -211,54 +211,6 @@ class MatrixPoint(models.Model):
         return f"{self.me_id} {self.day} {self.quadrant}"
 
 
-# --- the scorecards' rolling window sums (judging/windows.py) ---------------------------------
-
-
-class WindowState(models.Model):
-    """The partner rollups summed over each scorecard window ending on `day`, as recorded up to
-    `ingest`: the state the next night advances by its own rollup rows and the days leaving the
-    windows, instead of reading every window whole. `windows` are the JUDGING_WINDOWS it was
-    computed for (a changed setting starts again from the rollups)."""
-
-    day = models.DateField(unique=True)
-    ingest = models.ForeignKey("scoring.Ingest", on_delete=models.CASCADE, related_name="+")
-    windows = models.JSONField(default=list)
-    advanced = models.BooleanField(
-        default=False, help_text=_("Advanced from the night before, not read whole.")
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-day"]
-
-    def __str__(self):
-        return f"window sums of {self.day} (ingest {self.ingest_id})"
-
-
-class WindowSum(models.Model):
-    """One partner's (or solution's, or the ecosystem's) sums over one span of a `WindowState`:
-    `kind` says which rollup (judging.windows.SOURCES) and what n1..n5 hold; `rows` counts the
-    rollup rows summed (a key with none is dropped, as a window that has no rows)."""
-
-    state = models.ForeignKey(WindowState, on_delete=models.CASCADE, related_name="sums")
-    span = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=1)
-    key = models.BigIntegerField()
-    currency = models.CharField(max_length=3, blank=True)
-    rows = models.IntegerField()
-    n1 = models.BigIntegerField(default=0)
-    n2 = models.BigIntegerField(default=0)
-    n3 = models.BigIntegerField(default=0)
-    n4 = models.BigIntegerField(default=0)
-    n5 = models.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["state", "kind"])]
-
-    def __str__(self):
-        return f"{self.kind} {self.key} span {self.span}"
-
-
 # --- the Win-Win Value-Added Statement's own inputs (judging/entries.py) ----------------------
 
 

@@ -225,13 +225,8 @@ def scorecards_compute(*, run_id: int, rebuild: bool = False) -> int:
     run = NightlyRun.objects.get(pk=run_id)
     day = run.run_date
     days = windows()
-    spans = []
-    for w in days:
-        start = day - dt.timedelta(days=w - 1)
-        spans += [(start, day), (start - dt.timedelta(days=w), start - dt.timedelta(days=1))]
-    read, _advanced = window_sums(
-        day=day, ingest_id=run.ingest_id, windows=days, spans=spans, rebuild=rebuild
-    )
+    # per window w: the w days ending on the day, then the w days before them
+    read, _advanced = window_sums(day=day, ingest_id=run.ingest_id, windows=days, rebuild=rebuild)
     facts = _org_facts(day)
     headline = settings.JUDGING_HEADLINE_WINDOW
     cur = settings.SCORING_CURRENCY

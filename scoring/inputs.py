@@ -1,9 +1,10 @@
 """What the metrics of one date are computed from, loaded set-based for a batch of subjects.
 
 `Inputs.load(window, emc_ids)` reads, for the EMCs given (or the whole ecosystem when None,
-keyed 0), the rollups over the trailing windows and the organization's effective-dated records
-on the date, in a fixed number of grouped queries whatever the number of EMCs or events. Every
-rollup read is bounded by the run's ingest (what was recorded up to its cut-off).
+keyed 0), the rollups summed over the trailing windows and the organization's effective-dated
+records on the date, in a fixed number of grouped queries whatever the number of EMCs or events.
+The window sums are those of the run's date and ingest (what was recorded up to its cut-off),
+kept as state by scoring.windows and advanced night by night, not the rollups read whole.
 
 The organization's date rules used here (a partner takes part in an EMC on day d when a
 participation covers d; a certification is valid on d when certified_on <= d < expires_on; a
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
-from ledger.models import PurposeIndicator
+from ledger.models import Account, PurposeIndicator
 from orgs import date_rules
 from orgs.models import (
     EMC,
@@ -33,12 +34,11 @@ from orgs.models import (
     Solution,
     SolutionVersion,
 )
+from scoring import windows
 from scoring.models import (
-    CategoryDay,
     EarnedDay,
     PartnerDay,
     PartnerSignalDay,
-    SignalDay,
     SolutionDay,
     UserState,
     ValueDay,
@@ -123,12 +123,6 @@ class Inputs:
         inputs._load_org()
         return inputs
 
-    def _rollup(self, model, bounds: tuple[dt.date, dt.date]):
-        qs = model.objects.filter(
-            ingest_id__lte=self.window.ingest_id, day__gte=bounds[0], day__lte=bounds[1]
-        )
-        return qs if self.emc_ids is None else qs.filter(emc_id__in=self.emc_ids)
-
     def _group(self, *fields) -> list[str]:
         return ([] if self.emc_ids is None else ["emc_id"]) + list(fields)
 
@@ -136,74 +130,43 @@ class Inputs:
         return 0 if self.emc_ids is None else row["emc_id"]
 
     def _load_rollups(self) -> None:
+        """The trailing-window sums, from the state of (day, ingest) kept by scoring.windows
+        (advanced night by night; the same figures as the rollups read whole)."""
         w = self.window
-        for target, bounds in ((self.value, w.period), (self.value_previous, w.previous_period)):
-            rows = (
-                self._rollup(ValueDay, bounds)
-                .values(*self._group("currency"))
-                .annotate(
-                    payments=Sum("payments"),
-                    customized=Sum("customized"),
-                    net=Sum("net_minor"),
-                    noncore=Sum("noncore_net_minor"),
+        state = windows.state_of(windows.scoring_shape(), day=w.day, ingest_id=w.ingest_id)
+        if self.emc_ids is None:
+            rows = [(kind, span, 0, *rest) for kind, span, *rest in windows.sums_over_emcs(state)]
+        else:
+            rows = windows.sums_read(state, emcs=self.emc_ids)
+        value = {windows.PERIOD: self.value, windows.PREVIOUS: self.value_previous}
+        partner = {windows.PERIOD: self.partner_value, windows.PREVIOUS: self.partner_value_previous}
+        earned = {windows.PERIOD: self.earned_period, windows.YEAR: self.earned_year}
+        owner_kinds = {"earned_p": Account.Kind.PARTNER.value, "earned_m": Account.Kind.ME.value}
+        signal_names = ("ratings", "ratings_above", "margin_sum", "cocreations", "stories", "related")
+        for kind, span, emc, key, currency, *n in rows:
+            if kind == "value":  # kept per ME as well: summed here
+                sums = (
+                    value[span]
+                    .setdefault(emc, {})
+                    .setdefault(currency, {"payments": 0, "customized": 0, "net": 0, "noncore": 0})
                 )
-                .order_by()
-            )
-            for r in rows:
-                target.setdefault(self._key(r), {})[r["currency"]] = {
-                    k: r[k] or 0 for k in ("payments", "customized", "net", "noncore")
-                }
-        for r in (
-            self._rollup(CategoryDay, w.year)
-            .values(*self._group("category_id", "currency"))
-            .annotate(net=Sum("net_minor"))
-            .filter(net__gt=0)
-            .order_by()
-        ):
-            self.categories.setdefault(self._key(r), set()).add(r["category_id"])
-        for r in (
-            self._rollup(SolutionDay, w.period)
-            .values(*self._group("solution_id", "currency"))
-            .annotate(net=Sum("net_minor"))
-            .order_by()
-        ):
-            self.solutions.setdefault(self._key(r), {}).setdefault(r["currency"], {})[r["solution_id"]] = r[
-                "net"
-            ]
-        for target, bounds in (
-            (self.partner_value, w.period),
-            (self.partner_value_previous, w.previous_period),
-        ):
-            for r in (
-                self._rollup(PartnerDay, bounds)
-                .values(*self._group("partner_id", "currency"))
-                .annotate(net=Sum("value_minor"))
-                .order_by()
-            ):
-                target.setdefault(self._key(r), {}).setdefault(r["currency"], {})[r["partner_id"]] = r["net"]
-        # the year is read for the partners only (metrics 3 and 19); the MEs' margin is a period figure
-        for target, rows in (
-            (self.earned_year, self._rollup(EarnedDay, w.year).filter(owner_kind="partner")),
-            (self.earned_period, self._rollup(EarnedDay, w.period)),
-        ):
-            for r in (
-                rows.values(*self._group("owner_kind", "owner_id", "currency"))
-                .annotate(earned=Sum("earned_minor"))
-                .order_by()
-            ):
-                owner = (r["owner_kind"], r["owner_id"])
-                target.setdefault(self._key(r), {}).setdefault(owner, {})[r["currency"]] = r["earned"]
-        names = ("ratings", "ratings_above", "margin_sum", "cocreations", "stories", "related")
-        signal_days = self._rollup(SignalDay, w.period)
-        sums = {n: Sum(n) for n in names}
-        grouped = (
-            [signal_days.aggregate(**sums)]
-            if self.emc_ids is None
-            else signal_days.values("emc_id").annotate(**sums).order_by()
-        )
-        for r in grouped:
-            if r["ratings"] is not None:
-                self.signals[self._key(r)] = {n: r[n] or 0 for n in names}
+                for name, x in zip(("payments", "customized", "net", "noncore"), n, strict=False):
+                    sums[name] += x
+            elif kind == "category":  # the categories with a positive net in the year
+                if n[0] > 0:
+                    self.categories.setdefault(emc, set()).add(key)
+            elif kind == "solution":
+                self.solutions.setdefault(emc, {}).setdefault(currency, {})[key] = n[0]
+            elif kind == "partner":
+                partner[span].setdefault(emc, {}).setdefault(currency, {})[key] = n[0]
+            elif kind in owner_kinds:
+                # the year is read for the partners only (metrics 3 and 19); the MEs' margin is a period figure
+                owner = (owner_kinds[kind], key)
+                earned[span].setdefault(emc, {}).setdefault(owner, {})[currency] = n[0]
+            elif kind == "signal":  # kept per ME as well: summed here
+                sums = self.signals.setdefault(emc, dict.fromkeys(signal_names, 0))
+                for name, x in zip(signal_names, n, strict=True):
+                    sums[name] += x
         if self.emc_ids is None:
             self.users = class_counts(run_id=w.run_id, scope=UserState.Scope.ECOSYSTEM)
         else:
@@ -317,33 +280,22 @@ def ecosystem_facts(window: Window) -> dict:
 
 
 def me_inputs(window: Window) -> dict:
-    """Per-ME figures for the VAM goals: value and ecosystem revenue (ValueDay), what the ledger
-    credited the ME (EarnedDay), co-creations and ratings (SignalDay), user classes."""
-    start, end = window.period
-    bounded = {"ingest_id__lte": window.ingest_id, "day__gte": start, "day__lte": end}
+    """Per-ME figures for the VAM goals over the period: value and ecosystem revenue (ValueDay),
+    what the ledger credited the ME (EarnedDay), co-creations and ratings (SignalDay), from the
+    window sums of (day, ingest) summed over the EMCs; user classes."""
+    state = windows.state_of(windows.scoring_shape(), day=window.day, ingest_id=window.ingest_id)
     value = defaultdict(dict)
-    for r in (
-        ValueDay.objects.filter(**bounded)
-        .values("me_id", "currency")
-        .annotate(net=Sum("net_minor"), noncore=Sum("noncore_net_minor"))
-        .order_by()
-    ):
-        value[r["me_id"]][r["currency"]] = (r["net"], r["noncore"])
     earned = defaultdict(dict)
-    for r in (
-        EarnedDay.objects.filter(owner_kind="me", **bounded)
-        .values("owner_id", "currency")
-        .annotate(e=Sum("earned_minor"))
-        .order_by()
-    ):
-        earned[r["owner_id"]][r["currency"]] = r["e"]
-    signals = {
-        r["me_id"]: r
-        for r in SignalDay.objects.filter(**bounded)
-        .values("me_id")
-        .annotate(ratings=Sum("ratings"), ratings_above=Sum("ratings_above"), cocreations=Sum("cocreations"))
-        .order_by()
-    }
+    signals = {}
+    for kind, span, me_id, currency, *n in windows.sums_over_emcs(state):
+        if span != windows.PERIOD:
+            continue
+        if kind == "value":
+            value[me_id][currency] = (n[2], n[3])
+        elif kind == "earned_m":
+            earned[me_id][currency] = n[0]
+        elif kind == "signal":
+            signals[me_id] = {"me_id": me_id, "ratings": n[0], "ratings_above": n[1], "cocreations": n[3]}
     users = class_counts(run_id=window.run_id, scope=UserState.Scope.ME)
     return {"value": value, "earned": earned, "signals": signals, "users": users}
 

@@ -31,6 +31,8 @@ class NightlyRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    STEPS = ("verify", "ingest", "users", "windows", "chunks", "ecosystem")
+
     class Kind(models.TextChoices):
         NIGHTLY = "nightly", _("Nightly")
         RERUN = "rerun", _("Re-run")
@@ -76,7 +78,7 @@ class NightlyRun(models.Model):
 
     @property
     def percent(self) -> int:
-        order = ["verify", "ingest", "users", "chunks", "ecosystem"]
+        order = self.STEPS
         done = sum(1 for step in order if self.steps.get(step, {}).get("status") == "done")
         chunk_done, chunk_total = self.chunk_progress
         partial = (
@@ -331,6 +333,58 @@ class StateMark(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.day_no}/{self.ingest_id}"
+
+
+class WindowState(models.Model):
+    """The rollups summed over trailing windows ending on `day`, as recorded up to `ingest`: the
+    state the next night advances by its own rollup rows and the days entering and leaving the
+    windows (scoring/windows.py), instead of reading every window whole. One per `name` (who
+    keeps it: the nightly figures, the partner scorecards) and day; `shape` is what it sums over
+    which windows (a changed shape, e.g. another SCORING_PERIOD_DAYS, starts again from the
+    rollups)."""
+
+    name = models.CharField(max_length=20)
+    day = models.DateField()
+    ingest = models.ForeignKey(Ingest, on_delete=models.CASCADE, related_name="+")
+    shape = models.JSONField(default=dict)
+    advanced = models.BooleanField(
+        default=False, help_text=_("Advanced from an earlier night, not read whole.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-day"]
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="window_state_one_per_day")]
+
+    def __str__(self):
+        return f"{self.name} window sums of {self.day} (ingest {self.ingest_id})"
+
+
+class WindowSum(models.Model):
+    """One key's sums over one span of a `WindowState`: `kind` names the rollup and what n1..n6
+    hold (scoring.windows.Source), `emc` the EMC the sums are kept per (0: over all), `key` the
+    rollup's own key (a partner, a category, an ME...; 0: none); `rows` counts the rollup rows
+    summed (a key with none is dropped, as a window that has no rows)."""
+
+    state = models.ForeignKey(WindowState, on_delete=models.CASCADE, related_name="sums")
+    kind = models.CharField(max_length=12)
+    span = models.PositiveSmallIntegerField()
+    emc = models.BigIntegerField(default=0)
+    key = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    rows = models.IntegerField()
+    n1 = models.BigIntegerField(default=0)
+    n2 = models.BigIntegerField(default=0)
+    n3 = models.BigIntegerField(default=0)
+    n4 = models.BigIntegerField(default=0)
+    n5 = models.BigIntegerField(default=0)
+    n6 = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "emc"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.emc}/{self.key} span {self.span}"
 
 
 # --- results -------------------------------------------------------------------------------

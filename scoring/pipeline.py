@@ -1,9 +1,10 @@
 """The nightly pipeline's steps, as services the Celery tasks (scoring.tasks) call.
 
 A run of date D: (1) verify the ledger, (2) ingest what was recorded up to the run's cut-off,
-(3) bring the per-user state to D, (4) compute the EMC figures in chunks of EMCs (fanned out
-to the workers as a chord, or in this process without a broker), (5) compute the ecosystem,
-ME and partner figures and the index, and close the run. Each step records its progress on
+(3) bring the per-user state to D, (4) advance the trailing-window sums to D (scoring.windows),
+(5) compute the EMC figures in chunks of EMCs (fanned out to the workers as a chord, or in this
+process without a broker), (6) compute the ecosystem, ME and partner figures and the index, and
+close the run. Each step records its progress on
 the run and is skipped when a redelivered or resumed run finds it done; a chunk rewrites its
 own snapshots whole, so doing it twice gives the same rows. One run holds the pipeline at a
 time (`NightlyRun.lock` is unique): the per-user state is shared by all dates.
@@ -26,14 +27,14 @@ from ledger.bulk import insert_rows
 from ledger.verification import ledger_verify
 from orgs.models import EMC, Microenterprise
 from orgs.roles import Role
-from scoring import index, inputs, metrics, registry
+from scoring import index, inputs, metrics, registry, windows
 from scoring.ingest import ingest_up_to
 from scoring.models import NightlyRun, RunChunk, Snapshot
 from scoring.signals import night_scored
 from scoring.users import users_state_update
 
 log = logging.getLogger(__name__)
-STEPS = ("verify", "ingest", "users", "chunks", "ecosystem")
+STEPS = NightlyRun.STEPS
 
 
 class LedgerBroken(Exception):
@@ -86,7 +87,7 @@ def _timed(run: NightlyRun, name: str, fn):
 
 
 def run_prepare(run: NightlyRun) -> list[int]:
-    """Steps 1-3, then the chunks still to compute (numbers)."""
+    """Steps 1-4, then the chunks still to compute (numbers)."""
     NightlyRun.objects.filter(pk=run.pk).update(status=NightlyRun.Status.RUNNING)
     run.refresh_from_db()
     verified = NightlyRun.objects.filter(
@@ -114,6 +115,13 @@ def run_prepare(run: NightlyRun) -> list[int]:
         return users_state_update(day=run.run_date, ingest=run.ingest, stamp=run.pk)
 
     _timed(run, "users", users)
+
+    def window_sums():
+        # the chunks and the ecosystem step read these sums (scoring.inputs), not the rollups
+        state = windows.window_sums(windows.scoring_shape(), day=run.run_date, ingest_id=run.ingest_id)
+        return {"state": state.pk, "advanced": state.advanced, "sums": state.sums.count()}
+
+    _timed(run, "windows", window_sums)
     return chunks_plan(run)
 
 

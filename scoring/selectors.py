@@ -91,12 +91,14 @@ def run_progress(*, run: NightlyRun) -> dict:
     done = RunChunk.objects.filter(run=run, done=True).count()
     steps = run.steps or {}
     finished = sum(
-        1
-        for name in ("verify", "ingest", "users", "ecosystem")
-        if steps.get(name, {}).get("status") == "done"
+        1 for name in NightlyRun.STEPS if name != "chunks" and steps.get(name, {}).get("status") == "done"
     )
     chunk_part = (done / total) if total else (1 if steps.get("chunks", {}).get("status") == "done" else 0)
-    percent = 100 if run.status == NightlyRun.Status.DONE else int(100 * (finished + chunk_part) / 5)
+    percent = (
+        100
+        if run.status == NightlyRun.Status.DONE
+        else int(100 * (finished + chunk_part) / len(NightlyRun.STEPS))
+    )
     return {"percent": percent, "chunks_done": done, "chunks_total": total, "steps": steps}
 
 

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
-from judging.models import Scorecard, WindowState, WindowSum
+from judging.models import Scorecard
 from judging.scorecards import scorecards_compute
 from judging.windows import window_sums
 from ledger import services as ledger_services
 from scoring.inputs import partner_windows
+from scoring.models import WindowState, WindowSum
 from tests.scoring.conftest import at
 
 WINDOWS = [1, 3, 90]
@@ -91,14 +92,14 @@ def _late_events(judged):
 def test_the_night_advances_the_window_sums_to_what_the_rollups_read_whole_give(judged, night, short_windows):
     D = judged.day
     night(D - dt.timedelta(days=1))  # no state before it: read whole (and D's own e1 already logged)
-    assert WindowState.objects.get(day=D - dt.timedelta(days=1)).advanced is False
+    assert WindowState.objects.get(name="judging", day=D - dt.timedelta(days=1)).advanced is False
     _late_events(judged)
     run = night(D)
-    assert WindowState.objects.get(day=D).advanced is True
+    assert WindowState.objects.get(name="judging", day=D).advanced is True
     advanced_cards = _cards(D)
 
     # the sums themselves, advanced again from D - 1, against scoring's own read of every window
-    read, advanced = window_sums(day=D, ingest_id=run.ingest_id, windows=WINDOWS, spans=_spans(D))
+    read, advanced = window_sums(day=D, ingest_id=run.ingest_id, windows=WINDOWS)
     reference = partner_windows(ingest_id=run.ingest_id, windows=_spans(D))
     assert advanced is True
     assert _plain(read) == _plain(reference)
@@ -111,7 +112,7 @@ def test_the_night_advances_the_window_sums_to_what_the_rollups_read_whole_give(
 
     # and the scorecards, figure for figure, with the sums read whole
     scorecards_compute(run_id=run.pk, rebuild=True)
-    assert WindowState.objects.get(day=D).advanced is False
+    assert WindowState.objects.get(name="judging", day=D).advanced is False
     assert _cards(D) == advanced_cards
     assert {pid: revenue for pid, revenue, *_ in advanced_cards}[p] == 16000  # 70.00 + 40.00 + 50.00
 
@@ -123,12 +124,12 @@ def test_three_days_later_the_night_still_advances_the_sums_and_drops_the_old_st
     night(D - dt.timedelta(days=3))
     _late_events(judged)
     run = night(D)
-    assert WindowState.objects.get(day=D).advanced is True
-    read, _ = window_sums(day=D, ingest_id=run.ingest_id, windows=WINDOWS, spans=_spans(D))
+    assert WindowState.objects.get(name="judging", day=D).advanced is True
+    read, _ = window_sums(day=D, ingest_id=run.ingest_id, windows=WINDOWS)
     assert _plain(read) == _plain(partner_windows(ingest_id=run.ingest_id, windows=_spans(D)))
     # the states kept: D and the day before it at most, so D - 3's sums are gone
-    assert list(WindowState.objects.values_list("day", flat=True)) == [D]
-    assert WindowSum.objects.filter(state__day=D).exists()
+    assert list(WindowState.objects.filter(name="judging").values_list("day", flat=True)) == [D]
+    assert WindowSum.objects.filter(state__name="judging", state__day=D).exists()
 
 
 def test_changed_windows_read_the_sums_whole(judged, night, short_windows, settings):
@@ -136,6 +137,6 @@ def test_changed_windows_read_the_sums_whole(judged, night, short_windows, setti
     night(D - dt.timedelta(days=1))
     settings.JUDGING_WINDOWS = [1, 3, 30, 90]
     night(D)
-    assert WindowState.objects.get(day=D).advanced is False
+    assert WindowState.objects.get(name="judging", day=D).advanced is False
     card = Scorecard.objects.get(day=D, partner=judged.world.partner)
     assert card.figures["windows"]["30"]["revenue"] == {"CNY": 7000}
