@@ -21,7 +21,11 @@ JUNE = _months_ago(2)
 
 
 def at(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    """Noon of `day`; today, no later than now (before noon, noon is in the future)."""
+    noon = timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+    if day == timezone.localdate():
+        return min(noon, timezone.now())
+    return noon
 
 
 @pytest.fixture
