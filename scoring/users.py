@@ -6,17 +6,23 @@ class as of the state's date, and `lapses_on`: the first day the class would cha
 new came. Advancing the state from date W to D reads only the rollup rows the new ingests added
 (and the rare rows dated after W recorded earlier), merges and re-classifies the touched users
 in a temp table and writes each of their state rows once, re-classifies those whose
-`lapses_on` has come (an index lookup), and counts the classes as the previous
-run's counts plus what those users changed (each row keeps the class and the signals it was
-counted with): the cost follows the night's rows and the users whose signals age out, not the
-number of users or the history. Any other move (a re-run of an earlier date, a
+`lapses_on` has come (found in `UserLapse`, a narrow table keyed by the lapse day), and counts
+the classes as the previous run's counts plus what those users changed (each row keeps the class
+and the signals it was counted with): the cost follows the night's rows and the users whose
+signals age out, not the number of users or the history.
+
+The state itself has one index, its unique key, which a night never changes: on PostgreSQL its
+updates are heap-only (HOT, the table keeps free room on each page, migration 0006) and rewrite
+no index. The lapse days, which change with nearly every update, live in `UserLapse` instead:
+a row is added for each new lapse day (never updated) and the rows of the days a run passes
+are deleted; a row whose user has moved on since is stale and skipped by the join. Any other move (a re-run of an earlier date, a
 cut-off before the state's) rebuilds the state as of (D, cut-off) from the rollups.
 """
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from scoring.models import ClassCount, Ingest, StateMark, UserDay, UserState
+from scoring.models import ClassCount, Ingest, StateMark, UserDay, UserLapse, UserState
 
 NEVER = 99_999_999  # a day ordinal no date reaches: "does not lapse"
 MARK = "users"
@@ -51,6 +57,8 @@ def _true() -> str:
 
 
 NIGHT = "scoring_night_users"  # the advance's temp table: the night's users, merged and classified
+LAPSING = "scoring_lapsing_users"  # the other users whose class lapses by the day, re-classified
+KEY = ("scope", "scope_id", "user_ref")
 
 
 def _night_sql(wheres: list[str]) -> str:
@@ -68,10 +76,11 @@ def _night_sql(wheres: list[str]) -> str:
         f"GROUP BY {'user_ref' if column == '0' else f'{column}, user_ref'}"
         for scope, column in SCOPES
     )
-    # a new user keeps the rows' values (NULL where none); a known one the max, as the upsert did
+    # a new user keeps the rows' values (NULL where none); a known one the max (NULL where none,
+    # as a rebuild leaves it)
     merge = ", ".join(
         f"CASE WHEN s.user_ref IS NULL THEN g.{col} "
-        f"ELSE {_greatest()}(COALESCE(s.{col}, -1), COALESCE(g.{col}, -1)) END AS {col}"
+        f"ELSE NULLIF({_greatest()}(COALESCE(s.{col}, -1), COALESCE(g.{col}, -1)), -1) END AS {col}"
         for col in LAST
     )
     return (
@@ -95,6 +104,42 @@ def _night_store_sql() -> str:
     )
 
 
+def _lapsing_sql() -> str:
+    """The temp table of the state rows whose class lapses by the day (their keys found in
+    UserLapse by day, stale keys dropped by the state's own `lapses_on`), as `_night_sql` lays
+    them out: the class and held signals they were counted with beside the ones to compute."""
+    state, lapse = UserState._meta.db_table, UserLapse._meta.db_table
+    last = ", ".join(f"s.{col} AS {col}" for col in LAST)
+    on = " AND ".join(f"s.{k} = q.{k}" for k in KEY)
+    return (
+        f"CREATE TEMP TABLE {LAPSING} AS SELECT s.scope AS scope, s.scope_id AS scope_id, "
+        f"s.user_ref AS user_ref, {last}, s.klass AS klass, s.held AS held, s.lapses_on AS lapses_on, "
+        "s.klass AS old_klass, s.held AS old_held "
+        f"FROM (SELECT DISTINCT scope, scope_id, user_ref FROM {lapse} WHERE lapses_on <= %(day)s) q "
+        f"JOIN {state} s ON {on} WHERE s.lapses_on <= %(day)s"
+    )
+
+
+def _lapsing_store_sql() -> str:
+    """Write the re-classified lapsing rows back (the same rows: an update each)."""
+    on = " AND ".join(f"{UserState._meta.db_table}.{k} = l.{k}" for k in KEY)
+    return (
+        f"UPDATE {UserState._meta.db_table} SET klass = l.klass, held = l.held, "
+        f"lapses_on = l.lapses_on, stamp = %(stamp)s FROM {LAPSING} l WHERE {on}"
+    )
+
+
+def _lapse_days_sql(source: str, where: str) -> str:
+    """Add a UserLapse row for each row of `source` (a table with the key and `lapses_on`)
+    matching `where` whose class can still change."""
+    keys = ", ".join(KEY)
+    return (
+        f"INSERT INTO {UserLapse._meta.db_table} (lapses_on, {keys}) "
+        f"SELECT lapses_on, {keys} FROM {source} WHERE lapses_on < {NEVER} AND {where} "
+        "ON CONFLICT DO NOTHING"
+    )
+
+
 def _upsert_sql(wheres: list[str]) -> list[str]:
     """Insert the state of every scope from the UserDay rows matching any of `wheres` (max per
     column) into the empty state (the rebuild). Each condition is its own indexed SELECT (UNION
@@ -115,8 +160,8 @@ def _upsert_sql(wheres: list[str]) -> list[str]:
     return statements
 
 
-def _classify_sql(where: str, *, table: str | None = None, stamp: bool = False) -> str:
-    """Re-classify the rows of `table` (the state) matching `where`; `stamp`: mark them the run's."""
+def _classify_sql(where: str, *, table: str | None = None) -> str:
+    """Re-classify the rows of `table` (the state) matching `where`."""
     state = table or UserState._meta.db_table
     held = {col: f"COALESCE({col}, -1) >= %(signal_from)s" for col in SIGNALS}
     count = " + ".join(f"(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in held.values())
@@ -129,9 +174,7 @@ def _classify_sql(where: str, *, table: str | None = None, stamp: bool = False) 
     return (
         f"UPDATE {state} SET klass = CASE WHEN NOT ({active}) THEN 'lapsed' "
         f"WHEN ({count}) = 0 THEN 'transactional' WHEN ({count}) >= %(lifelong)s THEN 'lifelong' "
-        f"ELSE 'interactive' END, held = {bits}, lapses_on = {_least()}({lapses})"
-        + (", stamp = %(stamp)s" if stamp else "")
-        + f" WHERE {where}"
+        f"ELSE 'interactive' END, held = {bits}, lapses_on = {_least()}({lapses})" + f" WHERE {where}"
     )
 
 
@@ -159,21 +202,19 @@ def _counted_sql(rows: str) -> str:
     )
 
 
-# the rows the run will re-classify, as they were: the lapsing ones, and the night's known users
-# that were not lapsing (so that none is counted twice)
+# the rows the run re-classifies, as they were counted (the lapsing ones and the night's known
+# users: disjoint, as the lapsing rows are read after the night is stored) and as they are now
 BEFORE = (
-    f"SELECT scope, scope_id, klass, held FROM {UserState._meta.db_table} WHERE lapses_on <= %(day)s "
-    f"UNION ALL SELECT scope, scope_id, old_klass, old_held FROM {NIGHT} "
-    f"WHERE old_klass IS NOT NULL AND COALESCE(old_lapses, {NEVER}) > %(day)s"
+    f"SELECT scope, scope_id, old_klass AS klass, old_held AS held FROM {LAPSING} "
+    f"UNION ALL SELECT scope, scope_id, old_klass, old_held FROM {NIGHT} WHERE old_klass IS NOT NULL"
 )
-# the rows the run touched, as they are now
-AFTER = f"SELECT scope, scope_id, klass, held FROM {UserState._meta.db_table} WHERE stamp = %(stamp)s"
+AFTER = f"SELECT scope, scope_id, klass, held FROM {LAPSING} UNION ALL SELECT scope, scope_id, klass, held FROM {NIGHT}"
 
 
 def _counts_advance(cursor, *, run_id: int, previous_run_id: int, before: bool, params: dict) -> None:
     """Keep the run's ClassCount rows equal to a full count of the state while touching only the
     rows the run touches: copy the previous run's counts and take those rows out as they were
-    (`before` they are re-classified), then put them back in as they are (after)."""
+    counted (`before`), then put them back in as they are now."""
     table = ClassCount._meta.db_table
     cols = ", ".join(COUNT_COLUMNS)
     key = "run_id, scope, scope_id, klass"
@@ -231,22 +272,30 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
             # the night's users merged and classified apart (a temp table), so that each state
             # row the night touches is written once; then the rows whose class lapses by the day
             cursor.execute(f"DROP TABLE IF EXISTS {NIGHT}")
+            cursor.execute(f"DROP TABLE IF EXISTS {LAPSING}")
             cursor.execute(_night_sql(wheres), params)
             cursor.execute(_classify_sql(_true() + " = " + _true(), table=NIGHT), params)
-            _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=True, params=params)
             cursor.execute(_night_store_sql(), params)
             touched = cursor.rowcount
+            cursor.execute(_lapse_days_sql(NIGHT, f"lapses_on <> COALESCE(old_lapses, {NEVER})"))
             # after the store every row of the night lapses after the day: these are the others
-            cursor.execute(_classify_sql("lapses_on <= %(day)s", stamp=True), params)
+            cursor.execute(_lapsing_sql(), params)
+            cursor.execute(_classify_sql(_true() + " = " + _true(), table=LAPSING), params)
+            cursor.execute(_lapsing_store_sql(), params)
             touched += cursor.rowcount
-            cursor.execute(f"DROP TABLE {NIGHT}")
+            cursor.execute(_lapse_days_sql(LAPSING, _true() + " = " + _true()))
+            cursor.execute(f"DELETE FROM {UserLapse._meta.db_table} WHERE lapses_on <= %(day)s", params)
+            _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=True, params=params)
             _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=False, params=params)
+            cursor.execute(f"DROP TABLE {NIGHT}")
+            cursor.execute(f"DROP TABLE {LAPSING}")
             counts = ClassCount.objects.filter(run_id=stamp).count()
         else:
             mode = "rebuild"
             table = UserState._meta.db_table
             # DELETE, not TRUNCATE: the application role holds no TRUNCATE privilege anywhere
             cursor.execute(f"DELETE FROM {table}")
+            cursor.execute(f"DELETE FROM {UserLapse._meta.db_table}")
             params.update(
                 ingest=ingest.pk,
                 oldest=day_no - max(settings.SCORING_ACTIVE_DAYS, settings.SCORING_SIGNAL_DAYS),
@@ -255,6 +304,7 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
                 cursor.execute(sql, params)
             cursor.execute(_classify_sql(_true() + " = " + _true()), params)
             touched = cursor.rowcount
+            cursor.execute(_lapse_days_sql(table, _true() + " = " + _true()))
             counts = class_counts_store(run_id=stamp, day=day)
     StateMark.objects.update_or_create(
         key=MARK, defaults={"day_no": day_no, "ingest": ingest, "run_id": stamp}
