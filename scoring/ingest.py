@@ -13,7 +13,21 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, Func, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce
 
 from ledger.models import Account, Leg, Transaction, UserSignal, ValueEvent, ValueEventPartner
@@ -143,8 +157,11 @@ def _dimension_days(ingest, model, field: str, events, reversed_events) -> int:
 def _first_id(qs) -> int | None:
     """The smallest id among the window's rows: a bound the planner can use on the referencing
     table's index (every row of the window has an id at least this), so a night never scans the
-    history's legs or partner links. Correct whatever the order of ids and recorded times."""
-    return qs.aggregate(first=Min("id"))["first"]
+    history's legs or partner links. Correct whatever the order of ids and recorded times.
+    `id + 0`: a MIN of the bare id is planned as a walk up the primary key until a row of the
+    window turns up, which reads the whole history first (0.9 s at 3,000,000 events); the
+    expression makes the window's own index find its rows (20 ms)."""
+    return qs.aggregate(first=Min(ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())))["first"]
 
 
 def _partner_days(ingest, previous, cutoff) -> int:

@@ -291,28 +291,12 @@ class UserState(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "scope_id", "user_ref"], name="user_state_unique"),
         ]
-        # the unique key is the only index: the counts read a scope through its prefix, the lapse
-        # days are found in UserLapse, and a night's updates (no indexed column changes) are
-        # heap-only on PostgreSQL, rewriting no index (the table's fillfactor: migration 0006)
+        # the unique key is the only index: the counts read a scope through its prefix, the
+        # lapsing users are found from the rollups (scoring.users), and a night's updates change
+        # no indexed column, so on PostgreSQL they are heap-only (fillfactor: migration 0006)
 
     def __str__(self):
         return f"{self.scope}:{self.scope_id}:{self.user_ref} {self.klass}"
-
-
-class UserLapse(models.Model):
-    """A day a UserState row's class would lapse (`lapses_on`) and the row's key: how a night
-    finds the users whose signals age out (an index range, not a scan). Rows are only added (a
-    new lapse day each time a row's changes) and deleted once the day has passed; a row whose
-    state has moved on is stale and skipped (the state's own `lapses_on` decides)."""
-
-    pk = models.CompositePrimaryKey("lapses_on", "scope", "scope_id", "user_ref")
-    lapses_on = models.IntegerField()
-    scope = models.CharField(max_length=3, choices=UserState.Scope.choices)
-    scope_id = models.BigIntegerField()
-    user_ref = models.CharField(max_length=64)
-
-    def __str__(self):
-        return f"{self.scope}:{self.scope_id}:{self.user_ref} on {self.lapses_on}"
 
 
 class ClassCount(models.Model):

@@ -6,23 +6,23 @@ class as of the state's date, and `lapses_on`: the first day the class would cha
 new came. Advancing the state from date W to D reads only the rollup rows the new ingests added
 (and the rare rows dated after W recorded earlier), merges and re-classifies the touched users
 in a temp table and writes each of their state rows once, re-classifies those whose
-`lapses_on` has come (found in `UserLapse`, a narrow table keyed by the lapse day), and counts
-the classes as the previous run's counts plus what those users changed (each row keeps the class
-and the signals it was counted with): the cost follows the night's rows and the users whose
-signals age out, not the number of users or the history.
+`lapses_on` has come, and counts the classes as the previous run's counts plus what those users
+changed (each row keeps the class and the signals it was counted with): the cost follows the
+night's rows and the users whose signals age out, not the number of users or the history.
 
-The state itself has one index, its unique key, which a night never changes: on PostgreSQL its
-updates are heap-only (HOT, the table keeps free room on each page, migration 0006) and rewrite
-no index. The lapse days, which change with nearly every update, live in `UserLapse` instead:
-a row is added for each new lapse day (never updated) and the rows of the days a run passes
-are deleted; a row whose user has moved on since is stale and skipped by the join. Any other move (a re-run of an earlier date, a
-cut-off before the state's) rebuilds the state as of (D, cut-off) from the rollups.
-"""
+The users whose class lapses by the day are found from the rollups, not from an index on the
+state: a class lapses when the last payment or signal that held it leaves its window, so the
+users with a payment dated a window's length before a day since the state's, or a signal dated
+a signal window's length before, are the candidates (an index range on `UserDay.day_no`), and
+the state's own `lapses_on` decides among them. So the state has one index, its unique key,
+which a night never changes: on PostgreSQL its updates are heap-only (HOT: the table keeps a
+fifth of each page free, migration 0006) and rewrite no index. A rebuild writes each row once,
+classified as it is inserted."""
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from scoring.models import ClassCount, Ingest, StateMark, UserDay, UserLapse, UserState
+from scoring.models import ClassCount, Ingest, StateMark, UserDay, UserState
 
 NEVER = 99_999_999  # a day ordinal no date reaches: "does not lapse"
 MARK = "users"
@@ -105,17 +105,30 @@ def _night_store_sql() -> str:
 
 
 def _lapsing_sql() -> str:
-    """The temp table of the state rows whose class lapses by the day (their keys found in
-    UserLapse by day, stale keys dropped by the state's own `lapses_on`), as `_night_sql` lays
-    them out: the class and held signals they were counted with beside the ones to compute."""
-    state, lapse = UserState._meta.db_table, UserLapse._meta.db_table
+    """The temp table of the state rows whose class lapses after the state's day and by the
+    day, laid out as `_night_sql` lays the night: the class and held signals they were counted
+    with beside the ones to compute. Candidates: the users with a payment dated `active_days`
+    before a day in (mark, day], or a signal dated `signal_days` before (the last day that held
+    a class is such a row's day); the state's `lapses_on` keeps those whose class does lapse."""
+    state, days = UserState._meta.db_table, UserDay._meta.db_table
+    t = _true()
+    signal = " OR ".join(f"{flag} = {t}" for col, flag in LAST.items() if col in SIGNALS)
+    dated = (
+        f"SELECT emc_id, me_id, user_ref FROM {days} WHERE paid = {t} "
+        "AND day_no > %(mark_day)s - %(active_days)s AND day_no <= %(day)s - %(active_days)s "
+        f"UNION ALL SELECT emc_id, me_id, user_ref FROM {days} WHERE ({signal}) "
+        "AND day_no > %(mark_day)s - %(signal_days)s AND day_no <= %(day)s - %(signal_days)s"
+    )
+    keys = " UNION ".join(
+        f"SELECT '{scope}' AS scope, {column} AS scope_id, user_ref FROM ({dated}) d"
+        for scope, column in SCOPES
+    )
     last = ", ".join(f"s.{col} AS {col}" for col in LAST)
     on = " AND ".join(f"s.{k} = q.{k}" for k in KEY)
     return (
         f"CREATE TEMP TABLE {LAPSING} AS SELECT s.scope AS scope, s.scope_id AS scope_id, "
         f"s.user_ref AS user_ref, {last}, s.klass AS klass, s.held AS held, s.lapses_on AS lapses_on, "
-        "s.klass AS old_klass, s.held AS old_held "
-        f"FROM (SELECT DISTINCT scope, scope_id, user_ref FROM {lapse} WHERE lapses_on <= %(day)s) q "
+        f"s.klass AS old_klass, s.held AS old_held FROM ({keys}) q "
         f"JOIN {state} s ON {on} WHERE s.lapses_on <= %(day)s"
     )
 
@@ -129,40 +142,30 @@ def _lapsing_store_sql() -> str:
     )
 
 
-def _lapse_days_sql(source: str, where: str) -> str:
-    """Add a UserLapse row for each row of `source` (a table with the key and `lapses_on`)
-    matching `where` whose class can still change."""
-    keys = ", ".join(KEY)
-    return (
-        f"INSERT INTO {UserLapse._meta.db_table} (lapses_on, {keys}) "
-        f"SELECT lapses_on, {keys} FROM {source} WHERE lapses_on < {NEVER} AND {where} "
-        "ON CONFLICT DO NOTHING"
-    )
-
-
-def _upsert_sql(wheres: list[str]) -> list[str]:
-    """Insert the state of every scope from the UserDay rows matching any of `wheres` (max per
-    column) into the empty state (the rebuild). Each condition is its own indexed SELECT (UNION
-    ALL), never an OR over the history."""
+def _rebuild_sql(where: str) -> list[str]:
+    """Insert the state of every scope from the UserDay rows matching `where` (max per column)
+    into the empty state, each row classified as it is written (one write per row)."""
     state, days = UserState._meta.db_table, UserDay._meta.db_table
     cols = ", ".join(LAST)
     flags = ", ".join(["emc_id", "me_id", "user_ref", "day_no", *LAST.values()])
-    source = " UNION ALL ".join(f"SELECT {flags} FROM {days} WHERE {where}" for where in wheres)
-    picks = ", ".join(f"MAX(CASE WHEN {flag} = {_true()} THEN day_no END)" for flag in LAST.values())
+    picks = ", ".join(
+        f"MAX(CASE WHEN {flag} = {_true()} THEN day_no END) AS {col}" for col, flag in LAST.items()
+    )
+    classes = ", ".join(_classes().values())
     statements = []
     for scope, column in SCOPES:
         group = "user_ref" if column == "0" else f"{column}, user_ref"
         statements.append(
-            f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, held, stamp) "
-            f"SELECT '{scope}', {column}, user_ref, {picks}, 'lapsed', 0, %(stamp)s FROM ({source}) src "
-            f"GROUP BY {group}"
+            f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, held, lapses_on, stamp) "
+            f"SELECT '{scope}', scope_id, user_ref, {cols}, {classes}, %(stamp)s FROM ("
+            f"SELECT {column} AS scope_id, user_ref, {picks} FROM (SELECT {flags} FROM {days} WHERE {where}) src "
+            f"GROUP BY {group}) g"
         )
     return statements
 
 
-def _classify_sql(where: str, *, table: str | None = None) -> str:
-    """Re-classify the rows of `table` (the state) matching `where`."""
-    state = table or UserState._meta.db_table
+def _classes() -> dict[str, str]:
+    """{column: SQL} of the class, the held signals and the lapse day, from the last days."""
     held = {col: f"COALESCE({col}, -1) >= %(signal_from)s" for col in SIGNALS}
     count = " + ".join(f"(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in held.values())
     bits = " + ".join(f"(CASE WHEN {held[col]} THEN {bit} ELSE 0 END)" for col, bit in HELD.items())
@@ -171,11 +174,18 @@ def _classify_sql(where: str, *, table: str | None = None) -> str:
         [f"CASE WHEN {active} THEN last_paid + %(active_days)s ELSE {NEVER} END"]
         + [f"CASE WHEN {cond} THEN {col} + %(signal_days)s ELSE {NEVER} END" for col, cond in held.items()]
     )
-    return (
-        f"UPDATE {state} SET klass = CASE WHEN NOT ({active}) THEN 'lapsed' "
-        f"WHEN ({count}) = 0 THEN 'transactional' WHEN ({count}) >= %(lifelong)s THEN 'lifelong' "
-        f"ELSE 'interactive' END, held = {bits}, lapses_on = {_least()}({lapses})" + f" WHERE {where}"
-    )
+    return {
+        "klass": f"CASE WHEN NOT ({active}) THEN 'lapsed' WHEN ({count}) = 0 THEN 'transactional' "
+        f"WHEN ({count}) >= %(lifelong)s THEN 'lifelong' ELSE 'interactive' END",
+        "held": bits,
+        "lapses_on": f"{_least()}({lapses})",
+    }
+
+
+def _classify_sql(table: str) -> str:
+    """Re-classify every row of `table` (a temp table laid out as the state)."""
+    sets = ", ".join(f"{col} = {sql}" for col, sql in _classes().items())
+    return f"UPDATE {table} SET {sets}"
 
 
 def _params(day_no: int, stamp: int) -> dict:
@@ -274,17 +284,14 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
             cursor.execute(f"DROP TABLE IF EXISTS {NIGHT}")
             cursor.execute(f"DROP TABLE IF EXISTS {LAPSING}")
             cursor.execute(_night_sql(wheres), params)
-            cursor.execute(_classify_sql(_true() + " = " + _true(), table=NIGHT), params)
+            cursor.execute(_classify_sql(NIGHT), params)
             cursor.execute(_night_store_sql(), params)
             touched = cursor.rowcount
-            cursor.execute(_lapse_days_sql(NIGHT, f"lapses_on <> COALESCE(old_lapses, {NEVER})"))
             # after the store every row of the night lapses after the day: these are the others
             cursor.execute(_lapsing_sql(), params)
-            cursor.execute(_classify_sql(_true() + " = " + _true(), table=LAPSING), params)
+            cursor.execute(_classify_sql(LAPSING), params)
             cursor.execute(_lapsing_store_sql(), params)
             touched += cursor.rowcount
-            cursor.execute(_lapse_days_sql(LAPSING, _true() + " = " + _true()))
-            cursor.execute(f"DELETE FROM {UserLapse._meta.db_table} WHERE lapses_on <= %(day)s", params)
             _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=True, params=params)
             _counts_advance(cursor, run_id=stamp, previous_run_id=mark.run_id, before=False, params=params)
             cursor.execute(f"DROP TABLE {NIGHT}")
@@ -295,16 +302,14 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
             table = UserState._meta.db_table
             # DELETE, not TRUNCATE: the application role holds no TRUNCATE privilege anywhere
             cursor.execute(f"DELETE FROM {table}")
-            cursor.execute(f"DELETE FROM {UserLapse._meta.db_table}")
             params.update(
                 ingest=ingest.pk,
                 oldest=day_no - max(settings.SCORING_ACTIVE_DAYS, settings.SCORING_SIGNAL_DAYS),
             )
-            for sql in _upsert_sql(["ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"]):
+            touched = 0
+            for sql in _rebuild_sql("ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"):
                 cursor.execute(sql, params)
-            cursor.execute(_classify_sql(_true() + " = " + _true()), params)
-            touched = cursor.rowcount
-            cursor.execute(_lapse_days_sql(table, _true() + " = " + _true()))
+                touched += cursor.rowcount
             counts = class_counts_store(run_id=stamp, day=day)
     StateMark.objects.update_or_create(
         key=MARK, defaults={"day_no": day_no, "ingest": ingest, "run_id": stamp}
