@@ -289,9 +289,11 @@ class UserState(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["scope", "scope_id", "user_ref"], name="user_state_unique"),
+            # the user first: a user's rows in every scope are neighbours in the index and, as
+            # a rebuild writes them in this order, on the same heap page (scoring.users)
+            models.UniqueConstraint(fields=["user_ref", "scope", "scope_id"], name="user_state_unique"),
         ]
-        # the unique key is the only index: the counts read a scope through its prefix, the
+        # the unique key is the only index: the counts read the whole state or ClassCount, the
         # lapsing users are found from the rollups (scoring.users), and a night's updates change
         # no indexed column, so on PostgreSQL they are heap-only (fillfactor: migration 0006)
 

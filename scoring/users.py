@@ -93,13 +93,15 @@ def _night_sql(wheres: list[str]) -> str:
 
 
 def _night_store_sql() -> str:
-    """Write the merged, classified night into the state: one write per user row."""
+    """Write the merged, classified night into the state: one write per user row, in the order
+    of the unique key."""
     cols = [*LAST, "klass", "held", "lapses_on"]
     names = ", ".join(cols)
     keep = ", ".join(f"{col} = excluded.{col}" for col in [*cols, "stamp"])
     return (
         f"INSERT INTO {UserState._meta.db_table} (scope, scope_id, user_ref, {names}, stamp) "
         f"SELECT scope, scope_id, user_ref, {names}, %(stamp)s FROM {NIGHT} WHERE {_true()} "
+        "ORDER BY user_ref, scope, scope_id "  # the unique key's order: each page visited once
         f"ON CONFLICT (scope, scope_id, user_ref) DO UPDATE SET {keep}"
     )
 
@@ -142,26 +144,28 @@ def _lapsing_store_sql() -> str:
     )
 
 
-def _rebuild_sql(where: str) -> list[str]:
+def _rebuild_sql(where: str) -> str:
     """Insert the state of every scope from the UserDay rows matching `where` (max per column)
-    into the empty state, each row classified as it is written (one write per row)."""
+    into the empty state, each row classified as it is written (one write per row), in the
+    order of the unique key (user first): a user's rows in all scopes share a page, so a night's
+    lookups of the user's rows read one page, not one per scope."""
     state, days = UserState._meta.db_table, UserDay._meta.db_table
     cols = ", ".join(LAST)
     flags = ", ".join(["emc_id", "me_id", "user_ref", "day_no", *LAST.values()])
     picks = ", ".join(
         f"MAX(CASE WHEN {flag} = {_true()} THEN day_no END) AS {col}" for col, flag in LAST.items()
     )
-    classes = ", ".join(_classes().values())
-    statements = []
-    for scope, column in SCOPES:
-        group = "user_ref" if column == "0" else f"{column}, user_ref"
-        statements.append(
-            f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, held, lapses_on, stamp) "
-            f"SELECT '{scope}', scope_id, user_ref, {cols}, {classes}, %(stamp)s FROM ("
-            f"SELECT {column} AS scope_id, user_ref, {picks} FROM (SELECT {flags} FROM {days} WHERE {where}) src "
-            f"GROUP BY {group}) g"
-        )
-    return statements
+    grouped = " UNION ALL ".join(
+        f"SELECT '{scope}' AS scope, {column} AS scope_id, user_ref, {picks} "
+        f"FROM (SELECT {flags} FROM {days} WHERE {where}) src "
+        f"GROUP BY {'user_ref' if column == '0' else f'{column}, user_ref'}"
+        for scope, column in SCOPES
+    )
+    return (
+        f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, held, lapses_on, stamp) "
+        f"SELECT scope, scope_id, user_ref, {cols}, {', '.join(_classes().values())}, %(stamp)s "
+        f"FROM ({grouped}) g WHERE {_true()} ORDER BY user_ref, scope, scope_id"
+    )
 
 
 def _classes() -> dict[str, str]:
@@ -306,10 +310,10 @@ def users_state_update(*, day, ingest: Ingest, stamp: int) -> dict:
                 ingest=ingest.pk,
                 oldest=day_no - max(settings.SCORING_ACTIVE_DAYS, settings.SCORING_SIGNAL_DAYS),
             )
-            touched = 0
-            for sql in _rebuild_sql("ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"):
-                cursor.execute(sql, params)
-                touched += cursor.rowcount
+            cursor.execute(
+                _rebuild_sql("ingest_id <= %(ingest)s AND day_no > %(oldest)s AND day_no <= %(day)s"), params
+            )
+            touched = cursor.rowcount
             counts = class_counts_store(run_id=stamp, day=day)
     StateMark.objects.update_or_create(
         key=MARK, defaults={"day_no": day_no, "ingest": ingest, "run_id": stamp}
