@@ -296,6 +296,14 @@ def _sql_posting_context(ids: dict, terms_until, currencies) -> tuple[OrgContext
     return _context_from_rows(results, terms_until)
 
 
+# the ME fields a posting loads, in the model's concrete order (from_db takes values in it)
+_ME_FIELDS = [
+    f.attname
+    for f in Microenterprise._meta.concrete_fields
+    if f.attname in ("id", "code", "status", "leader_id", "ended_on")
+]
+
+
 def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
     """The context from the fourteen results of `ledger_posting_context`, in its tags' order."""
     (
@@ -316,8 +324,9 @@ def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int
     ) = results
     ctx = OrgContext()
     for pk, code, leader_id, status, ended_on in mes:
-        me = Microenterprise(id=pk, code=code, leader_id=leader_id, status=status, ended_on=ended_on)
-        me._state.adding, me._state.db = False, "default"
+        # as the ORM path's .only(...): the fields not loaded are deferred, not defaults
+        loaded = {"id": pk, "code": code, "status": status, "leader_id": leader_id, "ended_on": ended_on}
+        me = Microenterprise.from_db("default", _ME_FIELDS, [loaded[name] for name in _ME_FIELDS])
         ctx.mes[pk] = me
         ctx.note_me(pk, code, status, ended_on)
     ctx.emcs = {

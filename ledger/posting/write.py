@@ -11,6 +11,7 @@ Larger batches (imports) reserve ids and COPY; SQLite inserts table by table.
 """
 
 import datetime as dt
+import functools
 import json
 
 from django.db import connection
@@ -61,12 +62,21 @@ def _insert_returning_ids(model, fields: list[str], rows: list[tuple]) -> list[i
     return [obj.pk for obj in objs]
 
 
+@functools.cache
+def _concrete_order(model, fields: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    """The model's field names in its concrete order among ("id", *fields), and where each sits
+    in (pk, *row)."""
+    given = ["id", *fields]
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    return names, [given.index(name) for name in names]
+
+
 def _instance(model, pk: int, fields: list[str], row: tuple):
-    """A saved-looking model instance from a written row (no query)."""
-    obj = model(id=pk, **dict(zip(fields, row, strict=True)))
-    obj._state.adding = False
-    obj._state.db = "default"
-    return obj
+    """A saved-looking model instance from a written row (no query), built as the ORM builds a
+    fetched row (`from_db`, positional: half the time of keyword arguments)."""
+    names, order = _concrete_order(model, tuple(fields))
+    values = (pk, *row)
+    return model.from_db("default", names, [values[i] for i in order])
 
 
 def _accounts_of(plans: list[Plan], ctx: OrgContext) -> dict[tuple, int]:
