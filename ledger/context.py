@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ledger.models import Account, Contract, ContractNodeShare, ContractPartnerShare
+from ledger.models import Contract
 from ledger.posting.terms import Terms, terms_build, terms_load
 from orgs import date_rules
 from orgs.models import EMC, Category, EMCNode, EMCParticipation, Microenterprise, Partner, Solution
@@ -196,58 +196,30 @@ def org_context_load(
     return ctx
 
 
-def _t(model) -> str:
-    return model._meta.db_table
+# ledger_posting_context (ledger/sql/posting_context.v1.sql) returns tagged generic rows
+# (tag, i1, i2, i3, t1, t2, t3, d1, d2, n1): per tag, the columns making each result's tuple,
+# in the order `_context_from_rows` reads them
+CONTEXT_SHAPES = (
+    (1, 4, 2, 5, 7),  # mes: id, code, leader_id, status, ended_on
+    (1, 4, 2, 7, 8),  # emcs: id, code, lead_me_id, formed_on, ended_on
+    (1, 2, 7, 8),  # nodes: emc_id, me_id, joined_on, left_on
+    (1, 2),  # emc scenarios: emc_id, scenario_id
+    (1, 2, 4),  # solutions: id, scenario_id, name
+    (1, 2, 4),  # bundles: solution_id, category_id, category name
+    (1, 4),  # categories: id, name
+    (1, 4, 5, 6),  # partners: id, code, state, name
+    (1, 2, 7, 8),  # participations: emc_id, partner_id, started_on, ended_on
+    (1, 2, 3, 7, 4, 9),  # contracts: id, emc_id, version, effective_from, currency, fee
+    (1, 2, 9),  # partner shares: contract_id, partner_id, share_pct
+    (1, 2, 9),  # node shares: contract_id, me_id, share_pct
+    (1, 4, 5, 7),  # node MEs: id, code, status, ended_on
+    (4, 1),  # accounts: code, id
+)
 
-
-def _posting_sql() -> str:
-    """The lookups of `posting_context_load` as one multi-statement round trip (PostgreSQL)."""
-    me, emc, node, part = _t(Microenterprise), _t(EMC), _t(EMCNode), _t(EMCParticipation)
-    contract, pshare, nshare = _t(Contract), _t(ContractPartnerShare), _t(ContractNodeShare)
-    scen = _t(EMC.scenarios.through)
-    contracts = (
-        f"SELECT id FROM {contract} WHERE emc_id = ANY(%(emc)s) AND status = %(approved)s"
-        " AND effective_from <= %(until)s"
-    )
-    return "; ".join(
-        [
-            f"SELECT id, code, leader_id, status, ended_on FROM {me} WHERE id = ANY(%(me)s)",
-            f"SELECT id, code, lead_me_id, formed_on, ended_on FROM {emc} WHERE id = ANY(%(emc)s)",
-            f"SELECT emc_id, me_id, joined_on, left_on FROM {node}"
-            " WHERE emc_id = ANY(%(emc)s) AND me_id = ANY(%(me)s)",
-            f"SELECT emc_id, scenario_id FROM {scen} WHERE emc_id = ANY(%(emc)s) AND scenario_id = ANY(%(scenario)s)",
-            f"SELECT id, scenario_id, name FROM {_t(Solution)} WHERE id = ANY(%(solution)s)",
-            f"SELECT b.solution_id, b.category_id, c.name FROM {_t(Solution.categories.through)} b"
-            f" JOIN {_t(Category)} c ON c.id = b.category_id WHERE b.solution_id = ANY(%(solution)s)",
-            f"SELECT id, name FROM {_t(Category)} WHERE id = ANY(%(category)s)",
-            f"SELECT id, code, state, name FROM {_t(Partner)} WHERE id = ANY(%(partner)s)",
-            f"SELECT emc_id, partner_id, started_on, ended_on FROM {part}"
-            " WHERE emc_id = ANY(%(emc)s) AND partner_id = ANY(%(partner)s)",
-            f"SELECT id, emc_id, version, effective_from, currency, platform_fee_pct FROM {contract}"
-            " WHERE emc_id = ANY(%(emc)s) AND status = %(approved)s AND effective_from <= %(until)s",
-            # only the batch's partners: a split reads the shares of the partners on its event
-            f"SELECT contract_id, partner_id, share_pct FROM {pshare} WHERE contract_id IN ({contracts})"
-            " AND partner_id IN (SELECT unnest(%(partner)s::bigint[]))",
-            f"SELECT contract_id, me_id, share_pct FROM {nshare} WHERE contract_id IN ({contracts})",
-            f"SELECT id, code, status, ended_on FROM {me}"
-            f" WHERE id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
-            # the accounts the batch's splits can credit (the posting still creates missing ones):
-            # one index lookup per owner kind (an OR across the columns scanned every account)
-            " UNION ALL ".join(
-                f"SELECT code, id FROM {_t(Account)} WHERE currency = ANY(%(currencies)s) AND {owner}"
-                for owner in (
-                    f"kind IN ('{Account.Kind.CLEARING}', '{Account.Kind.PLATFORM}', '{Account.Kind.PAYABLE}')",
-                    "me_id IN (SELECT unnest(%(me)s::bigint[]))",
-                    "emc_id IN (SELECT unnest(%(emc)s::bigint[]))",
-                    "partner_id IN (SELECT unnest(%(partner)s::bigint[]))",
-                    f"me_id IN (SELECT me_id FROM {nshare} WHERE contract_id IN ({contracts}))",
-                )
-            ),
-        ]
-    )
-
-
-_POSTING_SQL: str | None = None
+_CONTEXT_SQL = (
+    "SELECT * FROM ledger_posting_context(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],"
+    " %s::bigint[], %s::bigint[], %s::text, %s::date, %s::text[])"
+)
 
 
 def posting_context_load(
@@ -264,10 +236,10 @@ def posting_context_load(
     """What validating and writing a batch of events needs: the org context, the approved
     contracts of its EMCs effective by `terms_until`, and the codes of their node MEs.
 
-    On PostgreSQL all of it, and the accounts the splits may credit, comes in ONE round trip
-    (fourteen statements sent together, read with
-    nextset()): the single-event path is dominated by round trips and ORM query building.
-    Elsewhere (SQLite) the same data comes from the ORM loaders above, a query each.
+    On PostgreSQL all of it, and the accounts the splits may credit, comes in ONE round trip,
+    one call of the function `ledger_posting_context` (its plans kept for the session): the
+    single-event path is dominated by round trips, planning and ORM query building. Elsewhere
+    (SQLite) the same data comes from the ORM loaders above, a query each.
     """
     me_ids, emc_ids = {i for i in me_ids if i}, {i for i in emc_ids if i}
     scenario_ids, solution_ids = {i for i in scenario_ids if i}, {i for i in solution_ids if i}
@@ -301,34 +273,39 @@ def _orm_posting_context(ids: dict, terms_until) -> tuple[OrgContext, dict[int, 
 
 
 def _sql_posting_context(ids: dict, terms_until, currencies) -> tuple[OrgContext, dict[int, list[Terms]]]:
-    """The lookups of `_posting_sql` in one round trip (PostgreSQL)."""
-    global _POSTING_SQL
-    if _POSTING_SQL is None:
-        _POSTING_SQL = _posting_sql()
-    params = {
-        "me": sorted(ids["me_ids"]),
-        "emc": sorted(ids["emc_ids"]),
-        "scenario": sorted(ids["scenario_ids"]),
-        "solution": sorted(ids["solution_ids"]),
-        "category": sorted(ids["category_ids"]),
-        "partner": sorted(ids["partner_ids"]),
-        "approved": Contract.Status.APPROVED,
-        # no day: no contract row (a date before any contract)
-        "until": terms_until or dt.date(1, 1, 1),
-        "currencies": sorted(currencies),
-    }
-    results = []
+    """The lookups in one call of `ledger_posting_context` (PostgreSQL): its statements' plans
+    are kept for the session, where a multi-statement string was planned again on every call."""
+    params = [
+        sorted(ids["me_ids"]),
+        sorted(ids["emc_ids"]),
+        sorted(ids["scenario_ids"]),
+        sorted(ids["solution_ids"]),
+        sorted(ids["category_ids"]),
+        sorted(ids["partner_ids"]),
+        Contract.Status.APPROVED,
+        terms_until or dt.date(1, 1, 1),  # no day: no contract row (a date before any contract)
+        sorted(currencies),
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(_POSTING_SQL, params)
-        while True:
-            results.append(cursor.fetchall())
-            if not cursor.nextset():
-                break
+        cursor.execute(_CONTEXT_SQL, params)
+        rows = cursor.fetchall()
+    results = [[] for _shape in CONTEXT_SHAPES]
+    for row in rows:
+        tag = row[0] - 1
+        results[tag].append(tuple(row[i] for i in CONTEXT_SHAPES[tag]))
     return _context_from_rows(results, terms_until)
 
 
+# the ME fields a posting loads, in the model's concrete order (from_db takes values in it)
+_ME_FIELDS = [
+    f.attname
+    for f in Microenterprise._meta.concrete_fields
+    if f.attname in ("id", "code", "status", "leader_id", "ended_on")
+]
+
+
 def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int, list[Terms]]]:
-    """The context from the fourteen result sets of `_posting_sql`, in its order."""
+    """The context from the fourteen results of `ledger_posting_context`, in its tags' order."""
     (
         mes,
         emcs,
@@ -347,8 +324,9 @@ def _context_from_rows(results: list, terms_until) -> tuple[OrgContext, dict[int
     ) = results
     ctx = OrgContext()
     for pk, code, leader_id, status, ended_on in mes:
-        me = Microenterprise(id=pk, code=code, leader_id=leader_id, status=status, ended_on=ended_on)
-        me._state.adding, me._state.db = False, "default"
+        # as the ORM path's .only(...): the fields not loaded are deferred, not defaults
+        loaded = {"id": pk, "code": code, "status": status, "leader_id": leader_id, "ended_on": ended_on}
+        me = Microenterprise.from_db("default", _ME_FIELDS, [loaded[name] for name in _ME_FIELDS])
         ctx.mes[pk] = me
         ctx.note_me(pk, code, status, ended_on)
     ctx.emcs = {

@@ -1,22 +1,24 @@
 """Writing valid plans: transactions, events, partner links and legs, in bulk.
 
 On PostgreSQL a batch below `bulk.COPY_MIN_ROWS` events (a logged event, an API batch, a
-generator's day) is written by ONE statement (`_statement_write`): its ids drawn from the
-sequences in it, one INSERT per table as data-modifying CTEs, the rows sent as one JSON
-parameter per table. The same rows, the same statement triggers (the legs' checks and daily
+generator's day) is written by ONE statement (`_statement_write`, the function
+`ledger_posting_write`, ledger/sql/posting_write.v1.sql, whose plan the session keeps): its
+ids drawn from the sequences in it, one INSERT per table as data-modifying CTEs, the rows sent
+as one JSON parameter per table. The same rows, the same statement triggers (the legs' checks and daily
 rollups, the commit-time balance check) and constraints as one INSERT per table, without a
 round trip per table: one event per DB transaction was bound by round trips, not by Python.
 Larger batches (imports) reserve ids and COPY; SQLite inserts table by table.
 """
 
 import datetime as dt
+import functools
 import json
 
 from django.db import connection
 
 from ledger import bulk
 from ledger.context import OrgContext
-from ledger.models import Leg, Transaction, ValueEvent, ValueEventPartner
+from ledger.models import Transaction, ValueEvent, ValueEventPartner
 from ledger.posting.accounts import account_code, accounts_get_or_create, target_codes
 from ledger.posting.legs import LEG_COLUMNS, LegRow, check_balanced
 from ledger.posting.rollups import legs_write
@@ -60,12 +62,21 @@ def _insert_returning_ids(model, fields: list[str], rows: list[tuple]) -> list[i
     return [obj.pk for obj in objs]
 
 
+@functools.cache
+def _concrete_order(model, fields: tuple[str, ...]) -> tuple[list[str], list[int]]:
+    """The model's field names in its concrete order among ("id", *fields), and where each sits
+    in (pk, *row)."""
+    given = ["id", *fields]
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    return names, [given.index(name) for name in names]
+
+
 def _instance(model, pk: int, fields: list[str], row: tuple):
-    """A saved-looking model instance from a written row (no query)."""
-    obj = model(id=pk, **dict(zip(fields, row, strict=True)))
-    obj._state.adding = False
-    obj._state.db = "default"
-    return obj
+    """A saved-looking model instance from a written row (no query), built as the ORM builds a
+    fetched row (`from_db`, positional: half the time of keyword arguments)."""
+    names, order = _concrete_order(model, tuple(fields))
+    values = (pk, *row)
+    return model.from_db("default", names, [values[i] for i in order])
 
 
 def _accounts_of(plans: list[Plan], ctx: OrgContext) -> dict[tuple, int]:
@@ -184,59 +195,14 @@ def _records(fields: list[str], rows: list[tuple]) -> str:
     return _rows_json([dict(zip(fields, row, strict=True)) for row in rows])
 
 
-def _statement_sql() -> str:
-    """One statement writing a batch: ids for each event (`ord` 0..n-1: its transaction's and
-    its own, from the tables' sequences), then each table's rows from its JSON parameter, read
-    as the table's own row type (json_populate_recordset), where the row's id, or its
-    reference to the batch, carries the event's ord. A refund of a payment of the same batch
-    gives -1 - (the payment's ord) as its original_id. Rows go in in their given order."""
-    txn, event = Transaction._meta.db_table, ValueEvent._meta.db_table
-    link, leg = ValueEventPartner._meta.db_table, Leg._meta.db_table
-
-    def cols(fields, replace):
-        return ", ".join(replace.get(f, f"r.{f}") for f in fields)
-
-    def rows(table, param):
-        return f"FROM json_populate_recordset(NULL::{table}, %({param})s::json) WITH ORDINALITY AS r"
-
-    event_cols = cols(
-        EVENT_FIELDS,
-        {
-            "transaction_id": "ids.txn_id",
-            "original_id": "CASE WHEN r.original_id < 0 THEN o.event_id ELSE r.original_id END",
-        },
-    )
-    return (
-        "WITH ids AS MATERIALIZED ("
-        f"SELECT ord, nextval((SELECT pg_get_serial_sequence('{txn}', 'id'))) AS txn_id,"
-        f" nextval((SELECT pg_get_serial_sequence('{event}', 'id'))) AS event_id"
-        " FROM generate_series(0, %(n)s - 1) AS ord ORDER BY ord),"
-        f" t AS (INSERT INTO {txn} (id, {', '.join(TXN_FIELDS)})"
-        f" SELECT ids.txn_id, {cols(TXN_FIELDS, {})} {rows(txn, 'txns')}"
-        " JOIN ids ON ids.ord = r.id ORDER BY r.ordinality),"
-        f" e AS (INSERT INTO {event} (id, {', '.join(EVENT_FIELDS)})"
-        f" SELECT ids.event_id, {event_cols} {rows(event, 'events')}"
-        " JOIN ids ON ids.ord = r.id LEFT JOIN ids o ON r.original_id < 0 AND o.ord = -1 - r.original_id"
-        " ORDER BY r.ordinality),"
-        f" p AS (INSERT INTO {link} (event_id, partner_id)"
-        f" SELECT ids.event_id, r.partner_id {rows(link, 'links')}"
-        " JOIN ids ON ids.ord = r.event_id ORDER BY r.ordinality),"
-        f" l AS (INSERT INTO {leg} ({', '.join(LEG_COLUMNS)})"
-        f" SELECT ids.txn_id, {cols(LEG_COLUMNS[1:], {})} {rows(leg, 'legs')}"
-        " JOIN ids ON ids.ord = r.transaction_id ORDER BY r.ordinality)"
-        " SELECT txn_id, event_id FROM ids ORDER BY ord"
-    )
-
-
-_STATEMENT_SQL: str | None = None
+# the batch's one statement, as the function ledger/sql/posting_write.v1.sql (its plan kept for
+# the session): ids drawn from the sequences, each table's rows from its JSON parameter
+_STATEMENT_SQL = "SELECT * FROM ledger_posting_write(%(n)s, %(txns)s::json, %(events)s::json, %(links)s::json, %(legs)s::json)"
 
 
 def _statement_write(plans, txn_rows, account_of, *, recorded_by_id, now, source, offset, posted):
     """Write the batch in one statement (PostgreSQL, a batch below COPY_MIN_ROWS): returns
     (transaction ids, event ids, event rows) in plan order."""
-    global _STATEMENT_SQL
-    if _STATEMENT_SQL is None:
-        _STATEMENT_SQL = _statement_sql()
     ords = list(range(len(plans)))
     legs = _legs_of(plans, ords, account_of)  # keyed by ord until the ids are drawn
 

@@ -121,3 +121,65 @@ def test_the_one_round_trip_loader_loads_what_the_orm_loaders_load():
 
     assert plain(sql_ctx) == plain(orm_ctx)
     assert sql_terms == orm_terms and len(orm_terms[world.emc.pk]) == 2
+
+
+@pytest.mark.postgres
+def test_the_function_loads_the_accounts_a_split_may_credit_and_the_contracts_node_mes():
+    # given accounts of every kind in two currencies, of the batch's owners and of others, and
+    # a batch naming only the lead ME (the contract's other node ME comes from its shares)
+    from django.db.models import Q
+
+    from ledger import context
+    from ledger.models import Account
+    from tests.factories import MicroenterpriseFactory
+    from tests.ledger.factories import world_build
+
+    SHARED_KINDS = ["clearing", "platform", "payable"]  # one account per currency each
+    world = world_build()
+    stranger_me, stranger_partner = MicroenterpriseFactory(), PartnerFactory()
+    other_emc = EMCFactory()
+    for currency in ("CNY", "USD"):
+        for kind in SHARED_KINDS:
+            Account.objects.create(code=f"{kind}:{currency}", kind=kind, currency=currency, name=kind)
+        for me in (world.lead_me, world.node_me, stranger_me):
+            Account.objects.create(
+                code=f"me:{me.code}:{currency}", kind="me", me=me, currency=currency, name="m"
+            )
+        for emc in (world.emc, other_emc):
+            Account.objects.create(
+                code=f"emc:{emc.code}:{currency}", kind="emc_holdback", emc=emc, currency=currency, name="e"
+            )
+        for partner in (world.partner, stranger_partner):
+            Account.objects.create(
+                code=f"partner:{partner.code}:{currency}",
+                kind="partner",
+                partner=partner,
+                currency=currency,
+                name="p",
+            )
+    ids = {
+        "me_ids": {world.lead_me.pk},
+        "emc_ids": {world.emc.pk},
+        "scenario_ids": {world.scenario.pk},
+        "solution_ids": {world.solution.pk},
+        "category_ids": {world.category.pk},
+        "partner_ids": {world.partner.pk},
+    }
+    until = START + dt.timedelta(days=90)
+
+    # when the function loads the batch's context, and the ORM loaders the same batch
+    sql_ctx, sql_terms = context._sql_posting_context(ids, until, {"CNY"})
+    orm_ctx, orm_terms = context._orm_posting_context(ids, until)
+
+    # then it holds the accounts of the batch's currency a split can credit, and no other
+    owners = (
+        Q(kind__in=SHARED_KINDS)
+        | Q(me_id__in=[world.lead_me.pk, world.node_me.pk])
+        | Q(emc_id=world.emc.pk)
+        | Q(partner_id=world.partner.pk)
+    )
+    expected = dict(Account.objects.filter(owners, currency="CNY").values_list("code", "id"))
+    assert sql_ctx.accounts == expected and len(expected) == 3 + 2 + 1 + 1
+    # and the contract's node ME outside the batch, as the ORM loaders find it
+    assert sql_ctx.other_me_codes == orm_ctx.other_me_codes == {world.node_me.pk: world.node_me.code}
+    assert sql_terms == orm_terms and len(sql_terms[world.emc.pk]) == 1

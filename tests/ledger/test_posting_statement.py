@@ -23,10 +23,13 @@ def test_one_logged_event_costs_one_lookup_and_one_write(world, log):
     log()  # the accounts a first posting opens
     with CaptureQueriesContext(connection) as captured:
         event = log(amount="199.00", partners=[world.partner])
-    # the savepoint of the test's transaction, the batch's lookups (one round trip, the
-    # solution's categories among them: every entry point checks the category is one of them),
-    # the write (one statement), the release: four, where one INSERT per table took eight
-    assert _statements(captured.captured_queries) == ["SAVEPOINT", "SELECT", "WITH", "RELEASE"]
+    # the savepoint of the test's transaction, the batch's lookups (one call of
+    # ledger_posting_context, the solution's categories among them: every entry point checks
+    # the category is one of them), the write (one call of ledger_posting_write), the release:
+    # four, where one INSERT per table took eight
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert _statements(captured.captured_queries) == ["SAVEPOINT", "SELECT", "SELECT", "RELEASE"]
+    assert "ledger_posting_context(" in statements[1] and "ledger_posting_write(" in statements[2]
     legs = list(Leg.objects.filter(transaction_id=event.transaction_id).order_by("id"))
     # 199.00 CNY: fee 5% = 995, partner 7.5% = 1492 (1492.5 rounded down), no holdback at
     # posting (it is the payout's), 17413 to the nodes 60/40 = 10447.8 / 6965.2 -> 10448 / 6965
@@ -80,7 +83,7 @@ def test_a_batch_with_a_refund_of_its_own_payment_is_one_write(world, now, log):
     with CaptureQueriesContext(connection) as captured:
         ids = services.value_events_log(specs=specs, actor=None, source=Source.JOB, as_ids=True)
     # 21 events, the refund's payment among them: as many round trips as one event
-    assert _statements(captured.captured_queries) == ["SAVEPOINT", "SELECT", "WITH", "RELEASE"]
+    assert _statements(captured.captured_queries) == ["SAVEPOINT", "SELECT", "SELECT", "RELEASE"]
     events = ValueEvent.objects.in_bulk(ids)
     assert [events[pk].user_ref for pk in ids] == [s.user_ref for s in specs]  # the specs' order
     refund = events[ids[20]]
@@ -94,3 +97,25 @@ def test_a_batch_with_a_refund_of_its_own_payment_is_one_write(world, now, log):
     clearing = Leg.objects.get(transaction_id=refund.transaction_id, account__code="clearing:CNY")
     assert clearing.amount_minor == -4_000 and clearing.rule == "refund"
     assert selectors.ledger_check_rollups() == []
+
+
+def test_the_write_function_inserts_every_column_the_engine_sends():
+    # the function's INSERT column lists (ledger/sql, frozen per version) against the fields
+    # the engine's rows carry: a field added to one and not the other would be dropped silently
+    import re
+
+    from ledger.posting.legs import LEG_COLUMNS
+    from ledger.posting.write import EVENT_FIELDS, TXN_FIELDS
+    from ledger.sql import objects_in_force, sql_file
+
+    text = sql_file("posting_write", objects_in_force()["posting_write"])
+    inserts = {
+        table: [c.strip() for c in columns.split(",")]
+        for table, columns in re.findall(r"INSERT INTO (\w+) \(([^)]*)\)", text)
+    }
+    assert inserts == {
+        "ledger_transaction": ["id", *TXN_FIELDS],
+        "ledger_valueevent": ["id", *EVENT_FIELDS],
+        "ledger_valueeventpartner": ["event_id", "partner_id"],
+        "ledger_leg": LEG_COLUMNS,
+    }

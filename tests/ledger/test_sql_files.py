@@ -7,7 +7,7 @@ from django.db import connection
 
 from ledger.sql import RETIRED_DIR, objects_in_force, sql_file
 
-FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\(\).*?AS \$\$(.*?)\$\$;", re.S)
+FUNCTION = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\([^)]*\).*?AS \$\$(.*?)\$\$;", re.S)
 
 
 def _functions(text: str) -> dict[str, str]:
