@@ -61,21 +61,29 @@ LAPSING = "scoring_lapsing_users"  # the other users whose class lapses by the d
 KEY = ("scope", "scope_id", "user_ref")
 
 
-def _night_sql(wheres: list[str]) -> str:
-    """The temp table of the users the UserDay rows matching any of `wheres` touch, in every
-    scope: their state merged with the rows (max per column) and, beside it, the class, the held
-    signals and the lapse day the state row had (`old_*`, NULL for a new user)."""
-    state, days = UserState._meta.db_table, UserDay._meta.db_table
+def _grouped_sql(wheres: list[str]) -> str:
+    """The last day of each of the five things per user in every scope (scope, scope_id,
+    user_ref, last_*), from the UserDay rows matching any of `wheres`: each condition its own
+    indexed SELECT (UNION ALL), never an OR over the history."""
+    days = UserDay._meta.db_table
     flags = ", ".join(["emc_id", "me_id", "user_ref", "day_no", *LAST.values()])
     source = " UNION ALL ".join(f"SELECT {flags} FROM {days} WHERE {where}" for where in wheres)
     picks = ", ".join(
         f"MAX(CASE WHEN {flag} = {_true()} THEN day_no END) AS {col}" for col, flag in LAST.items()
     )
-    grouped = " UNION ALL ".join(
+    return " UNION ALL ".join(
         f"SELECT '{scope}' AS scope, {column} AS scope_id, user_ref, {picks} FROM ({source}) src "
         f"GROUP BY {'user_ref' if column == '0' else f'{column}, user_ref'}"
         for scope, column in SCOPES
     )
+
+
+def _night_sql(wheres: list[str]) -> str:
+    """The temp table of the users the UserDay rows matching any of `wheres` touch, in every
+    scope: their state merged with the rows (max per column) and, beside it, the class, the held
+    signals and the lapse day the state row had (`old_*`, NULL for a new user)."""
+    state = UserState._meta.db_table
+    grouped = _grouped_sql(wheres)
     # a new user keeps the rows' values (NULL where none); a known one the max (NULL where none,
     # as a rebuild leaves it)
     merge = ", ".join(
@@ -149,22 +157,11 @@ def _rebuild_sql(where: str) -> str:
     into the empty state, each row classified as it is written (one write per row), in the
     order of the unique key (user first): a user's rows in all scopes share a page, so a night's
     lookups of the user's rows read one page, not one per scope."""
-    state, days = UserState._meta.db_table, UserDay._meta.db_table
     cols = ", ".join(LAST)
-    flags = ", ".join(["emc_id", "me_id", "user_ref", "day_no", *LAST.values()])
-    picks = ", ".join(
-        f"MAX(CASE WHEN {flag} = {_true()} THEN day_no END) AS {col}" for col, flag in LAST.items()
-    )
-    grouped = " UNION ALL ".join(
-        f"SELECT '{scope}' AS scope, {column} AS scope_id, user_ref, {picks} "
-        f"FROM (SELECT {flags} FROM {days} WHERE {where}) src "
-        f"GROUP BY {'user_ref' if column == '0' else f'{column}, user_ref'}"
-        for scope, column in SCOPES
-    )
     return (
-        f"INSERT INTO {state} (scope, scope_id, user_ref, {cols}, klass, held, lapses_on, stamp) "
+        f"INSERT INTO {UserState._meta.db_table} (scope, scope_id, user_ref, {cols}, klass, held, lapses_on, stamp) "
         f"SELECT scope, scope_id, user_ref, {cols}, {', '.join(_classes().values())}, %(stamp)s "
-        f"FROM ({grouped}) g WHERE {_true()} ORDER BY user_ref, scope, scope_id"
+        f"FROM ({_grouped_sql([where])}) g WHERE {_true()} ORDER BY user_ref, scope, scope_id"
     )
 
 
