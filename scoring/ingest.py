@@ -105,7 +105,13 @@ def ingest_up_to(*, cutoff: dt.datetime) -> Ingest:
 
 def _insert(model, ingest: Ingest, columns: list[str], qs) -> int:
     """INSERT INTO the rollup SELECT the grouped query: the database aggregates and writes, no
-    row passes through Python. `qs` selects exactly `columns`, in order."""
+    row passes through Python. `qs` selects the day, then exactly `columns`, in order.
+
+    The rows are written in day order: a trailing window reads the days entering and leaving
+    it (scoring.windows, the lapsing users of scoring.users), so a day's rows should share
+    pages. A night's ingest is mostly one day anyway; an ingest of many days (the first one, a
+    rebuild over a year, a backfill) would otherwise leave each day's rows spread over the
+    whole table in the grouping's hash order, one page read per row for every later night."""
     try:
         sql, params = qs.query.sql_with_params()
     except EmptyResultSet:  # a window with nothing in it
@@ -114,7 +120,8 @@ def _insert(model, ingest: Ingest, columns: list[str], qs) -> int:
     names = ", ".join(model._meta.get_field(c).column for c in ["ingest", "day", *columns])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT %s, sub.* FROM ({sql}) sub", [ingest.pk, *params]
+            f"INSERT INTO {table} ({names}) SELECT %s, sub.* FROM ({sql}) sub ORDER BY 2",
+            [ingest.pk, *params],
         )
         return cursor.rowcount
 
