@@ -13,6 +13,7 @@ SECTIONS = [
     "Load average",
     "History point",
     "Targets",
+    "Generator against its floor",
     "Posting, one event per DB transaction",
     "Rows written",
     "Batched posting",
@@ -45,6 +46,82 @@ def ratios(a, b):
 
 def yes(ok) -> str:
     return "**met**" if ok else "**missed**"
+
+
+def _quartiles(xs) -> list[float]:
+    """First quartile, median, third quartile."""
+    return statistics.quantiles(xs, n=4) if len(xs) > 1 else [xs[0]] * 3
+
+
+def _generator(g: dict, point: dict) -> list[str]:
+    """The generator's section: the slice, its figure beside the floor, week by week."""
+    org = g["organization"]
+    built = (
+        f"copied from the template `{org['template']}` in {org['copy_seconds']:.1f} s"
+        f" (written in {org['seconds'] or 0:.0f} s when the point was built)"
+        if org.get("reused")
+        else f"written in this phase in {org['seconds']:.0f} s"
+        + (f" and kept as the template `{org['template']}`" if org.get("template") else "")
+    )
+    lines = [
+        "## Generator against its floor",
+        "",
+        f"`ecosystem_generate`'s history (`synth.history` drawing the batches, `synth.writer` posting"
+        " them through `ledger.services.value_events_log`, `user_signals_log` and the partner"
+        " service, every trigger on) for the first"
+        f" {g['days_asked']} days of the plan of `{point['database']}` ({g['scale']}, {g['plan_events']:,}"
+        f" events over the year, seed {g['seed']}): recording days {g['first_day']} to {g['last_day']},"
+        f" {g['events']:,} value events in {g['batches']} batches (one DB transaction each), {g['signals']:,}"
+        f" user signals, {g['lifecycle_steps']} partner lifecycle steps, in one process, on a fresh copy"
+        f" of the point's organization ({org['bytes'] / 2**20:,.0f} MiB; {built}). The **floor** is the"
+        " database alone writing the very rows each batch wrote (accounts, transactions, events,"
+        " partner links, legs, user signals), dumped (not timed) and written by COPY into a second"
+        " copy of the organization, one commit per batch, the legs' daily rollups upserted by their"
+        " trigger, through the same triggers, indexes and commit-time checks, each batch a moment"
+        " after the generator wrote it (`bench.synth --interleaved`): a burst of load on the shared"
+        " machine moves both sides of a pair. A ratio is the floor's time over the generator's, batch"
+        " by batch.",
+        "",
+    ]
+    q = _quartiles(g["batch_ratios"])
+    lines += [
+        f"- generator {g['run_rate']:,.0f} events/s ({g['run_seconds']:.1f} s), floor"
+        f" {g['floor_rate']:,.0f} events/s ({g['floor_seconds']:.1f} s): {g['run_rate'] / g['floor_rate']:.2f}x"
+        f" in total; per batch median {q[1]:.2f}x, quartiles {q[0]:.2f}-{q[2]:.2f}x, min-max"
+        f" {min(g['batch_ratios']):.2f}-{max(g['batch_ratios']):.2f}x",
+        f"- ledger check on the generator's database afterwards (`ledger_check_rollups`,"
+        f" `ledger_totals_by_currency`): {g['check']['rollup_diffs']} rollup differences, totals"
+        f" {g['check']['totals']}: **{'passes' if g['check_ok'] else 'fails'}**",
+        f"- the slice's database {g['history_bytes'] / 2**20:,.0f} MiB; the phase {g['phase']['seconds']:.0f} s"
+        " in all (copies, migrations, the dumps and the check included)",
+        "",
+    ]
+    weeks: dict[int, list] = {}
+    first = min(row[0] for row in g["per_batch"])
+    import datetime as dt
+
+    day0 = dt.date.fromisoformat(first)
+    for day, events, run_s, floor_s in g["per_batch"]:
+        weeks.setdefault((dt.date.fromisoformat(day) - day0).days // 7, []).append((events, run_s, floor_s))
+    rows = []
+    for k, batches in sorted(weeks.items()):
+        events = sum(b[0] for b in batches)
+        run_s, floor_s = sum(b[1] for b in batches), sum(b[2] for b in batches)
+        rows.append(
+            (
+                f"{day0 + dt.timedelta(days=7 * k)} to {day0 + dt.timedelta(days=7 * k + 6)}",
+                len(batches),
+                f"{events:,}",
+                f"{events / run_s:,.0f}",
+                f"{events / floor_s:,.0f}",
+                f"{statistics.median(b[2] / b[1] for b in batches):.2f}",
+            )
+        )
+    lines += _table(
+        ["recording days", "batches", "events", "generator events/s", "floor events/s", "median batch ratio"],
+        rows,
+    )
+    return [*lines, ""]
 
 
 def _table(header, rows) -> list[str]:
@@ -114,6 +191,27 @@ def render(data: dict) -> tuple[str, list[dict]]:
     ]
 
     targets = []
+    g = res["generator"]
+    g_q = _quartiles(g["batch_ratios"])
+    targets.append(
+        {
+            "target": "generator >= 0.8x the floor writing the same rows (same triggers, a commit per batch)",
+            "figure": f"generator {g['run_rate']:,.0f} events/s ({g['events']:,} events, {g['batches']} batches)",
+            "against": f"floor {g['floor_rate']:,.0f} events/s, batch by batch",
+            "ratio": f"{g_q[1]:.2f} [quartiles {g_q[0]:.2f}-{g_q[2]:.2f}]x the floor's rate per batch",
+            "met": g_q[1] >= 0.8,
+        }
+    )
+    chk = g["check"]
+    targets.append(
+        {
+            "target": "ledger check after the generator: rollups equal the legs, every currency sums to zero",
+            "figure": f"{chk['rollup_diffs']} rollup differences",
+            "against": "totals " + ", ".join(f"{k} {v}" for k, v in sorted(chk["totals"].items())),
+            "ratio": "passes" if g["check_ok"] else "fails",
+            "met": bool(g["check_ok"]),
+        }
+    )
     post = res["posting"]
     single_vs_floor = ratios(post["floor_rate"], post["single_rate"])  # service time / floor time
     targets.append(
@@ -202,8 +300,11 @@ def render(data: dict) -> tuple[str, list[dict]]:
         "",
         "Spreads: median [min-max] of the rounds (p5-p95 past 20 samples). Rates are per round;"
         " a ratio is taken round by round (service round k beside floor round k, which writes"
-        " the rows round k wrote) and its median given.",
+        " the rows round k wrote) and its median given; the generator's batch by batch.",
         "",
+    ]
+    lines += _generator(g, p)
+    lines += [
         "## Posting, one event per DB transaction",
         "",
         f"`ledger.services.value_event_log`, {post['single_events']:,} calls in {post['rounds']} rounds, each"
@@ -303,7 +404,7 @@ def render(data: dict) -> tuple[str, list[dict]]:
                 f"{res[n]['phase']['peak_rss_mb'] - res[n]['phase']['rss_start_mb']:.1f}",
                 f"{res[n]['phase']['seconds']:.1f}",
             )
-            for n in ("posting", "csv", "csv_memory", "balance", "pages")
+            for n in ("posting", "csv", "csv_memory", "balance", "pages", "generator")
         ],
     )
     lines += [

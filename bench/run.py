@@ -7,13 +7,17 @@
     .venv/bin/python -m bench.run --scale small --no-load        # without the web load test
 
 A run (1) finds or builds the generated history point of that scale (`bench.synth`, kept as
-the template database rh_synth_<scale>_<events>_s<seed> and reused by later runs), and the
+the template database rh_synth_<scale>_<events>_s<seed>, its organization as
+rh_synth_<scale>_<events>_s<seed>_organization, and reused by later runs), and the
 `small` point the query counts are compared with; (2) copies the point into
 BENCH_DATABASE_URL (dropped and recreated); (3) runs each benchmark phase in a process of its own
 (`bench.phases`: posting, csv, csv_memory, balance, pages; on the small point: pages); (4) runs
 the web load test (`bench.load`: gunicorn + PostgreSQL + Redis + a Celery worker, locust);
-(5) writes bench/RESULTS.md and bench/results/latest.json. The load average is sampled before,
-every two seconds during, and after the run.
+(5) the generator phase: the point's history again for its first days (`--generator-days`) on a
+fresh copy of the point's organization, each batch timed beside the floor writing its rows a
+moment later (`bench.synth --interleaved`, its own process and database `<bench>_generator`),
+then the ledger check; (6) writes bench/RESULTS.md and bench/RESULTS.json. The load average is
+sampled before, every two seconds during, and after the run.
 """
 
 import argparse
@@ -32,6 +36,8 @@ from bench.harness import DEFAULT_URL, RESULTS_DIR
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = {"tiny": 500, "small": 2_000, "medium": 100_000, "haier": 300_000}
 GENERATOR_SCALE = {"tiny": "small", "small": "small", "medium": "medium", "haier": "haier"}
+# the generator phase: the history's first days (haier: ~820 events a day, one batch each)
+GENERATOR_DAYS = {"tiny": 14, "small": 42, "medium": 42, "haier": 42}
 # pages first: on both points the ecosystem is then as generated (plus the bench's EMC), so the
 # query counts compare sizes, not what the other phases posted
 PHASES = ["pages", "posting", "csv", "csv_memory", "balance"]
@@ -141,7 +147,14 @@ def ensure_point(url: str, scale: str, events: int, seed: int, workers: int) -> 
             [point],
         ).fetchone()
     info = json.loads(comment or "{}")
-    return {"name": name, "database": point, "built_now_s": built_s, "bytes": size, **info}
+    return {
+        "name": name,
+        "database": point,
+        "built_now_s": built_s,
+        "bytes": size,
+        **info,
+        "events_planned": events,
+    }
 
 
 def clone(url: str, point: dict) -> float:
@@ -163,6 +176,41 @@ def phase(name: str, url: str, sizes: str, work: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def generator(url: str, point: dict, days: int, work: Path) -> dict:
+    """The generator against its floor on a slice of the point's history: its first `days`
+    days written again, batch by batch beside the floor, on a fresh copy of its organization
+    (`bench.synth --interleaved`, a process of its own), in the database `<bench>_generator`."""
+    from bench import synth
+
+    gen_url = url + "_generator"
+    out = work / "generator.json"
+    out.unlink(missing_ok=True)
+    args = [
+        "-m", "bench.synth", "--interleaved", "--database-url", gen_url, "--scale", point["scale"],
+        "--events", str(point["events_planned"]), "--seed", str(point["seed"]), "--days", str(days),
+        "--organization", point["name"], "--out", str(out),
+    ]  # fmt: skip
+    if point.get("last_day"):  # the plan's (a point has no nights): used only if the organization is written
+        args += ["--last-day", point["last_day"]]
+    print(f"  … generator: the first {days} days of {point['database']}, beside the floor", flush=True)
+    start = time.perf_counter()
+    code = subprocess.run([sys.executable, *args], cwd=ROOT).returncode  # 1: the ledger check failed
+    seconds = time.perf_counter() - start
+    print(f"    done in {seconds:.1f}s (exit {code})", flush=True)
+    if not out.exists():
+        raise RuntimeError(f"the generator phase wrote no figures (exit {code})")
+    result = json.loads(out.read_text())
+    result["phase"] = {
+        "name": "generator",
+        "seconds": seconds,
+        "rss_start_mb": result["rss_start_mb"],
+        "peak_rss_mb": result["peak_rss_mb"],
+    }
+    with synth._admin(url) as conn:
+        synth._drop(conn, synth._name(gen_url))
+    return result
+
+
 def synth_name(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
@@ -182,6 +230,8 @@ def main(argv=None) -> int:
     parser.add_argument("--load-port", type=int, default=8116)
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"))
     parser.add_argument("--no-load", action="store_true", help="skip the web load test")
+    parser.add_argument("--generator-days", type=int,
+                        help="days of the history the generator phase writes again (default: the scale's)")  # fmt: skip
     parser.add_argument("--results", default=str(ROOT / "bench" / "RESULTS.md"))
     parser.add_argument("--json", default=str(ROOT / "bench" / "RESULTS.json"))
     args = parser.parse_args(argv)
@@ -218,6 +268,7 @@ def main(argv=None) -> int:
         results["load"] = json.loads(out.read_text())
     for name in PHASES:
         results[name] = phase(name, url, args.scale, work)
+    results["generator"] = generator(url, point, args.generator_days or GENERATOR_DAYS[args.scale], work)
     clone(small_url, small_point)
     phase("setup", small_url, args.scale, work)
     results["pages_small"] = phase("pages", small_url, args.scale, work)

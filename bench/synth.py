@@ -14,8 +14,15 @@ links, legs, user signals) dumped from (3) batch by batch (not timed) and writte
 COPY (the daily rollups upserted by the legs' trigger) and one commit per batch, as many batches as the
 history posted, through the same triggers, indexes and commit-time checks (timed); (5) checks
 the ledger (rollups recomputed from the legs, zero per currency). `--save-as NAME` then keeps
-the history as the template database `rh_synth_NAME` (its comment holds how it was made);
-`--clone NAME` copies a point into BENCH_DATABASE_URL in seconds to minutes.
+the history as the template database `rh_synth_NAME` (its comment holds how it was made) and
+the organization (2) as `rh_synth_NAME_organization`; `--clone NAME` copies a point into
+BENCH_DATABASE_URL in seconds to minutes.
+
+`--interleaved` runs the generator in this process, batch by batch, each batch beside the floor
+writing its rows a moment later (the figure to trust on a shared machine: per-batch ratios,
+median and quartiles); `--days N` stops after the history's first N days and `--organization
+NAME` starts from the template rh_synth_NAME_organization (a slice of a point's history, as
+`bench.run`'s generator phase measures it).
 """
 
 import argparse
@@ -278,6 +285,8 @@ def run(args) -> int:
     _manage(url, *gen, "--phase", "organization", "--no-progress")
     organization_s = time.perf_counter() - start
     _copy_database(url, name, floor_name)
+    if args.save_as:  # the state the history starts from, for a slice of it later (bench.run)
+        _save_organization(url, name, args.save_as, args, organization_s)
     start = time.perf_counter()
     _manage(url, "ecosystem_generate", "--phase", "history", "--workers", str(args.workers))
     history_wall = time.perf_counter() - start
@@ -363,33 +372,87 @@ def run(args) -> int:
     return 0 if ok else 1
 
 
+def organization_point(name: str) -> str:
+    """The template database of a history point's organization (the state its history starts from)."""
+    return f"{POINT_PREFIX}{name}_organization"
+
+
+def _save_organization(url: str, name: str, point_name: str, args, organization_s: float) -> None:
+    """Keep the organization-only database `name` as the template rh_synth_<point_name>_organization,
+    so a slice of the history can start again from it (bench.run's generator phase)."""
+    point = organization_point(point_name)
+    seconds = _copy_database(url, name, point)
+    comment = json.dumps(
+        {
+            "organization_of": point_name,
+            "scale": args.scale,
+            "events": args.events,
+            "seed": args.seed,
+            "organization_seconds": round(organization_s, 1),
+            "bytes": _size(url, point),
+        }
+    )
+    with _admin(url) as conn:
+        conn.execute(f"COMMENT ON DATABASE \"{point}\" IS '{comment}'")
+    print(f"organization saved as {point} ({seconds:.1f} s to copy)")
+
+
 def interleaved(args) -> int:
     """One posting process, batch by batch against the floor: the generator draws and posts
     batch k into the history database (timed), its rows are dumped (not timed) and written
     into the organization-only copy by COPY (its legs' rollups by the trigger) + commit (timed), then batch k+1.
     Both sides of a pair run a moment apart, so a machine whose speed drifts (other processes
-    on the 2 cores) moves both; the per-batch ratios give the spread."""
+    on the 2 cores) moves both; the per-batch ratios give the spread.
+
+    `--days N` stops after the batches recorded on the history's first N days (a slice of the
+    year the plan draws for `--events`); `--organization NAME` starts from the template
+    rh_synth_NAME_organization when it exists (else the organization is written, and kept as
+    that template); `--out FILE` writes the figures as JSON (bench.run's generator phase)."""
     import statistics
+
+    from bench.harness import peak_rss_mb
 
     url = args.database_url
     name = _name(url)
     floor_name = f"{name}_floor"
     print(f"bench database: {url} (dropped and recreated), floor: {floor_name}, interleaved batch by batch")
+    template = organization_point(args.organization) if args.organization else None
     with _admin(url) as conn:
         _drop(conn, name)
         _drop(conn, floor_name)
-        conn.execute(f'CREATE DATABASE "{name}"')
-    _manage(url, "migrate", "-v", "0")
-    gen = [
-        "ecosystem_generate",
-        "--scale",
-        args.scale,
-        "--events",
-        str(args.events),
-        "--seed",
-        str(args.seed),
-    ]
-    _manage(url, *gen, "--phase", "organization", "--no-progress")
+        found = (
+            template and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()
+        )
+    organization = {"template": template, "reused": bool(found)}
+    if found:
+        with _admin(url) as conn:
+            comment = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [template]
+            ).fetchone()[0]
+        organization["seconds"] = json.loads(comment or "{}").get("organization_seconds")  # when it was built
+        organization["copy_seconds"] = round(_copy_database(url, template, name), 1)
+        _manage(url, "migrate", "-v", "0")  # a template made by older code lacks the newer columns
+    else:
+        with _admin(url) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        _manage(url, "migrate", "-v", "0")
+        gen = [
+            "ecosystem_generate",
+            "--scale",
+            args.scale,
+            "--events",
+            str(args.events),
+            "--seed",
+            str(args.seed),
+        ]
+        if args.last_day:
+            gen += ["--last-day", args.last_day]
+        start = time.perf_counter()
+        _manage(url, *gen, "--phase", "organization", "--no-progress")
+        organization["seconds"] = round(time.perf_counter() - start, 1)
+        if template:
+            _save_organization(url, name, args.organization, args, organization["seconds"])
+    organization["bytes"] = _size(url, name)
     _copy_database(url, name, floor_name)
 
     os.environ["DATABASE_URL"] = url
@@ -404,6 +467,7 @@ def interleaved(args) -> int:
     from synth.history import HistoryGenerator
     from synth.models import GeneratedHistory
     from synth.organization import admin_user, ids_load
+    from synth.plan import DAY
 
     record = GeneratedHistory.objects.get()
     plan = services._plan(scale=record.scale, seed=record.seed, last_day=record.plan_last_day)
@@ -412,16 +476,19 @@ def interleaved(args) -> int:
     batches = inputs.with_daily_inputs(
         generator.history_batches(record.events, seed=record.seed), plan=plan, ids=ids
     )
+    stop_day = plan.first_day + args.days * DAY if args.days else None
     admin = admin_user()
     stats = writer._Statistics()
     floor_conn = psycopg.connect(_with_name(url, floor_name))
     source = psycopg.connect(url, autocommit=True)
     cols = {table: _columns(source, table) for table, _w, _a in TABLES}
     cols["ledger_account"] = _columns(source, "ledger_account")
-    known, pairs, accounts_seen = {}, [], set()
+    known, pairs, accounts_seen, per_batch = {}, [], set(), []
     run_s = floor_s = 0.0
-    events = floor_events = 0
+    events = floor_events = signals = steps = 0
+    days = set()
     floor_analyze = {"at": 5_000}
+    rss_start = peak_rss_mb()
     stats.refresh(stats.next_at)
     floor_conn.execute(ANALYZE)
     floor_conn.commit()
@@ -429,13 +496,16 @@ def interleaved(args) -> int:
     while True:
         start = time.perf_counter()
         batch = next(it, None)
-        if batch is None:
+        if batch is None or (stop_day is not None and batch.day >= stop_day):
             break
         if batch.exits:
             writer.lifecycle_apply(batch.exits, partner_ids=ids.partners, day=batch.day, admin=admin)
+            steps += len(batch.exits)
         writer._resolve_refunds(batch, known)
         known.update(writer.batch_post(batch))
         events += batch.events
+        signals += len(batch.signals)
+        days.add(batch.day)
         stats.refresh(events)
         run_took = time.perf_counter() - start
         if not batch.events:
@@ -472,19 +542,26 @@ def interleaved(args) -> int:
         run_s += run_took
         floor_s += floor_took
         pairs.append(floor_took / run_took)
+        per_batch.append([str(batch.day), batch.events, run_took, floor_took])
         if len(pairs) % 30 == 0:
             print(
                 f"  {batch.day}: {events:,} events, run {events / run_s:,.0f}/s, floor {floor_events / floor_s:,.0f}/s"
             )
+    peak_rss = peak_rss_mb()
     record.status = GeneratedHistory.Status.HISTORY
     record.save(update_fields=["status"])
     floor_conn.close()
     source.close()
+    from django.db import connections
+
+    connections.close_all()
     check = _history_check(url)
+    history_bytes = _size(url, name)
     with _admin(url) as conn:
         _drop(conn, floor_name)
-    quartiles = statistics.quantiles(pairs, n=4)
+    quartiles = statistics.quantiles(pairs, n=4) if len(pairs) > 1 else [pairs[0]] * 3
     run_rate, floor_rate = events / run_s, floor_events / floor_s
+    ok = check["rollup_diffs"] == 0 and not any(check["totals"].values())
     print(
         f"\n{events:,} events in {len(pairs)} batches ({args.scale}): run {run_rate:,.0f} events/s ({run_s:.0f} s),"
         f" floor {floor_rate:,.0f} events/s ({floor_s:.0f} s): {run_rate / floor_rate:.2f}x the floor;"
@@ -512,12 +589,44 @@ def interleaved(args) -> int:
             },
         )
     ]
+    suffix = f"-{args.days}d" if args.days else ""
     report(
         figures,
-        meta={"bench": "synth-interleaved", "scale": args.scale, "events": args.events},
-        filename=f"synth-interleaved-{args.scale}-{args.events}.json",
+        meta={"bench": "synth-interleaved", "scale": args.scale, "events": args.events, "days": args.days},
+        filename=f"synth-interleaved-{args.scale}-{args.events}{suffix}.json",
     )
-    return 0 if check["rollup_diffs"] == 0 and not any(check["totals"].values()) else 1
+    if args.out:
+        Path(args.out).write_text(
+            json.dumps(
+                {
+                    "scale": args.scale,
+                    "plan_events": record.events,
+                    "seed": record.seed,
+                    "days_asked": args.days,
+                    "first_day": str(min(days)) if days else None,
+                    "last_day": str(max(days)) if days else None,
+                    "days": len(days),
+                    "events": events,
+                    "signals": signals,
+                    "lifecycle_steps": steps,
+                    "batches": len(pairs),
+                    "run_seconds": run_s,
+                    "floor_seconds": floor_s,
+                    "run_rate": run_rate,
+                    "floor_rate": floor_rate,
+                    "batch_ratios": pairs,
+                    "per_batch": per_batch,  # [recording day, events, generator s, floor s]
+                    "organization": organization,
+                    "history_bytes": history_bytes,
+                    "rss_start_mb": rss_start,
+                    "peak_rss_mb": peak_rss,
+                    "check": check,
+                    "check_ok": ok,
+                },
+                default=str,
+            )
+        )
+    return 0 if ok else 1
 
 
 def points(url: str) -> int:
@@ -551,6 +660,13 @@ def main(argv=None) -> int:
     parser.add_argument("--save-as", help="keep the history as the template database rh_synth_NAME")
     parser.add_argument("--no-floor", action="store_true", help="build (and keep) the history, no floor")
     parser.add_argument("--interleaved", action="store_true", help="one process, each batch beside its floor")
+    parser.add_argument("--days", type=int, help="interleaved: only the history's first DAYS days")
+    parser.add_argument(
+        "--organization",
+        metavar="NAME",
+        help="interleaved: start from rh_synth_NAME_organization (written and kept if missing)",
+    )
+    parser.add_argument("--out", help="interleaved: the figures as JSON into this file")
     parser.add_argument("--list", action="store_true", help="list the stored history points")
     parser.add_argument("--clone", metavar="NAME", help="copy rh_synth_NAME into the bench database")
     args = parser.parse_args(argv)

@@ -60,7 +60,8 @@ def test_the_suite_writes_every_section(tmp_path, django_db_modify_db_settings):
     assert "Not run (`--no-load`)." in text
     saved = json.loads(data.read_text())
     targets = saved["targets"]
-    assert len(targets) == 6  # single vs floor, batched, CSV, balance, flat balance, query counts
+    # generator vs floor, its ledger check, single vs floor, batched, CSV, balance, flat balance, query counts
+    assert len(targets) == 8
     assert all(isinstance(t["met"], bool) for t in targets)
     for t in targets:  # each judged in the table
         assert t["target"] in text
@@ -72,5 +73,10 @@ def test_the_suite_writes_every_section(tmp_path, django_db_modify_db_settings):
         assert csv["writes"]["import"][table] == csv["writes"]["floor"][table] > 0
     assert min(csv["legs_explained"]) == 1.0
     assert [p["legs"] for p in saved["results"]["balance"]["curve"]] == [1_000, 4_000]
+    generator = saved["results"]["generator"]
+    # a slice of the point's history beside its floor, batch by batch, and the ledger checked after it
+    assert generator["days"] <= generator["days_asked"] == 14
+    assert generator["batches"] == len(generator["batch_ratios"]) > 1
+    assert generator["events"] > 0 and generator["check_ok"]
     assert saved["meta"]["machine"]["cpus"] == os.cpu_count()
     assert saved["meta"]["load_average"]["during"]["samples"] >= 1
