@@ -260,16 +260,9 @@ def _save(url, name, args, check, events, organization_s, history, size) -> None
     print(f"saved as {point} ({seconds:.1f} s to copy)")
 
 
-def run(args) -> int:
-    url = args.database_url
-    name = _name(url)
-    floor_name = f"{name}_floor"
-    print(f"bench database: {url} (dropped and recreated), floor: {floor_name}")
-    with _admin(url) as conn:
-        _drop(conn, name)
-        _drop(conn, floor_name)
-        conn.execute(f'CREATE DATABASE "{name}"')
-    _manage(url, "migrate", "-v", "0")
+def _organization(url: str, args) -> float:
+    """Write the organization of `args`' scale and seed into `url` (`ecosystem_generate --phase
+    organization`, its own process); returns seconds."""
     gen = [
         "ecosystem_generate",
         "--scale",
@@ -283,7 +276,20 @@ def run(args) -> int:
         gen += ["--last-day", args.last_day]
     start = time.perf_counter()
     _manage(url, *gen, "--phase", "organization", "--no-progress")
-    organization_s = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def run(args) -> int:
+    url = args.database_url
+    name = _name(url)
+    floor_name = f"{name}_floor"
+    print(f"bench database: {url} (dropped and recreated), floor: {floor_name}")
+    with _admin(url) as conn:
+        _drop(conn, name)
+        _drop(conn, floor_name)
+        conn.execute(f'CREATE DATABASE "{name}"')
+    _manage(url, "migrate", "-v", "0")
+    organization_s = _organization(url, args)
     _copy_database(url, name, floor_name)
     if args.save_as:  # the state the history starts from, for a slice of it later (bench.run)
         _save_organization(url, name, args.save_as, args, organization_s)
@@ -436,20 +442,7 @@ def interleaved(args) -> int:
         with _admin(url) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         _manage(url, "migrate", "-v", "0")
-        gen = [
-            "ecosystem_generate",
-            "--scale",
-            args.scale,
-            "--events",
-            str(args.events),
-            "--seed",
-            str(args.seed),
-        ]
-        if args.last_day:
-            gen += ["--last-day", args.last_day]
-        start = time.perf_counter()
-        _manage(url, *gen, "--phase", "organization", "--no-progress")
-        organization["seconds"] = round(time.perf_counter() - start, 1)
+        organization["seconds"] = round(_organization(url, args), 1)
         if template:
             _save_organization(url, name, args.organization, args, organization["seconds"])
     organization["bytes"] = _size(url, name)
